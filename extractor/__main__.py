@@ -1,0 +1,5 @@
+"""``python -m extractor`` runs the command-line tool."""
+
+from extractor.cli import main
+
+main()
