@@ -1,11 +1,104 @@
-"""The pipeline, assembled in one place."""
+"""The pipeline, assembled in one place, from ``spacy.blank("en")`` and the packaged rules.
+
+Order: sentences -> sections -> targets -> overlap resolution -> abbreviations ->
+value parsers -> ConText. ConText runs last so that it sees the final entities
+(marker names relabelled as glucagon / serum marker / IHC, dropped non-values).
+"""
 
 from __future__ import annotations
+
+import logging
+import warnings
+from functools import lru_cache
 
 import spacy
 from spacy.language import Language
 
+from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
+CANDIDATES = "extractor_candidates"
+
+
+def silence_phi_leaks() -> None:
+    """Switch off library output that can carry note text.
+
+    PyRuSH logs every sentence's tokens at DEBUG through loguru (imported by
+    medspaCy even when PyRuSH is not in the pipeline); medspaCy's TargetMatcher
+    warns with the matched text; spaCy's own warnings can quote spans.
+    """
+    from loguru import logger
+
+    logger.disable("PyRuSH")
+    logger.disable("medspacy")
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"medspacy(\..*)?")
+    warnings.filterwarnings("ignore", message=r".*conflicts with a pre-existing entity.*")
+    for name in ("medspacy", "PyRuSH", "spacy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _target_rules() -> list:
+    from medspacy.target_matcher import TargetRule
+
+    rules = []
+    for spec in target_rules():
+        pattern = spec.regex or spec.tokens
+        metadata = {"rule": spec.id, "value": spec.value, "parser": spec.parser}
+        rules.append(TargetRule(literal=spec.phrase or spec.id, category=spec.label, pattern=pattern, metadata=metadata))
+    return rules
+
+
+def _context_rules(context: object) -> list:
+    """medspaCy's default ConText rules, minus those our rule file redefines, plus ours."""
+    from medspacy.context import ConTextRule
+
+    ours: tuple[ContextRuleSpec, ...] = context_rules()
+    replaced = {rule.literal.lower() for rule in ours}
+    defaults = [r for r in ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH) if r.literal.lower() not in replaced]
+    added = [
+        ConTextRule(
+            literal=rule.literal,
+            category=rule.category,
+            direction=rule.direction,
+            pattern=rule.pattern,
+            max_scope=rule.max_scope,
+            allowed_types=set(rule.allowed_types) if rule.allowed_types else None,
+        )
+        for rule in ours
+    ]
+    return defaults + added
+
+
+def build_pipeline() -> Language:
+    """A new pipeline object (each worker process builds its own)."""
+    silence_phi_leaks()
+    import medspacy  # noqa: F401  registers the medspacy_* factories
+    import scispacy.abbreviation  # noqa: F401  registers abbreviation_detector
+    from medspacy.section_detection import SectionRule
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("extractor_sentences")
+    sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None})
+    sectionizer.add(
+        [SectionRule(literal=r.literal, category=r.category, pattern=r.pattern) for r in section_rules()]
+    )
+    matcher = nlp.add_pipe(
+        "medspacy_target_matcher", config={"result_type": "group", "span_group_name": CANDIDATES}
+    )
+    matcher.add(_target_rules())
+    nlp.add_pipe("extractor_entities", config={"span_group": CANDIDATES})
+    nlp.add_pipe("abbreviation_detector")
+    nlp.add_pipe("extractor_abbreviations")
+    nlp.add_pipe("extractor_lab_values")
+    nlp.add_pipe("extractor_ihc")
+    nlp.add_pipe("extractor_pathology")
+    nlp.add_pipe("extractor_treatments")
+    nlp.add_pipe("extractor_clinical")
+    context = nlp.add_pipe("medspacy_context", config={"rules": None})
+    context.add(_context_rules(context))
+    return nlp
+
+
+@lru_cache(maxsize=1)
 def load_pipeline() -> Language:
-    """Build the full extraction pipeline from spacy.blank('en') and the packaged rules."""
-    return spacy.blank("en")
+    """The process-wide pipeline, built once."""
+    return build_pipeline()

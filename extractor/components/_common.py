@@ -1,0 +1,74 @@
+"""What the value components share: span extensions and the parse-or-drop loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from spacy.tokens import Doc, Span
+
+from extractor.parsing.context import SpanContext, document_kind
+
+if not Span.has_extension("extractor_value"):
+    Span.set_extension("extractor_value", default=None)
+if not Span.has_extension("extractor_rule"):
+    Span.set_extension("extractor_rule", default=None)
+if not Doc.has_extension("extractor_kind"):
+    Doc.set_extension("extractor_kind", getter=lambda doc: document_kind(doc.text))
+
+Parser = Callable[[SpanContext], Any]
+
+
+def rule_metadata(span: Span) -> dict[str, Any]:
+    """The metadata our loader put on the medspaCy TargetRule that matched ``span``."""
+    rule = getattr(span._, "target_rule", None)
+    return (rule.metadata or {}) if rule is not None else {}
+
+
+def span_context(span: Span, *, section: str | None = None, kind: str | None = None) -> SpanContext:
+    """A SpanContext over the span's sentence (character offsets relative to it)."""
+    sent = span.sent
+    doc_text = span.doc.text
+    return SpanContext(
+        text=span.text,
+        sentence=doc_text[sent.start_char : sent.end_char],
+        start=span.start_char - sent.start_char,
+        end=span.end_char - sent.start_char,
+        section=section,
+        rule_value=rule_metadata(span).get("value"),
+        doc_kind=kind,
+    )
+
+
+def section_of(span: Span) -> str | None:
+    """medspaCy section category of the span's first token (None before any heading)."""
+    section = getattr(span[0]._, "section", None)
+    return getattr(section, "category", None) if section is not None else None
+
+
+def apply_parsers(doc: Doc, parsers: dict[str, Parser], labels: Iterable[str]) -> Doc:
+    """Set ``span._.extractor_value`` for entities of ``labels``; drop those a parser rejects."""
+    wanted = set(labels)
+    kind = doc._.extractor_kind if any(ent.label_ in wanted for ent in doc.ents) else None
+    kept: list[Span] = []
+    changed = False
+    for ent in doc.ents:
+        if ent.label_ not in wanted:
+            kept.append(ent)
+            continue
+        meta = rule_metadata(ent)
+        ent._.extractor_rule = meta.get("rule")
+        parser = parsers.get(meta.get("parser") or "")
+        if parser is None:
+            ent._.extractor_value = meta.get("value")
+            kept.append(ent)
+            continue
+        value = parser(span_context(ent, section=section_of(ent), kind=kind))
+        if value is None:
+            changed = True
+            continue
+        ent._.extractor_value = value
+        kept.append(ent)
+    if changed:
+        doc.ents = kept
+    return doc

@@ -1,0 +1,42 @@
+"""Clinical values: findings, age/sex, first department, skin biopsy, durations, outcome."""
+
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractor.components._common import apply_parsers
+from extractor.parsing import clinical
+from extractor.schema import FINDING_KEYS
+
+PARSERS = {
+    "age_sex": clinical.parse_age_sex,
+    "department": clinical.parse_department,
+    "skin_biopsy": clinical.parse_skin_biopsy,
+    "duration": clinical.parse_duration,
+    "improvement": clinical.parse_improvement,
+    "vital": clinical.parse_vital,
+}
+LABELS = (
+    *FINDING_KEYS,
+    "diagnosis",
+    "age_at_diagnosis",
+    "sex",
+    "first_department",
+    "skin_biopsy_diagnostic",
+    "months_symptoms_to_diagnosis",
+    "symptoms_improved",
+    "vital_status",
+)
+
+
+class ClinicalValues:
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        return apply_parsers(doc, PARSERS, LABELS)
+
+
+@Language.factory("extractor_clinical")
+def make_clinical(nlp: Language, name: str) -> ClinicalValues:
+    return ClinicalValues(nlp, name)

@@ -1,0 +1,117 @@
+"""Marker names -> glucagon values, serum marker results, or IHC stains.
+
+A marker name ("glucagon", "chromogranin A", "NSE") is a lab result when a
+number with a unit (or the analyte's usual unit beside a reference range)
+follows it in its sentence, an immunostain when IHC words or a pathology section
+surround it, and a serum status when only "elevated"/"normal" follows.
+"""
+
+
+import re
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractor.components._common import rule_metadata, section_of
+from extractor.parsing.context import vocab_regex
+from extractor.parsing.labs import (
+    reference_spans,
+    readings_in,
+    status_from_reference,
+    status_words,
+    timing_cue,
+    to_pg_per_ml,
+)
+from extractor.ruleset import vocabulary
+
+_DEFAULT_UNITS = {"glucagon": "pg/ml", "chromogranin_a": "ng/ml", "nse": "ng/ml", "gastrin": "pg/ml"}
+_IHC_RESULT_WORDS = re.compile(
+    r"\bpositiv|\bnegativ|\(\s*[+±-]\s*\)|\b[123]\s*\+|±|\bnot\s+(?:performed|done)\b|\bfocal|\bweak|\bdiffuse|\bpatchy|\bexpress",
+    re.IGNORECASE,
+)
+
+
+def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple[str, Any] | None:
+    """(label, value) for a marker mention, or None when it is neither a lab nor a stain."""
+    marker = rule_metadata(ent).get("value")
+    doc = ent.doc
+    sent = ent.sent
+    sentence = doc.text[sent.start_char : sent.end_char]
+    start, end = ent.start_char - sent.start_char, ent.end_char - sent.start_char
+    stops = [
+        o.start_char - sent.start_char
+        for o in others
+        if o.start_char > ent.start_char and rule_metadata(o).get("value") != marker
+    ]
+    analyte = re.search(vocabulary()["lab_analytes"], sentence[end:], re.IGNORECASE)
+    if analyte:
+        stops.append(end + analyte.start())
+    window_end = min(stops) if stops else len(sentence)
+    window = sentence[end:window_end]
+    pathology = section in vocabulary()["pathology_sections"]
+    ihc_words = vocab_regex("ihc_context").search(sentence) is not None
+    readings = readings_in(window, _DEFAULT_UNITS.get(marker))
+    leading = window[: readings[0].start] if readings else window
+    if readings and not _IHC_RESULT_WORDS.search(leading) and not (pathology and "%" in window[: readings[0].end + 2]):
+        references = reference_spans(window)
+        values = []
+        for reading in readings:
+            reference = next((r for s, _, r in references if s >= reading.end), None)
+            status = status_from_reference(reading.value, reading.comparator, reference) or status_words(window)
+            values.append(
+                {
+                    "value": reading.value,
+                    "comparator": reading.comparator,
+                    "unit": reading.unit,
+                    "status": status,
+                    "timing_cue": timing_cue(sentence, end + reading.start, end + reading.end),
+                    "start": sent.start_char + end + reading.start,
+                    "end": sent.start_char + end + reading.end,
+                }
+            )
+        if marker == "glucagon":
+            for v in values:
+                v["pg_ml"] = to_pg_per_ml(v["value"], v["unit"])
+            values = [v for v in values if v["pg_ml"] is not None]
+            return ("glucagon", {"readings": values}) if values else None
+        if marker in ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide"):
+            return ("serum_markers", {"marker": marker, "readings": values})
+        return None
+    if pathology or ihc_words or _IHC_RESULT_WORDS.search(window):
+        if marker == "c_peptide":
+            return None
+        return ("ihc", {"marker": marker})
+    status = status_words(window)
+    if status and marker in ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide"):
+        return ("serum_markers", {"marker": marker, "readings": [{"value": None, "unit": None, "status": status, "comparator": "=", "timing_cue": timing_cue(sentence, start, end)}]})
+    return None
+
+
+class LabValues:
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        markers = [e for e in doc.ents if e.label_ == "marker"]
+        if not markers:
+            return doc
+        kept: list[Span] = [e for e in doc.ents if e.label_ != "marker"]
+        for ent in markers:
+            same_sentence = [o for o in markers if o is not ent and o.sent.start == ent.sent.start]
+            result = classify_marker(ent, same_sentence, section_of(ent))
+            if result is None:
+                continue
+            label, value = result
+            span = Span(doc, ent.start, ent.end, label=label)
+            span._.target_rule = getattr(ent._, "target_rule", None)
+            span._.extractor_rule = rule_metadata(ent).get("rule")
+            span._.extractor_value = value
+            kept.append(span)
+        doc.ents = sorted(kept, key=lambda s: s.start)
+        return doc
+
+
+@Language.factory("extractor_lab_values")
+def make_lab_values(nlp: Language, name: str) -> LabValues:
+    return LabValues(nlp, name)

@@ -1,0 +1,36 @@
+"""Treatment values: operations, somatostatin analogue regimens, PRRT, other therapies."""
+
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractor.components._common import apply_parsers
+from extractor.parsing import treatment
+
+PARSERS = {
+    "surgery": treatment.parse_surgery,
+    "regimen": treatment.parse_regimen,
+    "prrt": treatment.parse_prrt,
+}
+LABELS = (
+    "surgery",
+    "somatostatin_analogue",
+    "prrt",
+    "systemic_therapy",
+    "locoregional_therapy",
+    "amino_acid_infusion",
+    "zinc_supplementation",
+)
+
+
+class TreatmentValues:
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        return apply_parsers(doc, PARSERS, LABELS)
+
+
+@Language.factory("extractor_treatments")
+def make_treatments(nlp: Language, name: str) -> TreatmentValues:
+    return TreatmentValues(nlp, name)

@@ -1,0 +1,117 @@
+"""Immunohistochemistry statements: the result a sentence gives for one marker.
+
+Notations handled: ``CgA(+)``, ``Syn 3+``, ``SSTR2: ±``, ``glucagon: diffusely
+positive``, tables (``Chromogranin A    Positive``), prose lists with distributive
+scope ("positive for chromogranin A and synaptophysin, negative for insulin"),
+lists before the verb ("CgA and Syn were positive"), "focal weak" (equivocal) and
+"not performed". The order is: the marker's own postfix, then a verb after a
+list it belongs to, then the nearest governing cue before it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PLACEHOLDER = "§"
+_RESULTS: tuple[tuple[str, str], ...] = (
+    ("not_done", r"not\s+(?:done|performed|tested|assessed|available|carried\s+out)|n/?d\b|n/a\b|na\b"),
+    (
+        "equivocal",
+        r"±|\+/-|\+/−|\+/–|1\s*\+|equivocal|indeterminate|weak(?:ly)?(?:\s+(?:and\s+)?(?:focal(?:ly)?|patchy))?(?:\s+(?:positive|positivity|staining|expression|reactivity|immunoreactivity|\+))?"
+        r"|focal(?:ly)?(?:\s+(?:and\s+)?(?:weak(?:ly)?|strong(?:ly)?|patchy))?(?:\s+(?:positive|positivity|staining|expression|reactivity|immunoreactivity|\+))?|patchy(?:\s+(?:positive|positivity|staining))?|heterogeneous(?:\s+staining)?|scattered\s+(?:positive\s+)?cells",
+    ),
+    (
+        "positive",
+        r"\+{1,3}|[23]\s*\+|\(\s*\+\s*\)|pos(?:itive|\.|\b)|diffuse(?:ly)?\s*(?:and\s+strong(?:ly)?\s+)?(?:positive|\+|expressed|immunoreactive|staining)|"
+        r"strong(?:ly)?\s+(?:and\s+diffuse(?:ly)?\s+)?(?:positive|\+|staining|expression)|immunoreactive|reactive|expressed|retained|present",
+    ),
+    (
+        "negative",
+        r"neg(?:ative|\.|\b)|\(\s*[-−–]\s*\)|[-−–](?=\s*(?:$|[,;.)\n]|and\b|or\b))|not\s+(?:expressed|detected|identified|seen|reactive)|absent|lost|no\s+(?:staining|expression|immunoreactivity)|non-?reactive|unreactive",
+    ),
+)
+_RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _RESULTS]
+_FILLER = (
+    r"(?:[\s:=(\[]|-(?=\s*[a-z+]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
+    r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?(?:(?:diffusely|strongly|focally|weakly|completely|also)\s+)?"
+)
+_BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("not_done", re.compile(r"not\s+(?:performed|done)\s+(?:for|on)", re.IGNORECASE)),
+    (
+        "equivocal",
+        re.compile(
+            r"(?:weak(?:ly)?|focal(?:ly)?|patchy|equivocal)(?:\s+(?:and\s+)?(?:weak|focal|patchy))?\s+(?:positive|positivity|staining|expression|reactivity|immunoreactivity)(?:\s+(?:for|with|of))?",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "negative",
+        re.compile(
+            r"(?:negative|negativity|immunonegative|non-?reactive|unreactive)(?:\s+(?:for|with|of|to))?|no\s+(?:staining|expression|immunoreactivity)\s+(?:for|of|with)|(?:did|do|does)\s+not\s+(?:stain|express|show)(?:\s+(?:for|with))?|lack(?:ed|s|ing)?(?:\s+(?:expression|staining)\s+(?:of|for))?|loss\s+of|without\s+(?:expression\s+of|staining\s+for)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "positive",
+        re.compile(
+            r"(?:positive|positivity|immunoreactive|immunopositive|reactive)(?:\s+(?:for|with|of|to))?|(?:stain(?:s|ed|ing)?|labell?ed)(?:\s+(?:diffusely|strongly|positively))?\s+(?:for|with)|express(?:es|ed|ing)?|expression\s+of|(?:reactivity|immunoreactivity)\s+(?:for|with)",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
+def _match_result(text: str) -> str | None:
+    for name, pattern in _RESULT_RE:
+        if pattern.match(text):
+            return name
+    return None
+
+
+def _mask(sentence: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(sentence)
+    for start, end in spans:
+        chars[start:end] = _PLACEHOLDER * (end - start)
+    return "".join(chars)
+
+
+def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple[int, int]]) -> str | None:
+    """The result ``sentence`` states for the marker at ``marker`` (offsets in the sentence).
+
+    ``other_markers`` are the other marker names in the same sentence; they bound
+    the marker's own postfix and may stand in a list before a shared verb.
+    """
+    start, end = marker
+    masked = _mask(sentence, other_markers)
+    following = [s for s, _ in other_markers if s >= end]
+    own_end = min(following) if following else len(sentence)
+    postfix = masked[end:own_end]
+    stripped = re.match(_FILLER, postfix, re.IGNORECASE)
+    rest = postfix[stripped.end() :] if stripped else postfix
+    # "CgA -" / "CgA (-)" before the filler eats the dash
+    if re.match(r"\s*[:=]?\s*\(?\s*[-−–]\s*\)?\s*(?:$|[,;.\n]|and\b|or\b)", postfix):
+        return "negative"
+    result = _match_result(rest)
+    if result:
+        return result
+    # "CgA, Syn and glucagon were positive": skip the list, then a verb
+    lst = re.match(
+        rf"(?:[\s,/&(){_PLACEHOLDER}]|\band\b|\bor\b)*(?:(?:immuno)?stains?\s*)?(?:were|was|are|is|all|both|:|\s)*(?:(?:diffusely|strongly|focally|weakly|all)\s+)?",
+        masked[end:],
+        re.IGNORECASE,
+    )
+    consumed = masked[end : end + lst.end()] if lst else ""
+    if re.search(r"\b(?:were|are|was|is)\b|:", consumed):
+        result = _match_result(masked[end + lst.end() :])
+        if result:
+            return result
+    # the nearest cue before the marker, within its clause
+    head = masked[:start]
+    clause_start = max(head.rfind(";"), head.rfind(". "), head.rfind("\n"))
+    head = head[clause_start + 1 :]
+    best: tuple[int, str] | None = None
+    for name, pattern in _BACKWARD_CUES:
+        for match in pattern.finditer(head):
+            if best is None or match.end() > best[0] or (match.end() == best[0] and name == "equivocal"):
+                best = (match.end(), name)
+    return best[1] if best else None

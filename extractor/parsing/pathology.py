@@ -1,0 +1,136 @@
+"""Pathology values: Ki-67, WHO grade, tumour size, site, metastases, TNM.
+
+Each parser takes a SpanContext and returns the normalised value, or None when
+the match is not what the field means here (the mention is then dropped).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from extractor.parsing.context import SpanContext, vocab_regex
+from extractor.parsing.numbers import NUMBER, parse_number
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "one": 1, "two": 2, "three": 3}
+_NET_CONTEXT = re.compile(
+    r"neuroendocrine|\bNET\b|\bNEN\b|\bNEC\b|glucagonoma|insulinoma|gastrinoma|islet|tumou?r|neoplasm|carcinoma|differentiated|ki-?67|mib-?1|\bwho\b|pancrea",
+    re.IGNORECASE,
+)
+_SITE_WORDS = (
+    ("uncinate", r"uncinate"),
+    ("head", r"\bhead\b"),
+    ("neck", r"\bneck\b"),
+    ("body", r"\bbody\b"),
+    ("tail", r"\btail\b"),
+)
+_METASTASIS_SITES = (
+    ("liver", r"liver|hepatic"),
+    ("lymph_nodes", r"lymph|nodal|\bnodes?\b"),
+    ("bone", r"\bbone|bony|osseous|skeletal|skeleton|spine|vertebra"),
+    ("lung", r"\blungs?\b|pulmonary"),
+    ("peritoneum", r"peritone|omental|carcinomatosis"),
+    ("other", r"adrenal|brain|ovar|splenic"),
+)
+
+
+def parse_ki67(ctx: SpanContext) -> float | None:
+    """Ki-67 percent: a range gives its upper bound, "<2%" gives 2."""
+    tail = ctx.text
+    numbers = re.findall(rf"({NUMBER})\s*(?:%|per\s*cent|percent)?", re.sub(r"(?i)ki[- ]?67|mib[- ]?1", " ", tail))
+    values = [v for v in (parse_number(n) for n in numbers) if v is not None and v <= 100]
+    return max(values) if values else None
+
+
+def parse_grade(ctx: SpanContext) -> str | None:
+    """G1/G2/G3 as stated; only in a neuroendocrine/tumour context (not "grade 2/6 murmur")."""
+    if not _NET_CONTEXT.search(ctx.sentence) and ctx.section not in {"final_diagnosis", "synoptic", "microscopic"}:
+        return None
+    text = ctx.text.lower()
+    if "low" in text:
+        return "G1"
+    if "intermediate" in text:
+        return "G2"
+    if "high" in text:
+        return None if re.search(r"high[- ]grade\s+dysplasia", ctx.sentence, re.IGNORECASE) else "G3"
+    digit = re.search(r"[123]", text)
+    if digit:
+        return f"G{digit.group()}"
+    word = re.search(r"(?:grade|gr\.?)\s*(iii|ii|i|one|two|three)\b", text)
+    return f"G{_ROMAN[word.group(1)]}" if word else None
+
+
+def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
+    """Dimensions in cm, largest first, for a pancreatic tumour (not specimens, nodes, liver)."""
+    sentence = ctx.sentence
+    if not vocab_regex("tumour_words").search(sentence) and ctx.section not in {"synoptic"} and not re.search(
+        r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", sentence, re.IGNORECASE
+    ):
+        return None
+    near = sentence[max(0, ctx.start - 45) : ctx.start] + " " + sentence[ctx.end : ctx.end + 25]
+    if vocab_regex("size_exclusions").search(near) and not re.search(
+        r"pancrea|tumou?r\s+size|glucagonoma|primary", near, re.IGNORECASE
+    ):
+        return None
+    numbers = [parse_number(n) for n in re.findall(NUMBER, ctx.text)]
+    dims = [n for n in numbers if n is not None]
+    if not dims:
+        return None
+    unit_mm = re.search(r"mm\b", ctx.text, re.IGNORECASE) is not None and not re.search(r"cm\b", ctx.text, re.IGNORECASE)
+    if unit_mm:
+        dims = [round(d / 10, 2) for d in dims]
+    if max(dims) > 30 or min(dims) <= 0:
+        return None
+    return {"dims": sorted(dims, reverse=True), "source": ctx.doc_kind or "other"}
+
+
+def parse_location(ctx: SpanContext) -> list[str] | None:
+    """Parts of the pancreas named for a tumour ("body and tail of the pancreas")."""
+    if not vocab_regex("tumour_words").search(ctx.sentence):
+        return None
+    text = ctx.text.lower()
+    sites = [name for name, pattern in _SITE_WORDS if re.search(pattern, text)]
+    return sites or None
+
+
+def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
+    """Metastatic sites named; "0/12 nodes" and "no metastasis" give ``sites: []`` statements."""
+    text = ctx.text.lower()
+    ratio = re.match(r"\s*(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
+    if ratio:
+        involved = int(ratio.group(1))
+        if re.search(r"negative|free", text) or involved == 0:
+            return {"sites": [], "scope": "lymph_nodes"}
+        if re.search(r"positive|involved|metasta|tumou?r", text + ctx.after[:40].lower()):
+            return {"sites": ["lymph_nodes"], "scope": "lymph_nodes"}
+        return None
+    if ctx.rule_value == "any":
+        return {"sites": [], "scope": "any"}
+    sites = [name for name, pattern in _METASTASIS_SITES if re.search(pattern, text)]
+    return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
+
+
+def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
+    """``pT2 pN0 M0`` / ``stage IIA`` -> {"t": "T2", "n": "N0", "m": "M0", "stage": "IIA"}."""
+    text = ctx.text
+    result: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
+    stage = re.search(r"stage\s*(?:group(?:ing)?\s*)?:?\s*(IV|III|II|I)\s*([ABC])?\b", text, re.IGNORECASE)
+    if stage:
+        if not re.search(r"\bT[0-4x]|neuroendocrine|tumou?r|glucagonoma|\bNET\b|pancrea|AJCC|ENETS|TNM|carcinoma|disease|metasta", ctx.sentence, re.IGNORECASE):
+            return None
+        result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
+        return result
+    t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4][a-d]?|x|is)\b", text)
+    n = re.search(r"(?<![A-Za-z])[ypc]{0,2}N([0-3][a-c]?|x)\b", text)
+    m = re.search(r"(?<![A-Za-z])[pc]?M([01][a-c]?|x)\b", text)
+    if t:
+        result["t"] = "T" + t.group(1).upper().replace("IS", "is")
+    if n:
+        result["n"] = "N" + n.group(1).upper()
+    if m:
+        result["m"] = "M" + m.group(1).upper()
+    if result["t"] is None:
+        return None
+    if result["n"] is None and result["m"] is None and not re.match(r"p", text):
+        return None
+    return result

@@ -1,0 +1,112 @@
+"""Treatment values: drug regimens, PRRT agents and cycles, which operations count."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from extractor.parsing.context import SpanContext, vocab_regex
+from extractor.parsing.numbers import NUMBER, parse_number
+from extractor.ruleset import vocabulary
+
+_DOSE = re.compile(
+    rf"(?P<dose>{NUMBER})\s*(?P<unit>mg|mcg|µg|μg|ug|micrograms?|milligrams?)\b",
+    re.IGNORECASE,
+)
+_MAIN_PROCEDURES = re.compile(
+    r"pancreat\w*ectom|duodenectom|whipple|pppd|enucleat|splenectom|metastasectom|hepatectom|transplant|resection|laparotomy|exploration",
+    re.IGNORECASE,
+)
+_NEXT_DRUG = re.compile(
+    r"\b(?:octreotide|sandostatin|lanreotide|somatuline|pasireotide|signifor|everolimus|sunitinib|capecitabine|temozolomide|insulin|metformin)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _frequencies() -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(p, re.IGNORECASE), name) for p, name in vocabulary()["frequencies"]]
+
+
+def normalise_frequency(text: str) -> str | None:
+    """The first dosing frequency in ``text`` in the spec's vocabulary, or None."""
+    best: tuple[int, str] | None = None
+    for pattern, name in _frequencies():
+        match = pattern.search(text)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), name)
+    return best[1] if best else None
+
+
+def parse_regimen(ctx: SpanContext) -> dict[str, Any]:
+    """``octreotide LAR 30 mg every 4 weeks`` -> drug, dose, unit, frequency (each may be null)."""
+    after = ctx.after
+    stop = _NEXT_DRUG.search(after)
+    window = after[: stop.start()] if stop else after
+    window = window[:80]
+    regimen: dict[str, Any] = {"drug": ctx.rule_value, "dose": None, "unit": None, "frequency": None}
+    dose = _DOSE.search(window)
+    if dose and not re.search(r"\b(?:increased|reduced|escalated|titrated)\s+(?:from|to)\s*$", window[: dose.start()], re.IGNORECASE):
+        regimen["dose"] = parse_number(dose.group("dose"))
+        regimen["unit"] = vocabulary()["dose_units"].get(dose.group("unit").lower().rstrip("s"), vocabulary()["dose_units"].get(dose.group("unit").lower()))
+        regimen["frequency"] = normalise_frequency(window[dose.start() :])
+    if ctx.rule_value == "octreotide_lar" and regimen["frequency"] is None and regimen["dose"] is not None:
+        regimen["frequency"] = None
+    return regimen
+
+
+def parse_prrt(ctx: SpanContext) -> dict[str, Any] | None:
+    """PRRT agent as written in the spec's style, with activity and cycles from the sentence."""
+    agent = ctx.rule_value
+    if agent == "90Y":
+        ligand = re.search(r"DOTA-?(TOC|TATE|LAN)|edotreotide|DOTALAN", ctx.text, re.IGNORECASE)
+        name = (ligand.group(1) if ligand and ligand.group(1) else "TOC").upper()
+        agent = f"90Y-DOTA{name}"
+    elif agent == "PRRT":
+        named = re.search(r"(177\s*-?\s*Lu|Lu\s*-?\s*177|90\s*-?\s*Y|Y\s*-?\s*90)\s*-?\s*(DOTA-?\w+)", ctx.sentence, re.IGNORECASE)
+        if named is None and not re.search(r"lutathera", ctx.sentence, re.IGNORECASE):
+            agent = None
+        elif named is None:
+            agent = "177Lu-DOTATATE"
+        else:
+            isotope = "177Lu" if "lu" in named.group(1).lower() else "90Y"
+            agent = f"{isotope}-{named.group(2).upper().replace('-', '')}"
+    activity = re.search(rf"({NUMBER})\s*(GBq|mCi|MBq)\b", ctx.sentence, re.IGNORECASE)
+    cycles = re.search(
+        r"(\d+|one|two|three|four|five|six)\s+(?:cycles?|courses?|doses|treatments|fractions|administrations)\b|(?:x|×)\s*(\d)\b(?!\s*(?:mg|cm))",
+        ctx.sentence,
+        re.IGNORECASE,
+    )
+    cycle_count: int | None = None
+    if cycles:
+        raw = cycles.group(1) or cycles.group(2)
+        number = parse_number(raw)
+        cycle_count = int(number) if number is not None else None
+    if agent is None:
+        return {"agent": None, "activity": None, "cycles": cycle_count}
+    unit = activity.group(2) if activity else None
+    return {
+        "agent": agent,
+        "activity": f"{activity.group(1)} {unit}" if activity else None,
+        "cycles": cycle_count,
+    }
+
+
+def parse_surgery(ctx: SpanContext) -> list[str] | None:
+    """Which procedures a match stands for; approach words and "other" need a tumour operation."""
+    value = ctx.rule_value
+    values = list(value) if isinstance(value, list) else [value]
+    if values in (["robotic"], ["laparoscopic"]):
+        # an approach only counts beside a procedure in the same sentence (not "laparoscopic biopsy")
+        return values if _MAIN_PROCEDURES.search(ctx.sentence) and not re.search(r"\bbiops", ctx.after[:30], re.IGNORECASE) else None
+    if values == ["other"] and not (
+        _MAIN_PROCEDURES.search(ctx.sentence[: ctx.start] + " " + ctx.sentence[ctx.end :])
+        or vocab_regex("tumour_words").search(ctx.sentence)
+    ):
+        return None
+    if values == ["hepatic_metastasectomy"] and not re.search(r"metasta|nodule|lesion|deposit|secondar|tumou?r|glucagonoma|net\b", ctx.sentence, re.IGNORECASE):
+        return None
+    if values == ["enucleation"] and not re.search(r"tumou?r|mass|lesion|glucagonoma|insulinoma|pancrea|net\b|nodule", ctx.sentence, re.IGNORECASE):
+        return None
+    return values

@@ -1,0 +1,157 @@
+"""Rule files: pydantic models, one validating loader, conversion to medspaCy rules.
+
+Rules ship inside the package as ``extractor.rules`` (the top-level ``rules/``
+folder of the repository) and are found with ``importlib.resources``, so an
+installed tool works from any folder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from extractor.errors import RuleFileError
+
+RULES_PACKAGE = "extractor.rules"
+
+ContextCategory = Literal[
+    "NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "FAMILY", "TERMINATE"
+]
+Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TargetRuleSpec(_Rule):
+    """A concept rule: a regex, a phrase or a token pattern, with the value it stands for.
+
+    ``label`` is the record key the mention supports (or an internal label such as
+    ``marker`` or ``diagnosis``); ``parser`` names the value parser that reads the
+    number/regimen/result around the match; ``examples`` are sentences the rule must
+    match and ``counter_examples`` sentences it must not (run by the tests).
+    """
+
+    id: str
+    label: str
+    regex: str | None = None
+    phrase: str | None = None
+    tokens: list[dict[str, Any]] | None = None
+    value: Any = None
+    parser: str | None = None
+    examples: list[str] = []
+    counter_examples: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_pattern(self) -> TargetRuleSpec:
+        given = [p for p in (self.regex, self.phrase, self.tokens) if p]
+        if len(given) != 1:
+            raise ValueError("exactly one of regex, phrase, tokens is required")
+        if self.regex:
+            re.compile(self.regex, re.IGNORECASE)
+        return self
+
+
+class ContextRuleSpec(_Rule):
+    """A ConText modifier rule (extends medspaCy's defaults; same literal replaces one)."""
+
+    literal: str
+    category: ContextCategory
+    direction: Direction
+    pattern: str | list[dict[str, Any]] | None = None
+    max_scope: int | None = None
+    allowed_types: list[str] | None = None
+
+
+class SectionRuleSpec(_Rule):
+    """A section heading and the category its section gets."""
+
+    literal: str
+    category: str
+    pattern: str | list[dict[str, Any]] | None = None
+
+
+def _rule_files(prefix: str) -> list[str]:
+    names = [
+        entry.name
+        for entry in resources.files(RULES_PACKAGE).iterdir()
+        if entry.name.startswith(prefix) and entry.name.endswith(".jsonl")
+    ]
+    return sorted(names)
+
+
+def load_rules(filename: str, model: type[_Rule]) -> list[Any]:
+    """Load and validate one JSONL rule file from the packaged rules.
+
+    Raises RuleFileError with one ``<file>:<line> [loc] msg`` line per problem.
+    """
+    text = resources.files(RULES_PACKAGE).joinpath(filename).read_text(encoding="utf-8")
+    rules: list[Any] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            rules.append(model.model_validate(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            problems.append(f"{filename}:{number} [json] {exc.msg}")
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = " -> ".join(str(p) for p in err["loc"]) or "rule"
+                problems.append(f"{filename}:{number} [{loc}] {err['msg']}")
+    if problems:
+        raise RuleFileError("\n".join(problems))
+    return rules
+
+
+@cache
+def target_rules() -> tuple[TargetRuleSpec, ...]:
+    """Every target rule of every ``targets_*.jsonl`` file, ids checked unique."""
+    rules: list[TargetRuleSpec] = []
+    for name in _rule_files("targets_"):
+        rules.extend(load_rules(name, TargetRuleSpec))
+    seen: set[str] = set()
+    duplicates = sorted({r.id for r in rules if r.id in seen or seen.add(r.id)})
+    if duplicates:
+        raise RuleFileError(f"duplicate target rule ids: {', '.join(duplicates)}")
+    return tuple(rules)
+
+
+@cache
+def context_rules() -> tuple[ContextRuleSpec, ...]:
+    return tuple(load_rules("context.jsonl", ContextRuleSpec))
+
+
+@cache
+def section_rules() -> tuple[SectionRuleSpec, ...]:
+    return tuple(load_rules("sections.jsonl", SectionRuleSpec))
+
+
+@cache
+def vocabulary() -> dict[str, Any]:
+    """Lookup tables the value parsers use (units, frequencies, number words ...)."""
+    text = resources.files(RULES_PACKAGE).joinpath("vocab.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def rules_by_id() -> dict[str, TargetRuleSpec]:
+    return {rule.id: rule for rule in target_rules()}
+
+
+def rules_version() -> str:
+    """A short digest of all packaged rule files (goes into manifests)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for entry in sorted(resources.files(RULES_PACKAGE).iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".json", ".jsonl")):
+            digest.update(entry.name.encode())
+            digest.update(entry.read_bytes())
+    return digest.hexdigest()[:12]
