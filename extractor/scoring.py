@@ -332,7 +332,16 @@ def _list_of(normalize_item: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return _normalize
 
 
+def _norm_tnm_part(value: Any) -> Any:
+    """``pT2`` / ``ypT2`` / ``cN0`` -> ``t2`` / ``n0``: the prefix says how it was staged, not what."""
+    text = normalize_value(value)
+    if isinstance(text, str):
+        return re.sub(r"^(?:yp|yc|p|c|r|y)(?=[tnm])", "", text)
+    return text
+
+
 _FIELD_NORMALIZERS: dict[str, Callable[[Any], Any]] = {
+    **{f"tnm.{part}": _norm_tnm_part for part in ("t", "n", "m")},
     "glucagon": _list_of(_norm_glucagon_item),
     "somatostatin_analogue": _list_of(_norm_analogue_item),
     "prrt": _norm_prrt,
