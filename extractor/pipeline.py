@@ -32,6 +32,8 @@ def silence_phi_leaks() -> None:
     logger.disable("medspacy")
     warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"medspacy(\..*)?")
     warnings.filterwarnings("ignore", message=r".*conflicts with a pre-existing entity.*")
+    # medspaCy and scispaCy keep matchers that may hold no patterns of a kind
+    warnings.filterwarnings("ignore", message=r"\[W036\]")
     for name in ("medspacy", "PyRuSH", "spacy"):
         logging.getLogger(name).setLevel(logging.WARNING)
 

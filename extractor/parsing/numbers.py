@@ -32,7 +32,7 @@ _COMPARATOR_MAP = {
     "up to": "<",
 }
 _DURATION = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?|[a-z]+(?:[- ][a-z]+)?)[- ](?P<unit>months?|years?|yrs?|weeks?|days?)",
+    r"(?P<num>\d+(?:\.\d+)?|[a-z]+(?:-[a-z]+)?)[- ](?P<unit>months?|years?|yrs?|weeks?|days?)",
     re.IGNORECASE,
 )
 

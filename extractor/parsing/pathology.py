@@ -120,11 +120,11 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
             return None
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         return result
-    t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4][a-d]?|x|is)\b", text)
-    n = re.search(r"(?<![A-Za-z])[ypc]{0,2}N([0-3][a-c]?|x)\b", text)
-    m = re.search(r"(?<![A-Za-z])[pc]?M([01][a-c]?|x)\b", text)
+    t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4][a-d]?|x|is)(?!\d)", text, re.IGNORECASE)
+    n = re.search(r"(?<![A-Za-z])[ypc]{0,2}N([0-3][a-c]?|x)(?!\d)", text, re.IGNORECASE)
+    m = re.search(r"(?<![A-Za-z])[pc]?M([01][a-c]?|x)(?!\d)", text, re.IGNORECASE)
     if t:
-        result["t"] = "T" + t.group(1).upper().replace("IS", "is")
+        result["t"] = "T" + (t.group(1).lower() if t.group(1).lower() == "is" else t.group(1).upper())
     if n:
         result["n"] = "N" + n.group(1).upper()
     if m:

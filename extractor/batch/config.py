@@ -1,0 +1,95 @@
+"""Settings of a batch run: input format, column names, size limits, time budgets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal
+
+Format = Literal["auto", "txt", "jsonl", "csv", "parquet", "zip", "tar"]
+Engine = Literal["local", "spark"]
+
+DEFAULT_PIPELINE = "extractor.pipeline:load_pipeline"
+
+# Candidate column names for each role, tried in order (case-insensitive) when the
+# user names none: MIMIC-III NOTEEVENTS first, then our JSONL keys.
+PATIENT_COLUMNS = ("SUBJECT_ID", "patient_id")
+DOC_COLUMNS = ("ROW_ID", "doc_id", "note_id")
+DATE_COLUMNS = ("CHARTDATE", "date", "note_date")
+TYPE_COLUMNS = ("CATEGORY", "note_type")
+TEXT_COLUMNS = ("TEXT", "text")
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Column (or JSON key) names; ``None`` = the first default candidate present."""
+
+    patient: str | None = None
+    doc: str | None = None
+    date: str | None = None
+    note_type: str | None = None
+    text: str | None = None
+
+    def candidates(self, role: str) -> tuple[str, ...]:
+        """The names tried for ``role`` (patient, doc, date, note_type, text)."""
+        chosen = getattr(self, role)
+        if chosen:
+            return (chosen,)
+        return {
+            "patient": PATIENT_COLUMNS,
+            "doc": DOC_COLUMNS,
+            "date": DATE_COLUMNS,
+            "note_type": TYPE_COLUMNS,
+            "text": TEXT_COLUMNS,
+        }[role]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard caps on what one input may cost; past them the input gets an error row.
+
+    ``max_note_bytes`` bounds one note (file, archive member or cell);
+    ``max_archive_bytes`` bounds the bytes one archive may expand to (a zip bomb
+    stops there, with an error row); ``max_members`` bounds its entries;
+    ``max_line_bytes`` bounds one physical line of JSONL/CSV.
+    """
+
+    max_note_bytes: int = 64 * MiB
+    max_line_bytes: int = 128 * MiB
+    max_archive_bytes: int = 64 * GiB
+    max_members: int = 10_000_000
+    max_ratio: float = 1_000.0
+    max_table_member_bytes: int = 2 * GiB  # Parquet inside an archive is read in memory
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Everything that shapes a batch run's outputs (and its resume fingerprint)."""
+
+    fmt: Format = "auto"
+    columns: Columns = field(default_factory=Columns)
+    limits: Limits = field(default_factory=Limits)
+    workers: int = 0  # 0 = the machine's cores
+    engine: Engine = "local"
+    master: str | None = None
+    parquet: bool = False
+    resume: bool = False
+    overwrite: bool = False
+    note_timeout: float = 120.0
+    pipeline: str = DEFAULT_PIPELINE
+    task_notes: int = 64  # patients are batched into tasks of about this many notes
+    task_chars: int = 2_000_000
+    recycle_notes: int = 100_000  # a worker is restarted after this many notes (vocab growth)
+    progress: bool | None = None  # None = when stderr is a terminal
+
+    def worker_count(self) -> int:
+        """The number of worker processes to run."""
+        if self.workers > 0:
+            return self.workers
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)

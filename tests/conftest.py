@@ -1,0 +1,48 @@
+"""Shared fixtures: one pipeline per test session, built from spacy.blank("en")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from extractor.core import process_patient
+from extractor.notes import NoteInput
+from extractor.schema import CohortRecord, Mention
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    from extractor.pipeline import load_pipeline
+
+    return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def mentions_of(nlp: Language) -> Callable[[str], list[Mention]]:
+    """Mentions of one note text."""
+    from extractor.core import note_mentions
+
+    def _run(text: str) -> list[Mention]:
+        return note_mentions(nlp, NoteInput(patient_id="p", doc_id="d", text=text))
+
+    return _run
+
+
+@pytest.fixture(scope="session")
+def record_of(nlp: Language) -> Callable[..., CohortRecord]:
+    """The record of one patient from (date, text) notes or plain texts."""
+
+    def _run(*notes: str | tuple[str | None, str]) -> CohortRecord:
+        inputs = []
+        for index, note in enumerate(notes):
+            when, text = note if isinstance(note, tuple) else (None, note)
+            inputs.append(NoteInput(patient_id="p", doc_id=f"d{index}", text=text, date=when))
+        return process_patient(nlp, "p", inputs).record
+
+    return _run

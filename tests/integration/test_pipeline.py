@@ -1,0 +1,101 @@
+"""The assembled pipeline on realistic sentences: concepts, context flags, what must not count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from extractor.schema import CohortRecord, Mention
+
+
+def _flags(mentions: list[Mention], label: str) -> list[dict[str, bool]]:
+    return [m.assertion.model_dump() for m in mentions if m.label == label]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label", "flag"),
+    [
+        ("She denies diarrhoea.", "diarrhea", "negated"),
+        ("No evidence of deep vein thrombosis.", "dvt", "negated"),
+        ("Abdomen: negative for weight loss.", "weight_loss", "negated"),
+        ("History of DVT in 2012, treated with warfarin.", "dvt", "historical"),
+        ("Rule out glucagonoma.", "diagnosis", "hypothetical"),
+        ("Glucagon levels to exclude glucagonoma.", "diagnosis", "hypothetical"),
+        ("Return if diarrhoea develops.", "diarrhea", "hypothetical"),
+        ("Her mother had type 2 diabetes mellitus.", "diabetes", "family"),
+        ("Sister with glucagonoma.", "diagnosis", "family"),
+        ("Differential includes pellagra, zinc deficiency and necrolytic migratory erythema.", "nme", "uncertain"),
+        ("Possible necrolytic migratory erythema.", "nme", "uncertain"),
+    ],
+)
+def test_context_categories(mentions_of: Callable[[str], list[Mention]], sentence: str, label: str, flag: str) -> None:
+    flags = _flags(mentions_of(sentence), label)
+    assert flags and flags[0][flag], flags
+
+
+def test_family_history_section_marks_family(mentions_of: Callable[[str], list[Mention]]) -> None:
+    flags = _flags(mentions_of("FAMILY HISTORY:\nDiabetes mellitus. Anaemia.\n"), "diabetes")
+    assert flags and flags[0]["family"]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "FAMILY HISTORY: Mother with glucagonoma, necrolytic migratory erythema and diabetes.",
+        "Differential diagnosis includes necrolytic migratory erythema and zinc deficiency.",
+        "Rule out glucagonoma; check fasting glucagon.",
+        "If diarrhoea or weight loss develops she should return.",
+        "Her father had a deep vein thrombosis.",
+    ],
+)
+def test_sentences_that_must_not_count(record_of: Callable[..., CohortRecord], note: str) -> None:
+    record = record_of(note)
+    assert all(v in (None, "absent") for v in record.findings.model_dump().values())
+    assert record.findings.nme is None and record.findings.diabetes is None
+
+
+def test_defined_abbreviation_resolves(mentions_of: Callable[[str], list[Mention]]) -> None:
+    text = "Skin changes of necrolytic migratory erythema (NME) were noted. The nme subsided."
+    labels = [m.label for m in mentions_of(text)]
+    assert labels.count("nme") >= 2
+
+
+def test_abbreviation_defined_as_something_else_is_dropped(mentions_of: Callable[[str], list[Mention]]) -> None:
+    text = "Dermatomyositis (DM) was considered. DM remains unlikely."
+    assert not [m for m in mentions_of(text) if m.label == "diabetes"]
+
+
+@pytest.mark.parametrize(
+    ("note", "value", "comparator"),
+    [
+        ("Plasma glucagon 217 pg/mL (normal < 200 pg/mL).", 217.0, "="),
+        ("Fasting glucagon 62.3 pmol/L (reference 0-50).", 217.12, "="),
+        ("Glucagon was 410 ng/L.", 410.0, "="),
+        ("Serum glucagon > 800 pg/mL.", 800.0, ">"),
+        ("GLUCAGON: 1720 PG/ML (H)", 1720.0, "="),
+    ],
+)
+def test_glucagon_units_and_comparators(record_of: Callable[..., CohortRecord], note: str, value: float, comparator: str) -> None:
+    record = record_of(note)
+    assert [(g.value, g.comparator, g.timing) for g in record.glucagon] == [(value, comparator, "unknown")]
+
+
+def test_glucagon_is_not_an_ihc_result_and_vice_versa(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "LABS: glucagon 720 pg/mL (ref < 200).\n\nIMMUNOHISTOCHEMISTRY: glucagon (+), CgA (+), Syn (+), insulin (-)."
+    )
+    assert [g.value for g in record.glucagon] == [720.0]
+    assert (record.ihc.glucagon, record.ihc.chromogranin_a, record.ihc.insulin) == ("positive", "positive", "negative")
+
+
+def test_octreotide_scan_is_not_therapy(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("Octreotide scan showed avid uptake in the pancreatic tail.").somatostatin_analogue == []
+
+
+def test_evidence_points_at_the_note(nlp, record_of: Callable[..., CohortRecord]) -> None:
+    text = "Date: 2020-01-01\n\nA 3.1 x 2.3 x 1.6 cm mass in the head of the pancreas. Ki-67 index 8%."
+    record = record_of(("2020-01-01", text))
+    for path in ("tumor_size_cm", "ki67_percent", "tumor_location[0]"):
+        span = record.evidence[path][0]
+        assert text[span.start : span.end] == span.text

@@ -1,0 +1,53 @@
+"""IHC statements in every common notation."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.parsing.ihc import ihc_result
+
+
+def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | None:
+    start = sentence.index(marker)
+    spans = [(sentence.index(o), sentence.index(o) + len(o)) for o in others]
+    return ihc_result(sentence, (start, start + len(marker)), spans)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "marker", "others", "expected"),
+    [
+        ("CgA(+), Syn(+), SSTR2(±)", "CgA", ("Syn", "SSTR2"), "positive"),
+        ("CgA(+), Syn(-), SSTR2(±)", "Syn", ("CgA", "SSTR2"), "negative"),
+        ("CgA(+), Syn(+), SSTR2(±)", "SSTR2", ("CgA", "Syn"), "equivocal"),
+        ("SSTR2: ±", "SSTR2", (), "equivocal"),
+        ("Syn 3+", "Syn", (), "positive"),
+        ("SSTR2 1+", "SSTR2", (), "equivocal"),
+        ("SSTR2: focal weak staining", "SSTR2", (), "equivocal"),
+        ("Chromogranin A      Positive (diffuse)", "Chromogranin A", (), "positive"),
+        ("Gastrin           -", "Gastrin", (), "negative"),
+        ("Insulin           Negative", "Insulin", (), "negative"),
+        ("IHC for gastrin was not performed.", "gastrin", (), "not_done"),
+        ("Glucagon immunostain: positive", "Glucagon", (), "positive"),
+        ("glucagon: diffusely positive", "glucagon", (), "positive"),
+        ("The tumour was chromogranin-positive and insulin-negative", "insulin", ("chromogranin",), "negative"),
+        ("Tumour cells express glucagon, CgA and synaptophysin", "CgA", ("glucagon", "synaptophysin"), "positive"),
+        ("CgA and synaptophysin were diffusely positive.", "synaptophysin", ("CgA",), "positive"),
+    ],
+)
+def test_notations(sentence: str, marker: str, others: tuple[str, ...], expected: str) -> None:
+    assert _result(sentence, marker, others) == expected
+
+
+@pytest.mark.parametrize(
+    ("marker", "expected"),
+    [("chromogranin A", "positive"), ("synaptophysin", "positive"), ("insulin", "negative"), ("gastrin", "negative")],
+)
+def test_distributive_scope(marker: str, expected: str) -> None:
+    """A cue governs the list after it until the next cue."""
+    sentence = "Tumour cells are positive for chromogranin A and synaptophysin, negative for insulin and gastrin."
+    others = tuple(m for m in ("chromogranin A", "synaptophysin", "insulin", "gastrin") if m != marker)
+    assert _result(sentence, marker, others) == expected
+
+
+def test_no_statement_gives_none() -> None:
+    assert _result("Synaptophysin was ordered.", "Synaptophysin") is None

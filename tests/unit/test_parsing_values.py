@@ -1,0 +1,171 @@
+"""Ki-67, grade, size, TNM, regimens, PRRT, durations: pure parsers on realistic phrases."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.parsing import clinical, pathology, treatment
+from extractor.parsing.context import SpanContext
+from extractor.parsing.numbers import duration_in_days, duration_in_months
+
+
+def _ctx(sentence: str, match: str, value: object = None, kind: str | None = None) -> SpanContext:
+    start = sentence.index(match)
+    return SpanContext(match, sentence, start, start + len(match), None, value, kind)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Ki-67 index 8%", 8.0),
+        ("Ki67: 12 %", 12.0),
+        ("MIB-1 labelling index of 15%", 15.0),
+        ("Ki-67 proliferation index 8-10%", 10.0),
+        ("Ki-67 <2%", 2.0),
+        ("Ki-67 index was less than 1%", 1.0),
+        ("Ki-67 approximately 25 percent", 25.0),
+    ],
+)
+def test_ki67(phrase: str, expected: float) -> None:
+    assert pathology.parse_ki67(_ctx(phrase, phrase)) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "expected"),
+    [
+        ("Well-differentiated neuroendocrine tumour, WHO grade 2.", "WHO grade 2", "G2"),
+        ("Pancreatic NET G1.", "G1", "G1"),
+        ("Neuroendocrine carcinoma, grade III.", "grade III", "G3"),
+        ("There is a grade 2/6 systolic murmur.", "grade 2", None),
+        ("Grade 2 ankle sprain.", "Grade 2", None),
+    ],
+)
+def test_grade_needs_tumour_context(sentence: str, match: str, expected: str | None) -> None:
+    assert pathology.parse_grade(_ctx(sentence, match)) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "dims"),
+    [
+        ("A 3.1 x 2.3 x 1.6 cm mass in the pancreatic head.", "3.1 x 2.3 x 1.6 cm", [3.1, 2.3, 1.6]),
+        ("A 42 mm tumour of the pancreatic tail.", "42 mm", [4.2]),
+        ("Tumour size: 4.2 x 6.0 x 5.0 cm.", "4.2 x 6.0 x 5.0 cm", [6.0, 5.0, 4.2]),
+        ("Pancreaticoduodenectomy specimen measuring 15 x 8 x 4 cm.", "15 x 8 x 4 cm", None),
+        ("Several liver lesions, the largest 2.1 cm.", "2.1 cm", None),
+    ],
+)
+def test_size(sentence: str, match: str, dims: list[float] | None) -> None:
+    value = pathology.parse_size(_ctx(sentence, match))
+    assert (value["dims"] if value else None) == dims
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pT2 pN0 M0", {"t": "T2", "n": "N0", "m": "M0", "stage": None}),
+        ("T3N1M1", {"t": "T3", "n": "N1", "m": "M1", "stage": None}),
+        ("T2, NX, M1", {"t": "T2", "n": "NX", "m": "M1", "stage": None}),
+    ],
+)
+def test_tnm(text: str, expected: dict[str, str | None]) -> None:
+    assert pathology.parse_tnm(_ctx(text, text)) == expected
+
+
+def test_stage_needs_oncology_context() -> None:
+    assert pathology.parse_tnm(_ctx("Neuroendocrine tumour, stage IIA.", "stage IIA"))["stage"] == "IIA"
+    assert pathology.parse_tnm(_ctx("Stage II sleep was reduced.", "Stage II")) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "drug", "rule_value", "expected"),
+    [
+        ("Octreotide LAR 30 mg every 4 weeks was started.", "Octreotide LAR", "octreotide_lar", (30.0, "mg", "every_28_days")),
+        ("Sandostatin LAR 30 mg monthly.", "Sandostatin LAR", "octreotide_lar", (30.0, "mg", "monthly")),
+        ("Octreotide 100 µg tid s.c.", "Octreotide", "octreotide", (100.0, "ug", "three_times_daily")),
+        ("octreotide 100 mcg x3/day", "octreotide", "octreotide", (100.0, "ug", "three_times_daily")),
+        ("octreotide 600 µg/day", "octreotide", "octreotide", (600.0, "ug", "daily")),
+        ("Somatuline Autogel 120 mg every 28 days", "Somatuline Autogel", "lanreotide", (120.0, "mg", "every_28_days")),
+        ("octreotide 50 mcg bd", "octreotide", "octreotide", (50.0, "ug", "twice_daily")),
+        ("She continues on lanreotide.", "lanreotide", "lanreotide", (None, None, None)),
+    ],
+)
+def test_regimens(sentence: str, drug: str, rule_value: str, expected: tuple) -> None:
+    value = treatment.parse_regimen(_ctx(sentence, drug, rule_value))
+    assert (value["drug"], value["dose"], value["unit"], value["frequency"]) == (rule_value, *expected)
+
+
+def test_prrt_activity_and_cycles() -> None:
+    sentence = "She received 90Y-DOTALAN 200 mCi x 2 for liver metastases."
+    value = treatment.parse_prrt(_ctx(sentence, "90Y-DOTALAN", "90Y"))
+    assert value == {"agent": "90Y-DOTALAN", "activity": "200 mCi", "cycles": 2}
+
+
+def test_prrt_lutathera_cycles() -> None:
+    sentence = "Four cycles of 177Lu-DOTATATE (7.4 GBq each) were completed."
+    value = treatment.parse_prrt(_ctx(sentence, "177Lu-DOTATATE", "177Lu-DOTATATE"))
+    assert value == {"agent": "177Lu-DOTATATE", "activity": "7.4 GBq", "cycles": 4}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "value", "expected"),
+    [
+        ("Laparoscopic distal pancreatectomy and splenectomy.", "Laparoscopic", "laparoscopic", ["laparoscopic"]),
+        ("Laparoscopic biopsy of the pancreas was taken.", "Laparoscopic", "laparoscopic", None),
+        ("Past surgical history: cholecystectomy 2005.", "cholecystectomy", "other", None),
+        ("Whipple with cholecystectomy for the tumour.", "cholecystectomy", "other", ["other"]),
+    ],
+)
+def test_surgery_context(sentence: str, match: str, value: str, expected: list[str] | None) -> None:
+    assert treatment.parse_surgery(_ctx(sentence, match, value)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [("an 8-month history", 8.0), ("a 2-year history", 24.0), ("rash for three years", 36.0), ("a 6-week history", 1.4)],
+)
+def test_duration_in_months(text: str, months: float) -> None:
+    assert duration_in_months(text) == months
+
+
+@pytest.mark.parametrize(("text", "days"), [("3 days after surgery", 3.0), ("one week after", 7.0), ("within 24 hours", 1.0)])
+def test_duration_in_days(text: str, days: float) -> None:
+    assert duration_in_days(text) == days
+
+
+@pytest.mark.parametrize(
+    ("phrase", "age", "sex"),
+    [("44-year-old woman", 44, "female"), ("57 yo M", 57, "male"), ("44F", 44, "female"), ("Sex: male", None, "male")],
+)
+def test_age_sex(phrase: str, age: int | None, sex: str) -> None:
+    value = clinical.parse_age_sex(_ctx(f"A {phrase} was seen.", phrase))
+    assert (value["age"], value["sex"]) == (age, sex)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Punch biopsy of the rash was consistent with necrolytic migratory erythema.", True),
+        ("Punch biopsy showed psoriasiform dermatitis; no features of NME.", False),
+        ("Skin biopsy was non-diagnostic.", False),
+    ],
+)
+def test_skin_biopsy(sentence: str, expected: bool) -> None:
+    match = sentence.split(" of the rash")[0] if "of the rash" in sentence else " ".join(sentence.split()[:2])
+    assert clinical.parse_skin_biopsy(_ctx(sentence, match)) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "expected"),
+    [
+        ("The rash resolved 3 days after surgery.", "rash resolved", {"improved": True, "days": 3.0}),
+        ("NME did not improve despite octreotide.", "NME did not improve", {"improved": False, "days": None}),
+    ],
+)
+def test_improvement(sentence: str, match: str, expected: dict) -> None:
+    assert clinical.parse_improvement(_ctx(sentence, match)) == expected
+
+
+def test_survival_from_death_sentence() -> None:
+    sentence = "She died of progressive disease 11 months after diagnosis."
+    value = clinical.parse_vital(_ctx(sentence, "died", "deceased"))
+    assert value == {"status": "deceased", "survival_months": 11.0}
