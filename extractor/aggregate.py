@@ -262,7 +262,10 @@ def _glucagon(b: _Builder, record: dict[str, Any]) -> None:
                     timing = "preoperative"
         value = GlucagonValue(value=reading["pg_ml"], comparator=reading["comparator"], timing=timing)
         key = (round(value.value, 2), value.comparator, value.timing)
-        if key in seen:
+        # a later note that repeats an earlier value without saying when it was
+        # taken is restating it (discharge summaries, timelines), not a new result
+        restated = not reading.get("timing_cue") and any(k[:2] == key[:2] for k in seen)
+        if key in seen or restated:
             continue
         seen.add(key)
         values.append((value, item))
@@ -340,6 +343,15 @@ def _pathology(b: _Builder, record: dict[str, Any]) -> None:
         pathology = [i for i in sizes if i.mention.value.get("source") == "pathology"]
         pool = pathology or sizes
         largest = max(pool, key=lambda i: (max(i.mention.value["dims"]), len(i.mention.value["dims"]), -i.order))
+        # pathology giving only the greatest dimension of the same tumour imaging
+        # measured in full: keep the fuller measurement
+        fuller = [
+            i for i in sizes
+            if len(i.mention.value["dims"]) > len(largest.mention.value["dims"])
+            and abs(max(i.mention.value["dims"]) - max(largest.mention.value["dims"])) <= 0.05 * max(largest.mention.value["dims"])
+        ]
+        if fuller:
+            largest = max(fuller, key=lambda i: (len(i.mention.value["dims"]), -i.order))
         record["tumor_size_cm"] = largest.mention.value["dims"]
         b.cite("tumor_size_cm", [largest])
     mets = b.of("metastasis_sites")

@@ -32,6 +32,41 @@ _IHC_RESULT_WORDS = re.compile(
 )
 
 
+_CONTINUATION = re.compile(
+    r"\n[ \t]*(?=[a-z0-9(\-•*]|(?:pre|post|baseline|at\s|on\s|day|pod|follow|after|before|initial|repeat|fasting|random)\w*)",
+    re.IGNORECASE,
+)
+_WINDOW_END = re.compile(r"\n[ \t]*\n|\.(?=\s+[A-Z])|\.\s*$|\n")
+WINDOW_CHARS = 300
+
+
+def lab_window(text: str, end: int, stops: list[int]) -> tuple[str, str]:
+    """The text after a marker that can hold its values: (line before the marker, window).
+
+    The window runs over ";" and continuation lines ("Glucagon:" followed by
+    "  preoperative ... / postoperative ..." rows) and stops at a blank line, a
+    full stop before a capital, a new line that is not a continuation, the next
+    marker or another analyte.
+    """
+    limit = min([end + WINDOW_CHARS, len(text), *[s for s in stops if s > end]])
+    window = text[end:limit]
+    analyte = re.search(vocabulary()["lab_analytes"], window, re.IGNORECASE)
+    if analyte:
+        window = window[: analyte.start()]
+    position = 0
+    while True:
+        match = _WINDOW_END.search(window, position)
+        if match is None:
+            break
+        if match.group(0) == "\n" and _CONTINUATION.match(window, match.start()):
+            position = match.end()
+            continue
+        window = window[: match.start()]
+        break
+    line_start = text.rfind("\n", 0, end) + 1
+    return text[line_start:end], window
+
+
 def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple[str, Any] | None:
     """(label, value) for a marker mention, or None when it is neither a lab nor a stain."""
     marker = rule_metadata(ent).get("value")
@@ -39,22 +74,16 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
     sent = ent.sent
     sentence = doc.text[sent.start_char : sent.end_char]
     start, end = ent.start_char - sent.start_char, ent.end_char - sent.start_char
-    stops = [
-        o.start_char - sent.start_char
-        for o in others
-        if o.start_char > ent.start_char and rule_metadata(o).get("value") != marker
-    ]
-    analyte = re.search(vocabulary()["lab_analytes"], sentence[end:], re.IGNORECASE)
-    if analyte:
-        stops.append(end + analyte.start())
-    window_end = min(stops) if stops else len(sentence)
-    window = sentence[end:window_end]
+    stops = [o.start_char for o in others if rule_metadata(o).get("value") != marker]
+    line, window = lab_window(doc.text, ent.end_char, stops)
     pathology = section in vocabulary()["pathology_sections"]
     ihc_words = vocab_regex("ihc_context").search(sentence) is not None
     readings = readings_in(window, _DEFAULT_UNITS.get(marker))
     leading = window[: readings[0].start] if readings else window
     if readings and not _IHC_RESULT_WORDS.search(leading) and not (pathology and "%" in window[: readings[0].end + 2]):
         references = reference_spans(window)
+        context = line + doc.text[ent.start_char : ent.end_char] + window
+        offset = len(line) + (ent.end_char - ent.start_char)
         values = []
         for reading in readings:
             reference = next((r for s, _, r in references if s >= reading.end), None)
@@ -65,9 +94,9 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
                     "comparator": reading.comparator,
                     "unit": reading.unit,
                     "status": status,
-                    "timing_cue": timing_cue(sentence, end + reading.start, end + reading.end),
-                    "start": sent.start_char + end + reading.start,
-                    "end": sent.start_char + end + reading.end,
+                    "timing_cue": timing_cue(context, offset + reading.start, offset + reading.end),
+                    "start": ent.end_char + reading.start,
+                    "end": ent.end_char + reading.end,
                 }
             )
         if marker == "glucagon":
@@ -78,13 +107,15 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
         if marker in ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide"):
             return ("serum_markers", {"marker": marker, "readings": values})
         return None
-    if pathology or ihc_words or _IHC_RESULT_WORDS.search(window):
+    sentence_window = sentence[end : min([len(sentence), *[s.start_char - sent.start_char for s in others if s.start_char > ent.start_char]])]
+    if pathology or ihc_words or _IHC_RESULT_WORDS.search(sentence_window):
         if marker == "c_peptide":
             return None
         return ("ihc", {"marker": marker})
     status = status_words(window)
     if status and marker in ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide"):
-        return ("serum_markers", {"marker": marker, "readings": [{"value": None, "unit": None, "status": status, "comparator": "=", "timing_cue": timing_cue(sentence, start, end)}]})
+        reading = {"value": None, "unit": None, "status": status, "comparator": "=", "timing_cue": timing_cue(sentence, start, end)}
+        return ("serum_markers", {"marker": marker, "readings": [reading]})
     return None
 
 
@@ -98,8 +129,8 @@ class LabValues:
             return doc
         kept: list[Span] = [e for e in doc.ents if e.label_ != "marker"]
         for ent in markers:
-            same_sentence = [o for o in markers if o is not ent and o.sent.start == ent.sent.start]
-            result = classify_marker(ent, same_sentence, section_of(ent))
+            others = [o for o in markers if o is not ent]
+            result = classify_marker(ent, others, section_of(ent))
             if result is None:
                 continue
             label, value = result

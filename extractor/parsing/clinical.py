@@ -29,6 +29,8 @@ _IMPROVED_NOT = re.compile(
 def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     """{"age": int|None, "sex": "female"|"male"|None, "at_diagnosis": bool}."""
     text = ctx.text
+    if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?)", text.strip(), re.IGNORECASE):
+        return None  # "diagnosed 2 years ago": a duration, not an age
     age_match = re.search(r"\d{1,3}", text)
     age = int(age_match.group()) if age_match else None
     if age is not None and not 0 < age < 110:
@@ -61,10 +63,26 @@ def parse_department(ctx: SpanContext) -> str | None:
     return None
 
 
+_SKIN_WORDS = re.compile(
+    r"skin|rash|NME|necroly|erythema|lesion|dermat|epiderm|keratinocyt|parakeratosis|spongio|shin|buttock|thigh|groin|perioral|punch",
+    re.IGNORECASE,
+)
+
+
 def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
-    """True when the biopsy was read as NME, False when read as something else / non-diagnostic."""
+    """True when the biopsy was read as NME, False when read as something else / non-diagnostic.
+
+    A plain "biopsy" (rule value ``generic``) only counts in a sentence about the skin.
+    """
     sentence = ctx.sentence
     after = ctx.after
+    if ctx.rule_value == "generic" and not _SKIN_WORDS.search(sentence):
+        return None
+    if re.search(r"(?:consistent|compatible|in\s+keeping)\s+with\s+(?:a\s+|the\s+)?(?:necrolytic|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic|NME)", sentence, re.IGNORECASE) or re.search(
+        r"(?:NME|necrolytic\s+migratory\s+erythema)[^.;]{0,20}?biops(?:y|ies)[- ](?:proven|confirmed)|biops(?:y|ies)[- ](?:proven|confirmed)\s+(?:NME|necrolytic)|(?:confirmed|proven)\s+(?:on|by)\s+(?:skin\s+|punch\s+)?biopsy", sentence, re.IGNORECASE
+    ):
+        if not re.search(r"not\s+(?:consistent|compatible|diagnostic)|no\s+features\s+of", sentence, re.IGNORECASE):
+            return True
     if _NON_DIAGNOSTIC.search(after) and not re.search(r"consistent\s+with\s+(?:necrolytic|NME)", after, re.IGNORECASE):
         return False
     if _NME_TERMS.search(after) and _NME_POSITIVE.search(after):
@@ -105,7 +123,7 @@ def parse_vital(ctx: SpanContext) -> dict[str, Any] | None:
             return None
         survival = None
         match = re.search(
-            r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s*(?:-|\s)?(months?|years?)\s+(?:after|from|following|since)\s+(?:the\s+|her\s+|his\s+|initial\s+)*(?:diagnosis|being\s+diagnosed)",
+            r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s*(?:-|\s)?(months?|years?)\s*(?:\([^)]{0,30}\)\s*)?(?:after|from|following|since)\s+(?:the\s+|her\s+|his\s+|initial\s+)*(?:diagnosis|being\s+diagnosed)",
             ctx.sentence,
             re.IGNORECASE,
         ) or re.search(r"(?:overall\s+)?survival\s+(?:of|was)\s+(\d+(?:\.\d+)?)\s*(months?|years?)", ctx.sentence, re.IGNORECASE)

@@ -141,6 +141,11 @@ def readings_in(window: str, default_unit: str | None = None) -> list[Reading]:
             continue
         if re.match(r"\s*(?:years?|yrs?|months?|weeks?|days?|hours?|times?|x\b|mg\b|kg\b|cm\b|mm\b|%)", text[match.end("num") :], re.IGNORECASE):
             continue
+        # "day 5", "POD 3", "cycle 2", "segment 4": counts and labels, not results
+        if not match.group("unit") and re.search(
+            r"(?:\bday|\bpod|\bweek|\bmonth|\byear|#|\bno\.?|\bgrade|\bstage|\bsegment|\bcycle|\bdose|\bx)\s*$", text[: match.start()], re.IGNORECASE
+        ):
+            continue
         raw.append((match, normalise_unit(match.group("unit"))))
     readings: list[Reading] = []
     has_reference = bool(references)
@@ -190,17 +195,21 @@ def status_from_reference(value: float, comparator: str, reference: ReferenceRan
     return None
 
 
-def timing_cue(sentence: str, value_start: int, value_end: int) -> str | None:
-    """"preoperative"/"postoperative" from the cue nearest the value in its sentence.
+def timing_cue(text: str, value_start: int, value_end: int) -> str | None:
+    """"preoperative"/"postoperative" from the cue nearest the value.
 
-    A cue within 30 characters on either side wins; otherwise the nearest cue
-    before the value governs it.
+    Cues on the value's own line win (the nearest within 30 characters, so in
+    "from 1,200 pg/mL preoperatively to 95 pg/mL postoperatively" each value gets
+    its own); otherwise the nearest cue before the value governs it.
     """
     cues: list[tuple[int, int, str]] = []
     for pattern, timing in ((_PRE_CUES, "preoperative"), (_POST_CUES, "postoperative")):
-        cues.extend((m.start(), m.end(), timing) for m in pattern.finditer(sentence))
+        cues.extend((m.start(), m.end(), timing) for m in pattern.finditer(text))
     if not cues:
         return None
+    line_start = text.rfind("\n", 0, value_start) + 1
+    line_end = text.find("\n", value_end)
+    line_end = len(text) if line_end < 0 else line_end
 
     def distance(cue: tuple[int, int, str]) -> int:
         start, end, _ = cue
@@ -210,9 +219,9 @@ def timing_cue(sentence: str, value_start: int, value_end: int) -> str | None:
             return start - value_end
         return 0
 
-    near = sorted((distance(c), c[0], c[2]) for c in cues)
-    if near[0][0] <= 30:
-        return near[0][2]
+    same_line = sorted((distance(c), c[0], c[2]) for c in cues if line_start <= c[0] and c[1] <= line_end)
+    if same_line and same_line[0][0] <= 30:
+        return same_line[0][2]
     before = [c for c in cues if c[1] <= value_start]
     if before:
         return max(before, key=lambda c: c[1])[2]

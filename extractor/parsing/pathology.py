@@ -88,6 +88,8 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
     """Parts of the pancreas named for a tumour ("body and tail of the pancreas")."""
     if not vocab_regex("tumour_words").search(ctx.sentence):
         return None
+    if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?margin", ctx.after, re.IGNORECASE):
+        return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
     text = ctx.text.lower()
     sites = [name for name, pattern in _SITE_WORDS if re.search(pattern, text)]
     return sites or None

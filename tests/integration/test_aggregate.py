@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from extractor.schema import CohortRecord
 
 Record = Callable[..., CohortRecord]
@@ -74,3 +76,71 @@ def test_death_beats_earlier_alive(record_of: Record) -> None:
 def test_same_input_same_bytes(record_of: Record) -> None:
     note = ("2015-01-10", "Plasma glucagon 920 pg/mL. Liver metastases. Octreotide LAR 30 mg monthly.")
     assert record_of(note).model_dump_json() == record_of(note).model_dump_json()
+
+
+def test_lab_table_under_a_heading_with_day_labels(record_of: Record) -> None:
+    record = record_of(
+        ("2014-06-10", "OPERATION: pancreaticoduodenectomy for the tumour."),
+        ("2014-06-20", "Glucagon:\n  Preoperative: 217 pg/mL\n  Postoperative, day 5: 103 pg/mL\n  (reference < 200 pg/mL)\n"),
+    )
+    assert [(g.value, g.timing) for g in record.glucagon] == [(217.0, "preoperative"), (103.0, "postoperative")]
+
+
+def test_semicolon_does_not_separate_a_value_from_its_analyte(record_of: Record) -> None:
+    record = record_of(
+        ("2013-05-01", "Distal pancreatectomy and splenectomy were performed for the tumour."),
+        ("2013-06-20", "Glucagon: preoperative 493.54 pmol/L; postoperative (12/06/2013) 234.15 pmol/L (ref < 57.4 pmol/L)."),
+    )
+    assert [(g.value, g.timing) for g in record.glucagon] == [(1719.99, "preoperative"), (816.01, "postoperative")]
+
+
+def test_restated_value_in_a_later_summary_is_not_a_new_result(record_of: Record) -> None:
+    record = record_of(
+        ("2008-02-01", "Plasma glucagon 920 ng/L (normal < 200)."),
+        ("2008-03-01", "Laparoscopic distal pancreatectomy for the glucagonoma."),
+        ("2021-03-10", "Timeline: presented in 2008 with NME; plasma glucagon 920 ng/L (normal < 200)."),
+    )
+    assert [(g.value, g.timing) for g in record.glucagon] == [(920.0, "preoperative")]
+    assert record.glucagon_post_surgery_pg_ml is None
+
+
+@pytest.mark.parametrize(
+    ("note", "department"),
+    [
+        ("Presented to dermatology in November 2019 with a 2-month history of NME.", "dermatology"),
+        ("Referral source: Dermatology (the first department she attended for the rash).", "dermatology"),
+        ("Referral from dermatology (her first point of contact for the rash).", "dermatology"),
+        ("She was referred to endocrinology by her GP.", "general practice"),
+    ],
+)
+def test_first_department_phrasings(record_of: Record, note: str, department: str) -> None:
+    assert record_of(note).first_department == department
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("Biopsy: parakeratosis and necrosis of the upper epidermis, consistent with necrolytic migratory erythema.", True),
+        ("At presentation she had NME (biopsy-proven) and diabetes.", True),
+        ("Liver core biopsy: well-differentiated neuroendocrine tumour.", None),
+    ],
+)
+def test_skin_biopsy_phrasings(record_of: Record, note: str, expected: bool | None) -> None:
+    assert record_of(note).skin_biopsy_diagnostic is expected
+
+
+def test_improvement_words_and_days(record_of: Record) -> None:
+    record = record_of("The erythema was visibly paler and less painful 1 day after surgery.")
+    assert (record.symptoms_improved, record.days_to_improvement) == (True, 1.0)
+
+
+def test_margin_is_not_a_tumour_site_and_duration_is_not_an_age(record_of: Record) -> None:
+    record = record_of(
+        "A 3.1 cm tumour in the pancreatic head, 9 mm from the pancreatic neck margin. Diabetes was diagnosed 2 years ago."
+    )
+    assert record.tumor_location == ["head"]
+    assert record.age_at_diagnosis is None
+
+
+def test_colon_answer_negates_what_follows(record_of: Record) -> None:
+    assert record_of("Lymph nodes: no nodal metastases; no enlarged nodes.").metastasis_sites == []

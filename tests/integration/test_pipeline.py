@@ -99,3 +99,17 @@ def test_evidence_points_at_the_note(nlp, record_of: Callable[..., CohortRecord]
     for path in ("tumor_size_cm", "ki67_percent", "tumor_location[0]"):
         span = record.evidence[path][0]
         assert text[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("REVIEW OF SYSTEMS:\n- No diarrhoea, normal bowel habit\n", "diarrhea"),
+        ("Liver normal in size with no focal lesion - no liver metastases.", "metastasis_sites"),
+        ("FBC: Hb 12.8 g/dL, indices normal - no anaemia.", "anemia"),
+        ("Diarrhoea: no", "diarrhea"),
+    ],
+)
+def test_dash_bullets_and_colon_answers_negate(mentions_of: Callable[[str], list[Mention]], text: str, label: str) -> None:
+    flags = _flags(mentions_of(text), label)
+    assert flags and flags[0]["negated"], flags

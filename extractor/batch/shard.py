@@ -1,0 +1,238 @@
+"""The pure function every driver shares: one patient's notes -> plain output rows.
+
+``run_patient(nlp, group)`` wraps ``extractor.core.process_patient`` with what a
+batch needs around it: the duplicate policy, notes that already failed while
+being read (binary files, bad rows of a known patient), document status rows and
+canonical JSON strings, so that a worker process or a Spark task can ship the
+result as plain text and any driver writes byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from extractor.notes import NoteInput
+from extractor.schema import CohortRecord, ErrorRow
+
+
+def canonical(obj: Any) -> str:
+    """The one JSON form of every output line: compact, UTF-8, key order as built."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+@dataclass
+class PatientGroup:
+    """All inputs of one patient: notes to run and notes that already failed when read."""
+
+    patient_id: str
+    notes: list[NoteInput] = field(default_factory=list)
+    failed: list[ErrorRow] = field(default_factory=list)
+
+    def n_notes(self) -> int:
+        """Notes read for this patient (run or already failed)."""
+        return len(self.notes) + len(self.failed)
+
+    def n_chars(self) -> int:
+        """Characters of text to run."""
+        return sum(len(n.text) for n in self.notes)
+
+
+@dataclass
+class PatientOutput:
+    """One patient's result as canonical JSON strings (cheap to pickle, to store, to compare)."""
+
+    patient_id: str
+    record: str
+    mentions: list[str]
+    errors: list[str]
+    documents: list[str]
+    notes_read: int
+    notes_processed: int
+    notes_failed: int
+    notes_empty: int
+    notes_duplicate: int
+
+    def to_json(self) -> str:
+        """The whole output as one JSON text (the staging format)."""
+        return canonical(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> PatientOutput:
+        """Inverse of ``to_json``."""
+        return cls(**json.loads(text))
+
+
+def note_to_dict(note: NoteInput) -> dict[str, Any]:
+    """A NoteInput as a plain dict (for spilling and shipping)."""
+    data = asdict(note)
+    data["flags"] = list(note.flags)
+    return data
+
+
+def note_from_dict(data: dict[str, Any]) -> NoteInput:
+    """Inverse of ``note_to_dict``."""
+    return NoteInput(**{**data, "flags": tuple(data.get("flags") or ())})
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def dedupe(notes: list[NoteInput]) -> tuple[list[NoteInput], list[ErrorRow]]:
+    """The duplicate policy, independent of input order.
+
+    Notes are ordered by (doc_id, text digest, source). A note with the same
+    doc_id and the same text as one before it is a duplicate: it is counted as
+    processed (its content is in the record through its twin) and reported as a
+    non-fatal ``duplicate`` row. A note with the same doc_id but other text is
+    kept under ``<doc_id>~2``, ``~3``, ... so offsets stay unambiguous.
+    """
+    keyed = sorted(((n.doc_id, _digest(n.text), n.source), n) for n in notes)
+    kept: list[NoteInput] = []
+    rows: list[ErrorRow] = []
+    seen: dict[str, set[str]] = {}
+    for (doc_id, digest, _), note in keyed:
+        digests = seen.setdefault(doc_id, set())
+        if digest in digests:
+            rows.append(ErrorRow(source=note.source, patient_id=note.patient_id, doc_id=doc_id, kind="duplicate",
+                                 reason="same document id and text as another note; counted once", fatal=False))
+            continue
+        digests.add(digest)
+        if len(digests) > 1:
+            suffix = len(digests)
+            while f"{doc_id}~{suffix}" in seen:
+                suffix += 1
+            new_id = f"{doc_id}~{suffix}"
+            seen[new_id] = {digest}
+            rows.append(ErrorRow(source=note.source, patient_id=note.patient_id, doc_id=new_id, kind="duplicate_id",
+                                 reason=f"document id used by another note with other text; kept as {new_id}",
+                                 fatal=False))
+            note = NoteInput(note.patient_id, new_id, note.text, note.date, note.note_type, note.source,
+                             note.decoded_with, note.flags)
+        kept.append(note)
+    return kept, rows
+
+
+def _row(error: ErrorRow) -> dict[str, Any]:
+    return error.model_dump(mode="json")
+
+
+def run_patient(nlp: Any, group: PatientGroup,
+                process: Callable[..., Any] | None = None) -> PatientOutput:
+    """Run one patient's notes through ``process_patient`` and flatten the result."""
+    if process is None:
+        from extractor.core import process_patient as process
+
+    notes, dup_rows = dedupe(group.notes)
+    result = process(nlp, group.patient_id, notes)
+    record: CohortRecord = result.record
+    fatal_docs = {(e.doc_id, e.source) for e in result.errors if e.fatal}
+    empty_docs = {(e.doc_id, e.source) for e in result.errors if e.kind == "empty"}
+    documents: list[dict[str, Any]] = []
+    for note in sorted(notes, key=lambda n: (n.date or "", n.doc_id)):
+        key = (note.doc_id, note.source)
+        status = "failed" if key in fatal_docs else "empty" if key in empty_docs else "processed"
+        documents.append(_document(group.patient_id, note, status))
+    for row in sorted(dup_rows, key=lambda r: (r.doc_id or "", r.source)):
+        if row.kind == "duplicate":
+            documents.append({"patient_id": group.patient_id, "doc_id": row.doc_id, "date": None, "note_type": None,
+                              "source": row.source, "chars": None, "decoded_with": None, "status": "duplicate"})
+    failed_before = sorted(group.failed, key=lambda r: (r.source, r.doc_id or ""))
+    for row in failed_before:
+        documents.append({"patient_id": group.patient_id, "doc_id": row.doc_id, "date": None, "note_type": None,
+                          "source": row.source, "chars": None, "decoded_with": None, "status": "failed"})
+    errors = [*failed_before, *sorted(dup_rows, key=lambda r: (r.doc_id or "", r.source)), *result.errors]
+    mentions = [canonical({"patient_id": group.patient_id, **m.model_dump(mode="json")}) for m in result.mentions]
+    n_dup = sum(1 for r in dup_rows if r.kind == "duplicate")
+    return PatientOutput(
+        patient_id=group.patient_id,
+        record=canonical(record.model_dump(mode="json")),
+        mentions=mentions,
+        errors=[canonical(_row(e)) for e in errors],
+        documents=[canonical(d) for d in documents],
+        notes_read=group.n_notes(),
+        notes_processed=result.notes_processed + n_dup,
+        notes_failed=result.notes_failed + len(group.failed),
+        notes_empty=result.notes_empty,
+        notes_duplicate=n_dup,
+    )
+
+
+def _document(patient_id: str, note: NoteInput, status: str) -> dict[str, Any]:
+    return {"patient_id": patient_id, "doc_id": note.doc_id, "date": note.date, "note_type": note.note_type,
+            "source": note.source, "chars": len(note.text), "decoded_with": note.decoded_with, "status": status}
+
+
+def failed_patient(group: PatientGroup, kind: str, reason: str) -> PatientOutput:
+    """The output of a patient whose notes could not be run at all: empty record, all notes failed."""
+    rows = [ErrorRow(source=n.source, patient_id=group.patient_id, doc_id=n.doc_id, kind=kind, reason=reason,
+                     fatal=True) for n in group.notes]
+    all_failed = PatientGroup(group.patient_id, [], [*group.failed, *rows])
+    return run_patient(None, all_failed, process=_nothing)
+
+
+def _nothing(nlp: Any, patient_id: str, notes: list[NoteInput]) -> Any:
+    from extractor.core import PatientResult
+
+    return PatientResult(patient_id, CohortRecord(patient_id=patient_id))
+
+
+class BeatingPipeline:
+    """Wraps ``nlp`` so that each call stamps a heartbeat (the watchdog's per-note clock).
+
+    ``beat`` is anything with a ``value`` attribute (a shared ``multiprocessing``
+    double); ``alarm`` (seconds) additionally arms ``signal.setitimer`` per call,
+    for drivers without a supervising process (Spark).
+    """
+
+    def __init__(self, nlp: Any, beat: Any = None, alarm: float | None = None) -> None:
+        self._nlp = nlp
+        self._beat = beat
+        self._alarm = alarm
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._nlp, name)
+
+    def _stamp(self) -> None:
+        if self._beat is not None:
+            self._beat.value = time.monotonic()
+
+    def __call__(self, text: str, *args: Any, **kwargs: Any) -> Any:
+        self._stamp()
+        if not self._alarm:
+            return self._nlp(text, *args, **kwargs)
+        import signal
+
+        signal.setitimer(signal.ITIMER_REAL, self._alarm)
+        try:
+            return self._nlp(text, *args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def pipe(self, texts: Any, *args: Any, **kwargs: Any) -> Any:
+        for doc in self._nlp.pipe(texts, *args, **kwargs):
+            self._stamp()
+            yield doc
+
+
+class NoteTimeout(Exception):
+    """Raised by the alarm of ``BeatingPipeline`` when one note runs past its budget."""
+
+
+def mark_timeouts(output: PatientOutput, budget: float) -> PatientOutput:
+    """Error rows of notes stopped by ``NoteTimeout`` get kind ``timeout``."""
+    fixed = []
+    for line in output.errors:
+        row = json.loads(line)
+        if row["kind"] == "error" and row["reason"].endswith(": NoteTimeout"):
+            row["kind"] = "timeout"
+            row["reason"] = f"note exceeded the {budget:g} s time budget; stopped"
+            line = canonical(row)
+        fixed.append(line)
+    output.errors = fixed
+    return output
