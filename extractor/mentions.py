@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from spacy.tokens import Doc, Span
@@ -10,13 +11,30 @@ from extractor.components._common import section_of
 from extractor.schema import Assertion, Mention
 
 
+_HEADING_LINE = re.compile(r"\n[ \t]*\n|\n[ \t]*[A-Z][A-Za-z /&()-]{2,40}:")
+
+
+def in_family_section(span: Span, section: str | None) -> bool:
+    """True inside a family-history block: from its heading to a blank line or the next heading.
+
+    A heading the section rules do not know ("LABORATORY:") must not leave the
+    rest of the note inside the family history.
+    """
+    if section != "family_history":
+        return False
+    _, title_end = span[0]._.section.title_span  # token offsets
+    title_end_char = span.doc[title_end - 1].idx + len(span.doc[title_end - 1]) if title_end > 0 else 0
+    between = span.doc.text[title_end_char : span.start_char]
+    return _HEADING_LINE.search(between) is None
+
+
 def assertion_of(span: Span, section: str | None) -> Assertion:
-    """ConText flags of a span; mentions in a family-history section are family mentions."""
+    """ConText flags of a span; mentions in a family-history block are family mentions."""
     return Assertion(
         negated=bool(getattr(span._, "is_negated", False)),
         historical=bool(getattr(span._, "is_historical", False)),
         hypothetical=bool(getattr(span._, "is_hypothetical", False)),
-        family=bool(getattr(span._, "is_family", False)) or section == "family_history",
+        family=bool(getattr(span._, "is_family", False)) or in_family_section(span, section),
         uncertain=bool(getattr(span._, "is_uncertain", False)),
     )
 

@@ -173,13 +173,7 @@ def failed_patient(group: PatientGroup, kind: str, reason: str) -> PatientOutput
     rows = [ErrorRow(source=n.source, patient_id=group.patient_id, doc_id=n.doc_id, kind=kind, reason=reason,
                      fatal=True) for n in group.notes]
     all_failed = PatientGroup(group.patient_id, [], [*group.failed, *rows])
-    return run_patient(None, all_failed, process=_nothing)
-
-
-def _nothing(nlp: Any, patient_id: str, notes: list[NoteInput]) -> Any:
-    from extractor.core import PatientResult
-
-    return PatientResult(patient_id, CohortRecord(patient_id=patient_id))
+    return run_patient(None, all_failed)  # no notes to run: the pipeline is never called
 
 
 class BeatingPipeline:

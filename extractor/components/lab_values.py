@@ -21,6 +21,7 @@ from extractor.parsing.labs import (
     status_from_reference,
     status_words,
     timing_cue,
+    timing_cues,
     to_pg_per_ml,
 )
 from extractor.ruleset import vocabulary
@@ -33,7 +34,7 @@ _IHC_RESULT_WORDS = re.compile(
 
 
 _CONTINUATION = re.compile(
-    r"\n[ \t]*(?=[a-z0-9(\-•*]|(?:pre|post|baseline|at\s|on\s|day|pod|follow|after|before|initial|repeat|fasting|random)\w*)",
+    r"\n[ \t]*(?=(?-i:[a-z0-9(\-•*])|(?:pre|post|baseline|at\s|on\s|day|pod|follow|after|before|initial|repeat|fasting|random)\w*)",
     re.IGNORECASE,
 )
 _WINDOW_END = re.compile(r"\n[ \t]*\n|\.(?=\s+[A-Z])|\.\s*$|\n")
@@ -74,7 +75,12 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
     sent = ent.sent
     sentence = doc.text[sent.start_char : sent.end_char]
     start, end = ent.start_char - sent.start_char, ent.end_char - sent.start_char
-    stops = [o.start_char for o in others if rule_metadata(o).get("value") != marker]
+    # the next marker ends the window, unless it is this marker's own abbreviation "(CgA)"
+    stops = [
+        o.start_char
+        for o in others
+        if rule_metadata(o).get("value") != marker or o.start_char - ent.end_char > 3
+    ]
     line, window = lab_window(doc.text, ent.end_char, stops)
     pathology = section in vocabulary()["pathology_sections"]
     ihc_words = vocab_regex("ihc_context").search(sentence) is not None
@@ -84,8 +90,9 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
         references = reference_spans(window)
         context = line + doc.text[ent.start_char : ent.end_char] + window
         offset = len(line) + (ent.end_char - ent.start_char)
+        timings = timing_cues(context, [(offset + r.start, offset + r.end) for r in readings])
         values = []
-        for reading in readings:
+        for reading, timing in zip(readings, timings, strict=True):
             reference = next((r for s, _, r in references if s >= reading.end), None)
             status = status_from_reference(reading.value, reading.comparator, reference) or status_words(window)
             values.append(
@@ -94,11 +101,16 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
                     "comparator": reading.comparator,
                     "unit": reading.unit,
                     "status": status,
-                    "timing_cue": timing_cue(context, offset + reading.start, offset + reading.end),
+                    "timing_cue": timing,
                     "start": ent.end_char + reading.start,
                     "end": ent.end_char + reading.end,
                 }
             )
+        # "fell from 1,200 pg/mL before surgery to 95 pg/mL": the later value of a fall is postoperative
+        if re.search(r"\b(?:fell|fall(?:en|ing)?|dropp\w*|decreas\w*|declin\w*|normali[sz]\w*|came\s+down)\b", window, re.IGNORECASE):
+            for before, after in zip(values, values[1:]):
+                if before["timing_cue"] == "preoperative" and after["timing_cue"] is None:
+                    after["timing_cue"] = "postoperative"
         if marker == "glucagon":
             for v in values:
                 v["pg_ml"] = to_pg_per_ml(v["value"], v["unit"])

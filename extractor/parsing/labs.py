@@ -42,7 +42,7 @@ _PRE_CUES = re.compile(
 _POST_CUES = re.compile(
     r"\bpost-?\s?op(?:erative(?:ly)?)?\b|\bafter\s+(?:the\s+)?(?:surgery|resection|operation|whipple|pancreatectomy|surgical|tumou?r\s+removal|pancreaticoduodenectomy)|"
     r"\bfollowing\s+(?:the\s+)?(?:surgery|resection|operation|whipple|pancreatectomy)|\bpost-?\s?(?:resection|surgery|surgical)\b|"
-    r"\bPOD\s*#?\s*\d+|\bpostoperative\s+day\b|\bsince\s+(?:the\s+)?(?:surgery|resection|operation)",
+    r"\bPOD\s*#?\s*\d+|\bpostoperative\s+day\b|\bsince\s+(?:the\s+)?(?:surgery|resection|operation)|\b(?:on\s+)?day\s+\d{1,2}\b(?!\s*(?:of|before))",
     re.IGNORECASE,
 )
 _STATUS = (
@@ -141,6 +141,8 @@ def readings_in(window: str, default_unit: str | None = None) -> list[Reading]:
             continue
         if re.match(r"\s*(?:years?|yrs?|months?|weeks?|days?|hours?|times?|x\b|mg\b|kg\b|cm\b|mm\b|%)", text[match.end("num") :], re.IGNORECASE):
             continue
+        if not match.group("unit") and re.fullmatch(r"(?:19|20)\d\d", match.group("num")):
+            continue  # a year ("(April 2023)")
         # "day 5", "POD 3", "cycle 2", "segment 4": counts and labels, not results
         if not match.group("unit") and re.search(
             r"(?:\bday|\bpod|\bweek|\bmonth|\byear|#|\bno\.?|\bgrade|\bstage|\bsegment|\bcycle|\bdose|\bx)\s*$", text[: match.start()], re.IGNORECASE
@@ -195,37 +197,55 @@ def status_from_reference(value: float, comparator: str, reference: ReferenceRan
     return None
 
 
-def timing_cue(text: str, value_start: int, value_end: int) -> str | None:
-    """"preoperative"/"postoperative" from the cue nearest the value.
-
-    Cues on the value's own line win (the nearest within 30 characters, so in
-    "from 1,200 pg/mL preoperatively to 95 pg/mL postoperatively" each value gets
-    its own); otherwise the nearest cue before the value governs it.
-    """
+def _cues(text: str) -> list[tuple[int, int, str]]:
     cues: list[tuple[int, int, str]] = []
     for pattern, timing in ((_PRE_CUES, "preoperative"), (_POST_CUES, "postoperative")):
         cues.extend((m.start(), m.end(), timing) for m in pattern.finditer(text))
+    return sorted(cues)
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    if a[1] <= b[0]:
+        return b[0] - a[1]
+    if b[1] <= a[0]:
+        return a[0] - b[1]
+    return 0
+
+
+def timing_cues(text: str, values: list[tuple[int, int]]) -> list[str | None]:
+    """"preoperative"/"postoperative" for each value span in ``text`` (or None).
+
+    A cue belongs to the nearest value of its clause (clauses end at ";" and line
+    breaks), so in "fell from 1,650 ng/L before surgery to 52 ng/L on day 4" each
+    value gets its own cue. A value that owns no cue takes the nearest earlier cue
+    that no value owns ("Postoperative:" heading over a table row).
+    """
+    cues = _cues(text)
     if not cues:
-        return None
-    line_start = text.rfind("\n", 0, value_start) + 1
-    line_end = text.find("\n", value_end)
-    line_end = len(text) if line_end < 0 else line_end
+        return [None] * len(values)
+    boundaries = [m.start() for m in re.finditer(r"[;\n]", text)]
 
-    def distance(cue: tuple[int, int, str]) -> int:
-        start, end, _ = cue
-        if end <= value_start:
-            return value_start - end
-        if start >= value_end:
-            return start - value_end
-        return 0
+    def clause(position: int) -> int:
+        return sum(1 for b in boundaries if b < position)
 
-    same_line = sorted((distance(c), c[0], c[2]) for c in cues if line_start <= c[0] and c[1] <= line_end)
-    if same_line and same_line[0][0] <= 30:
-        return same_line[0][2]
-    before = [c for c in cues if c[1] <= value_start]
-    if before:
-        return max(before, key=lambda c: c[1])[2]
-    return None
+    owner: dict[int, int | None] = {}
+    for index, (start, end, _) in enumerate(cues):
+        same = [i for i, v in enumerate(values) if clause(v[0]) == clause(start)]
+        owner[index] = min(same, key=lambda i: (_gap((start, end), values[i]), i)) if same else None
+    timings: list[str | None] = []
+    for i, value in enumerate(values):
+        owned = [cues[c] for c, o in owner.items() if o == i]
+        if owned:
+            timings.append(min(owned, key=lambda c: _gap((c[0], c[1]), value))[2])
+            continue
+        free = [cues[c] for c, o in owner.items() if o is None and cues[c][1] <= value[0]]
+        timings.append(max(free, key=lambda c: c[1])[2] if free else None)
+    return timings
+
+
+def timing_cue(text: str, value_start: int, value_end: int) -> str | None:
+    """The timing cue of one value (see ``timing_cues``)."""
+    return timing_cues(text, [(value_start, value_end)])[0]
 
 
 def to_pg_per_ml(value: float, unit: str | None) -> float | None:

@@ -96,6 +96,12 @@ def parse_prrt(ctx: SpanContext) -> dict[str, Any] | None:
 def parse_surgery(ctx: SpanContext) -> list[str] | None:
     """Which procedures a match stands for; approach words and "other" need a tumour operation."""
     value = ctx.rule_value
+    if isinstance(value, dict):
+        # an abbreviation after an operation word: the value depends on which one
+        abbreviation = re.search(r"\b(PPPD|PD|DP|LDP|TP)\b", ctx.text)
+        value = value.get(abbreviation.group(1)) if abbreviation else None
+        if value is None:
+            return None
     values = list(value) if isinstance(value, list) else [value]
     if values in (["robotic"], ["laparoscopic"]):
         # an approach only counts beside a procedure in the same sentence (not "laparoscopic biopsy")

@@ -113,3 +113,9 @@ def test_evidence_points_at_the_note(nlp, record_of: Callable[..., CohortRecord]
 def test_dash_bullets_and_colon_answers_negate(mentions_of: Callable[[str], list[Mention]], text: str, label: str) -> None:
     flags = _flags(mentions_of(text), label)
     assert flags and flags[0]["negated"], flags
+
+
+def test_family_history_block_ends_at_the_next_heading(mentions_of: Callable[[str], list[Mention]]) -> None:
+    text = "FAMILY HISTORY:\nMother with type 2 diabetes.\nLABORATORY:\nGlucagon 980 ng/L (normal range 50-150)\n"
+    flags = {m.label: m.assertion.family for m in mentions_of(text)}
+    assert flags == {"diabetes": True, "glucagon": False}

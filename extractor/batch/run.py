@@ -1,0 +1,318 @@
+"""``run_batch``: read, group by patient, run, write -- the plain function behind ``extractor batch``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from extractor.batch.config import BatchOptions
+from extractor.batch.grouping import WORK_DIR, NoteSpill, ResultStore
+from extractor.batch.progress import Progress
+from extractor.batch.readers import read_inputs, walk_files
+from extractor.batch.shard import PatientOutput, canonical
+from extractor.batch.writers import atomic_path, emit_outputs
+from extractor.errors import ExtractorError
+
+OUTPUT_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl", "cohort.csv",
+                "cohort.sqlite", "manifest.json")
+
+
+class BatchError(ExtractorError):
+    """A batch that cannot start or finish (bad output folder, changed inputs, pipeline load failure)."""
+
+
+@dataclass
+class BatchSummary:
+    """Counts of a finished run (also in ``manifest.json``)."""
+
+    out: Path
+    notes_read: int = 0
+    notes_processed: int = 0
+    notes_failed: int = 0
+    notes_empty: int = 0
+    notes_duplicate: int = 0
+    patients: int = 0
+    patients_resumed: int = 0
+    input_errors: int = 0
+    error_rows: int = 0
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def _sha256_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def describe_inputs(paths: list[Path]) -> list[dict[str, Any]]:
+    """Each input with its checksum: a file's sha256, a folder's sha256 over (path, sha256) of its files."""
+    described: list[dict[str, Any]] = []
+    for path in paths:
+        if path.is_dir():
+            digest = hashlib.sha256()
+            files = size = 0
+            for file in walk_files(path):
+                try:
+                    file_sha, file_size = _sha256_file(file)
+                except OSError:
+                    file_sha, file_size = "unreadable", 0
+                digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha}\n".encode("utf-8", "surrogateescape"))
+                files += 1
+                size += file_size
+            described.append({"path": str(path), "type": "folder", "files": files, "bytes": size,
+                              "sha256": digest.hexdigest()})
+        elif path.is_file():
+            sha, size = _sha256_file(path)
+            described.append({"path": str(path), "type": "file", "bytes": size, "sha256": sha})
+        else:
+            described.append({"path": str(path), "type": "missing"})
+    return described
+
+
+def rules_fingerprint() -> dict[str, Any]:
+    """sha256 over the packaged rule files (names and contents)."""
+    digest = hashlib.sha256()
+    count = 0
+    try:
+        from importlib.resources import files
+
+        root = files("extractor.rules")
+        stack = [(root, "")]
+        entries: list[tuple[str, bytes]] = []
+        while stack:
+            node, prefix = stack.pop()
+            for child in node.iterdir():
+                name = f"{prefix}{child.name}"
+                if child.is_dir():
+                    if not child.name.startswith(("_", ".")):
+                        stack.append((child, name + "/"))
+                elif child.name.endswith((".json", ".jsonl", ".txt", ".tsv", ".csv")):
+                    entries.append((name, child.read_bytes()))
+        for name, data in sorted(entries):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+            count += 1
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        pass
+    return {"files": count, "sha256": digest.hexdigest()}
+
+
+def versions() -> dict[str, str]:
+    """Versions of the tool and of the libraries that shape its output."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from extractor import __version__
+
+    found = {"extractor": __version__, "python": sys.version.split()[0]}
+    for package in ("spacy", "medspacy", "PyRuSH", "scispacy", "pydantic", "pyarrow"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def _fingerprint(inputs: list[dict[str, Any]], options: BatchOptions, rules: dict[str, Any]) -> str:
+    shaping = {
+        "inputs": inputs,
+        "format": options.fmt,
+        "columns": asdict(options.columns),
+        "limits": asdict(options.limits),
+        "pipeline": options.pipeline,
+        "note_timeout": options.note_timeout,
+        "versions": versions(),
+        "rules": rules,
+    }
+    return hashlib.sha256(canonical(shaping).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- output folder
+
+
+def prepare_out(out: Path, options: BatchOptions) -> Path:
+    """Check the output folder against --resume/--overwrite; return the work folder."""
+    work = out / WORK_DIR
+    previous = work.exists() or any((out / name).exists() for name in OUTPUT_FILES)
+    if previous and not (options.resume or options.overwrite):
+        raise BatchError(f"{out} holds outputs of a previous run; use --resume to continue it "
+                         "or --overwrite to start again")
+    if options.overwrite and not options.resume:
+        shutil.rmtree(work, ignore_errors=True)
+        for name in OUTPUT_FILES:
+            (out / name).unlink(missing_ok=True)
+        shutil.rmtree(out / "parquet", ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    work.mkdir(exist_ok=True)
+    # Outputs without a manifest are never taken for a finished run.
+    (out / "manifest.json").unlink(missing_ok=True)
+    return work
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None, *,
+              stderr: IO[str] | None = None) -> BatchSummary:
+    """Run the pipeline over every note of ``inputs`` and write the outputs into ``out``."""
+    options = options or BatchOptions()
+    stderr = stderr or sys.stderr
+    started, t0 = _now(), time.monotonic()
+    inputs = [Path(p) for p in inputs]
+    work = prepare_out(out, options)
+    described = describe_inputs(inputs)
+    rules = rules_fingerprint()
+    fingerprint = _fingerprint(described, options, rules)
+
+    results = ResultStore(work / "results.sqlite")
+    previous = results.meta("fingerprint")
+    if options.resume and previous and previous != fingerprint:
+        results.close()
+        raise BatchError(f"{out} holds a run of other inputs or settings; it cannot be resumed "
+                         "(use --overwrite, or another --out)")
+    if not options.resume or previous != fingerprint:
+        results.clear()
+        results.set_meta("fingerprint", fingerprint)
+    resumed = results.count()
+    progress = Progress(enabled=options.progress if options.progress is not None else stderr.isatty(),
+                        stream=stderr)
+
+    try:
+        if options.engine == "spark":
+            from extractor.batch.spark import run_spark
+
+            input_errors, pipeline_info, stats = run_spark(inputs, work, options, results, progress)
+        else:
+            input_errors, pipeline_info, stats = _run_local(inputs, work, options, results, progress, fingerprint)
+    finally:
+        results.commit()
+        progress.finish()
+
+    summary = BatchSummary(out=out, patients_resumed=resumed)
+    for o in results.outputs():
+        summary.patients += 1
+        summary.notes_read += o.notes_read
+        summary.notes_processed += o.notes_processed
+        summary.notes_failed += o.notes_failed
+        summary.notes_empty += o.notes_empty
+        summary.notes_duplicate += o.notes_duplicate
+    for row in input_errors():
+        summary.input_errors += 1
+        if row.get("is_note"):
+            summary.notes_read += 1
+            summary.notes_failed += 1
+    if summary.notes_read != summary.notes_processed + summary.notes_failed:  # pragma: no cover - a bug
+        raise BatchError("note counts do not add up (read != processed + failed); outputs not written")
+
+    lines = emit_outputs(out, results, input_errors, parquet=options.parquet)
+    summary.error_rows = lines["errors.jsonl"]
+    results.close()
+    summary.seconds = round(time.monotonic() - t0, 3)
+    outputs = [name for name in OUTPUT_FILES if name != "manifest.json"]
+    manifest = {
+        "tool": "extractor batch",
+        "versions": versions(),
+        "pipeline": {"factory": options.pipeline, **pipeline_info},
+        "rules": rules,
+        "engine": options.engine,
+        "master": options.master if options.engine == "spark" else None,
+        "workers": options.worker_count() if options.engine == "local" else None,
+        "inputs": described,
+        "options": {"format": options.fmt, "columns": asdict(options.columns), "limits": asdict(options.limits),
+                    "note_timeout": options.note_timeout, "parquet": options.parquet, "resume": options.resume},
+        "notes_read": summary.notes_read,
+        "notes_processed": summary.notes_processed,
+        "notes_failed": summary.notes_failed,
+        "notes_empty": summary.notes_empty,
+        "notes_duplicate": summary.notes_duplicate,
+        "patients": summary.patients,
+        "patients_resumed": resumed,
+        "input_errors": summary.input_errors,
+        "error_rows": summary.error_rows,
+        "counts_add_up": summary.notes_read == summary.notes_processed + summary.notes_failed,
+        "faults": stats,
+        "outputs": {name: _file_info(out / name, lines.get(name)) for name in outputs},
+        "started_at": started,
+        "finished_at": _now(),
+        "seconds": summary.seconds,
+    }
+    if options.parquet:
+        manifest["outputs"]["parquet/"] = {"tables": sorted(p.name for p in (out / "parquet").glob("*.parquet"))}
+    with atomic_path(out / "manifest.json") as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    shutil.rmtree(work / "spill", ignore_errors=True)
+    (work / "notes.sqlite").unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):
+        (work / f"notes.sqlite{suffix}").unlink(missing_ok=True)
+    summary.outputs = {name: str(out / name) for name in outputs}
+    return summary
+
+
+def _file_info(path: Path, lines: int | None) -> dict[str, Any]:
+    sha, size = _sha256_file(path)
+    info: dict[str, Any] = {"bytes": size, "sha256": sha}
+    if lines is not None:
+        info["lines"] = lines
+    return info
+
+
+def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: ResultStore,
+               progress: Progress, fingerprint: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    from extractor.batch.workers import PipelineLoadError, Supervisor
+
+    spill = NoteSpill(work / "notes.sqlite")
+    if not (options.resume and spill.is_complete(fingerprint)):
+        progress.stage("reading inputs")
+        spill.fill(read_inputs(inputs, options), fingerprint)
+    done = results.done()
+    patients, notes = spill.patient_totals(skip=done)
+    progress.start(total_notes=notes, total_patients=patients)
+
+    def emit(output: PatientOutput) -> None:
+        if results.add(output):
+            progress.advance(output.notes_read, 1, failed=output.notes_failed)
+
+    pipeline_info = json.loads(results.meta("pipeline") or "{}")
+    stats: dict[str, Any] = {"worker_restarts": 0, "timeouts": 0, "crashes": 0}
+    if patients:
+        supervisor = Supervisor(options.worker_count(), options.pipeline, note_timeout=options.note_timeout,
+                                task_notes=options.task_notes, task_chars=options.task_chars,
+                                recycle_notes=options.recycle_notes)
+        try:
+            run_stats = supervisor.run(spill.patients(skip=done), emit)
+        except PipelineLoadError as exc:
+            raise BatchError(str(exc)) from None
+        pipeline_info = run_stats.pipeline
+        results.set_meta("pipeline", json.dumps(pipeline_info))
+        stats = {"worker_restarts": run_stats.worker_restarts, "timeouts": run_stats.timeouts,
+                 "crashes": run_stats.crashes}
+
+    def input_errors() -> Any:
+        errors_spill = NoteSpill(work / "notes.sqlite")
+        try:
+            yield from errors_spill.input_errors()
+        finally:
+            errors_spill.close()
+
+    spill.close()
+    return input_errors, pipeline_info, stats
+
+
+__all__ = ["BatchError", "BatchSummary", "run_batch"]

@@ -1,0 +1,393 @@
+"""Local parallelism: our own worker processes, each building the pipeline once.
+
+Why not ``nlp.pipe(n_process=...)``: medspaCy's rules do not pickle, and spaCy's
+error handler drops a whole batch on one bad note. Instead a supervisor (the
+parent process) sends tasks (a few patients' notes) over a pipe to ``spawn``ed
+workers, which return plain ``PatientOutput`` rows.
+
+Fault policy, enforced by the supervisor:
+
+* each call of the pipeline stamps a shared heartbeat; a worker whose current
+  note runs longer than ``note_timeout`` seconds is killed (SIGKILL);
+* a task that fails (timeout, worker death, exception outside the per-note
+  handling of ``process_patient``) is split: a task of several patients is
+  rerun patient by patient; a patient is probed note by note, then rerun
+  without the notes that failed alone;
+* a note that times out alone gets an error row of kind ``timeout``; a note
+  that kills a worker twice is quarantined (kind ``worker_crash``);
+* workers are restarted after ``recycle_notes`` notes (spaCy's vocabulary
+  grows with every new string) and whenever one dies.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import signal
+import sys
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from extractor.batch.shard import BeatingPipeline, PatientGroup, PatientOutput, failed_patient, run_patient
+from extractor.schema import ErrorRow
+
+
+class PipelineLoadError(RuntimeError):
+    """A worker could not build the pipeline: the run cannot go on."""
+
+
+def load_factory(spec: str) -> Callable[[], Any]:
+    """``"package.module:function"`` -> the function."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name or "load_pipeline")
+
+
+def quiet_third_party() -> None:
+    """Keep note text out of logs: PyRuSH's loguru output off, warnings without messages.
+
+    medspaCy's warnings can quote a matched span; they are shown once per
+    (category, module) with the message withheld.
+    """
+    try:
+        from loguru import logger
+
+        logger.disable("PyRuSH")
+    except ImportError:  # pragma: no cover - loguru is a dependency
+        pass
+    seen: set[tuple[str, str]] = set()
+
+    def show(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None,
+             line: Any = None) -> None:
+        key = (category.__name__, filename)
+        if key not in seen:
+            seen.add(key)
+            print(f"extractor: {category.__name__} in {filename}:{lineno} (message withheld: it may quote a note)",
+                  file=sys.stderr)
+
+    warnings.showwarning = show
+
+
+def worker_main(conn: Connection, beat: Any, factory: str) -> None:
+    """A worker process: build the pipeline once, then run tasks until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C
+    quiet_third_party()
+    try:
+        nlp = load_factory(factory)()
+    except BaseException as exc:  # report and stop; never the message (may hold paths only, but be strict)
+        conn.send(("load_failed", type(exc).__name__))
+        return
+    meta = getattr(nlp, "meta", {}) or {}
+    conn.send(("ready", {"pipe_names": list(getattr(nlp, "pipe_names", [])),
+                         "name": meta.get("name"), "version": meta.get("version")}))
+    wrapped = BeatingPipeline(nlp, beat)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        task_id, groups = msg
+        beat.value = time.monotonic()
+        try:
+            outputs = [run_patient(wrapped, g) for g in groups]
+        except Exception as exc:
+            conn.send(("failed", task_id, type(exc).__name__))
+            continue
+        conn.send(("done", task_id, outputs))
+
+
+@dataclass
+class _Retry:
+    """A patient being probed note by note."""
+
+    group: PatientGroup
+    pending: set[int]
+    bad: dict[int, ErrorRow] = field(default_factory=dict)
+
+
+@dataclass
+class _Task:
+    id: int
+    groups: list[PatientGroup]
+    kind: str = "batch"  # batch | probe | final
+    retry: _Retry | None = None
+    note_index: int = -1
+    crashes: int = 0
+
+    def n_notes(self) -> int:
+        return sum(len(g.notes) for g in self.groups)
+
+
+@dataclass
+class _Worker:
+    proc: Any
+    conn: Connection
+    beat: Any
+    ready: bool = False
+    task: _Task | None = None
+    sent_at: float = 0.0
+    notes_done: int = 0
+
+
+@dataclass
+class SupervisorStats:
+    """What the supervisor saw (for the summary and the manifest)."""
+
+    worker_restarts: int = 0
+    timeouts: int = 0
+    crashes: int = 0
+    pipeline: dict[str, Any] = field(default_factory=dict)
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "no exit code"
+    if exitcode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+class Supervisor:
+    """Runs patient groups on ``n`` worker processes with the fault policy above."""
+
+    def __init__(self, n: int, factory: str, *, note_timeout: float, task_notes: int = 64,
+                 task_chars: int = 2_000_000, recycle_notes: int = 100_000) -> None:
+        self.n = n
+        self.factory = factory
+        self.note_timeout = note_timeout
+        self.task_notes = task_notes
+        self.task_chars = task_chars
+        self.recycle_notes = recycle_notes
+        self.ctx = mp.get_context("spawn")
+        self.workers: list[_Worker] = []
+        self.queue: deque[_Task] = deque()
+        self.stats = SupervisorStats()
+        self._next_id = 0
+
+    # ---------------------------------------------------------------- workers
+
+    def _start(self) -> _Worker:
+        parent, child = self.ctx.Pipe()
+        beat = self.ctx.RawValue("d", 0.0)
+        proc = self.ctx.Process(target=worker_main, args=(child, beat, self.factory), daemon=True,
+                                name="extractor-worker")
+        proc.start()
+        child.close()
+        return _Worker(proc, parent, beat)
+
+    def _stop(self, w: _Worker, *, kill: bool = False) -> None:
+        if kill:
+            w.proc.kill()
+        else:
+            try:
+                w.conn.send(None)
+            except (OSError, BrokenPipeError):
+                w.proc.kill()
+        w.proc.join(timeout=10)
+        if w.proc.is_alive():
+            w.proc.kill()
+            w.proc.join()
+        w.conn.close()
+
+    def _replace(self, w: _Worker, *, kill: bool) -> None:
+        self._stop(w, kill=kill)
+        self.workers[self.workers.index(w)] = self._start()
+        self.stats.worker_restarts += 1
+
+    def close(self) -> None:
+        """Stop every worker (killing those that do not stop)."""
+        for w in self.workers:
+            if w.proc.is_alive():
+                self._stop(w, kill=w.task is not None)
+        self.workers = []
+
+    # ---------------------------------------------------------------- tasks
+
+    def _task(self, groups: list[PatientGroup], **kw: Any) -> _Task:
+        self._next_id += 1
+        return _Task(self._next_id, groups, **kw)
+
+    def _batches(self, groups: Iterator[PatientGroup]) -> Iterator[_Task]:
+        batch: list[PatientGroup] = []
+        notes = chars = 0
+        for g in groups:
+            if not g.notes:  # nothing to run: every note of this patient failed when read
+                yield self._task([g], kind="trivial")
+                continue
+            batch.append(g)
+            notes += len(g.notes)
+            chars += g.n_chars()
+            if notes >= self.task_notes or chars >= self.task_chars:
+                yield self._task(batch)
+                batch, notes, chars = [], 0, 0
+        if batch:
+            yield self._task(batch)
+
+    def run(self, groups: Iterator[PatientGroup], emit: Callable[[PatientOutput], None]) -> SupervisorStats:
+        """Run every group; ``emit`` receives each patient's output exactly once (any order)."""
+        feed = self._batches(groups)
+        fed_all = False
+        self.workers = [self._start() for _ in range(self.n)]
+        try:
+            while True:
+                for w in self.workers:
+                    if w.ready and w.task is None:
+                        task = self._next_task(feed, emit)
+                        if task is None:
+                            fed_all = True
+                            break
+                        self._send(w, task)
+                busy = [w for w in self.workers if w.task is not None]
+                if fed_all and not busy and not self.queue:
+                    break
+                self._wait(emit)
+                self._check_timeouts(emit)
+                self._recycle()
+        finally:
+            self.close()
+        return self.stats
+
+    def _next_task(self, feed: Iterator[_Task], emit: Callable[[PatientOutput], None]) -> _Task | None:
+        while True:
+            if self.queue:
+                return self.queue.popleft()
+            task = next(feed, None)
+            if task is None:
+                return None
+            if task.kind == "trivial":
+                emit(run_patient(None, task.groups[0]))  # no notes to run: the pipeline is never called
+                continue
+            return task
+
+    def _send(self, w: _Worker, task: _Task) -> None:
+        w.task = task
+        w.sent_at = time.monotonic()
+        try:
+            w.conn.send((task.id, task.groups))
+        except (OSError, BrokenPipeError):
+            pass  # the death is noticed by _wait through the sentinel
+
+    def _wait(self, emit: Callable[[PatientOutput], None]) -> None:
+        handles: list[Any] = [w.conn for w in self.workers] + [w.proc.sentinel for w in self.workers]
+        ready = set(wait(handles, timeout=0.2))
+        for w in list(self.workers):
+            if w.conn in ready:
+                try:
+                    msg = w.conn.recv()
+                except (EOFError, OSError):
+                    msg = None
+                if msg is not None:
+                    self._on_message(w, msg, emit)
+                    continue
+            if w.proc.sentinel in ready or (w.conn in ready and not w.proc.is_alive()):
+                w.proc.join(timeout=5)
+                if w.task is None and not w.ready:
+                    raise PipelineLoadError(f"a worker died while building the pipeline ({_death(w.proc.exitcode)})")
+                task = w.task
+                self.stats.crashes += 1 if task is not None else 0
+                self._replace(w, kill=True)
+                if task is not None:
+                    self._failed(task, "crash", _death(w.proc.exitcode), emit)
+
+    def _on_message(self, w: _Worker, msg: tuple, emit: Callable[[PatientOutput], None]) -> None:
+        kind = msg[0]
+        if kind == "ready":
+            w.ready = True
+            if not self.stats.pipeline:
+                self.stats.pipeline = msg[1]
+        elif kind == "load_failed":
+            raise PipelineLoadError(f"the pipeline could not be built in a worker ({msg[1]})")
+        elif kind == "done":
+            task = w.task
+            w.task = None
+            if task is None or msg[1] != task.id:
+                return
+            w.notes_done += task.n_notes()
+            self._succeeded(task, msg[2], emit)
+        elif kind == "failed":
+            task = w.task
+            w.task = None
+            if task is not None and msg[1] == task.id:
+                self._failed(task, "error", msg[2], emit)
+
+    def _check_timeouts(self, emit: Callable[[PatientOutput], None]) -> None:
+        now = time.monotonic()
+        for w in list(self.workers):
+            if w.task is None:
+                continue
+            last = max(w.beat.value, w.sent_at)
+            if now - last > self.note_timeout:
+                task = w.task
+                self.stats.timeouts += 1
+                self._replace(w, kill=True)
+                self._failed(task, "timeout", "", emit)
+
+    def _recycle(self) -> None:
+        for w in list(self.workers):
+            if w.task is None and w.ready and w.notes_done >= self.recycle_notes:
+                self._replace(w, kill=False)
+
+    # ---------------------------------------------------------------- outcomes
+
+    def _succeeded(self, task: _Task, outputs: list[PatientOutput], emit: Callable[[PatientOutput], None]) -> None:
+        if task.kind == "probe":
+            assert task.retry is not None
+            task.retry.pending.discard(task.note_index)
+            self._maybe_final(task.retry)
+            return
+        for out in outputs:
+            emit(out)
+
+    def _reason(self, kind: str, detail: str) -> tuple[str, str]:
+        if kind == "timeout":
+            return "timeout", f"note exceeded the {self.note_timeout:g} s time budget; worker stopped"
+        if kind == "crash":
+            return "worker_crash", f"note crashed the worker process twice ({detail}); quarantined"
+        return "error", f"processing failed: {detail}"
+
+    def _failed(self, task: _Task, kind: str, detail: str, emit: Callable[[PatientOutput], None]) -> None:
+        if task.kind == "batch" and len(task.groups) > 1:
+            for g in reversed(task.groups):
+                self.queue.appendleft(self._task([g]))
+            return
+        group = task.groups[0]
+        if task.kind == "batch" and len(group.notes) > 1:
+            retry = _Retry(group, set(range(len(group.notes))))
+            for i in reversed(range(len(group.notes))):
+                probe = PatientGroup(group.patient_id, [group.notes[i]])
+                self.queue.appendleft(self._task([probe], kind="probe", retry=retry, note_index=i))
+            return
+        if kind == "crash" and task.crashes < 1 and task.kind != "final":
+            task.crashes += 1
+            self.queue.appendleft(task)
+            return
+        err_kind, reason = self._reason(kind, detail)
+        if task.kind == "probe":
+            assert task.retry is not None
+            note = group.notes[0]
+            task.retry.bad[task.note_index] = ErrorRow(source=note.source, patient_id=note.patient_id,
+                                                       doc_id=note.doc_id, kind=err_kind, reason=reason, fatal=True)
+            task.retry.pending.discard(task.note_index)
+            self._maybe_final(task.retry)
+            return
+        if task.kind == "final":
+            err_kind, reason = err_kind, f"patient could not be aggregated after a retry ({err_kind})"
+        emit(failed_patient(group, err_kind, reason))
+
+    def _maybe_final(self, retry: _Retry) -> None:
+        if retry.pending:
+            return
+        group = retry.group
+        good = [n for i, n in enumerate(group.notes) if i not in retry.bad]
+        failed = [*group.failed, *(retry.bad[i] for i in sorted(retry.bad))]
+        self.queue.appendleft(self._task([PatientGroup(group.patient_id, good, failed)], kind="final"))
+
