@@ -70,6 +70,18 @@ def _context_rules(context: object) -> list:
     return defaults + added
 
 
+def split_inner_brackets(nlp: Language) -> None:
+    """Split tokens at inner brackets: "CgA(+)" -> "CgA ( + )", "SSTR2(±)" -> "SSTR2 ( ± )".
+
+    Pathology shorthand glues the result to the marker; without this the marker
+    span would swallow its own result.
+    """
+    from spacy.util import compile_infix_regex
+
+    infixes = [*nlp.Defaults.infixes, r"[\(\)\[\]]"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
 def build_pipeline() -> Language:
     """A new pipeline object (each worker process builds its own)."""
     silence_phi_leaks()
@@ -78,6 +90,7 @@ def build_pipeline() -> Language:
     from medspacy.section_detection import SectionRule
 
     nlp = spacy.blank("en")
+    split_inner_brackets(nlp)
     nlp.add_pipe("extractor_sentences")
     sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None})
     sectionizer.add(

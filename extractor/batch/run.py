@@ -155,11 +155,27 @@ def prepare_out(out: Path, options: BatchOptions) -> Path:
         for name in OUTPUT_FILES:
             (out / name).unlink(missing_ok=True)
         shutil.rmtree(out / "parquet", ignore_errors=True)
+        shutil.rmtree(out / "spark", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(exist_ok=True)
     # Outputs without a manifest are never taken for a finished run.
     (out / "manifest.json").unlink(missing_ok=True)
     return work
+
+
+def finished_run(out: Path, fingerprint: str, *, parquet: bool = False) -> dict[str, Any] | None:
+    """The manifest of a finished run of the same inputs and settings in ``out``, if its outputs are intact."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("fingerprint") != fingerprint or (parquet and not (out / "parquet").is_dir()):
+        return None
+    for name, info in manifest.get("outputs", {}).items():
+        path = out / name
+        if "bytes" in info and (not path.is_file() or path.stat().st_size != info["bytes"]):
+            return None
+    return manifest
 
 
 def _now() -> str:
@@ -176,10 +192,19 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
     stderr = stderr or sys.stderr
     started, t0 = _now(), time.monotonic()
     inputs = [Path(p) for p in inputs]
-    work = prepare_out(out, options)
     described = describe_inputs(inputs)
     rules = rules_fingerprint()
     fingerprint = _fingerprint(described, options, rules)
+    if options.resume:
+        manifest = finished_run(out, fingerprint, parquet=options.parquet)
+        if manifest is not None:  # nothing left to do
+            summary = BatchSummary(out=out, patients_resumed=manifest["patients"], seconds=0.0)
+            for key in ("notes_read", "notes_processed", "notes_failed", "notes_empty", "notes_duplicate",
+                        "patients", "input_errors", "error_rows"):
+                setattr(summary, key, manifest[key])
+            summary.outputs = {name: str(out / name) for name in OUTPUT_FILES if name != "manifest.json"}
+            return summary
+    work = prepare_out(out, options)
 
     results = ResultStore(work / "results.sqlite")
     previous = results.meta("fingerprint")
@@ -228,6 +253,7 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
     outputs = [name for name in OUTPUT_FILES if name != "manifest.json"]
     manifest = {
         "tool": "extractor batch",
+        "fingerprint": fingerprint,
         "versions": versions(),
         "pipeline": {"factory": options.pipeline, **pipeline_info},
         "rules": rules,
@@ -257,10 +283,7 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
         manifest["outputs"]["parquet/"] = {"tables": sorted(p.name for p in (out / "parquet").glob("*.parquet"))}
     with atomic_path(out / "manifest.json") as tmp:
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    shutil.rmtree(work / "spill", ignore_errors=True)
-    (work / "notes.sqlite").unlink(missing_ok=True)
-    for suffix in ("-wal", "-shm"):
-        (work / f"notes.sqlite{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)  # the manifest now marks the run finished
     summary.outputs = {name: str(out / name) for name in outputs}
     return summary
 

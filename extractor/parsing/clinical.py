@@ -21,7 +21,7 @@ _NON_DIAGNOSTIC = re.compile(
     re.IGNORECASE,
 )
 _IMPROVED_NOT = re.compile(
-    r"did\s+not|failed\s+to|never|no\s+(?:\w+\s+)?(?:improvement|response)|without\s+(?:\w+\s+)?(?:improvement|response)|persist|worsen|progress|remained\s+(?:active|unchanged)",
+    r"did\s+not|\bnot\b|n't\b|failed\s+to|never|no\s+(?:\w+\s+)?(?:improvement|response)|without\s+(?:\w+\s+)?(?:improvement|response)|persist|worsen|progress|remained\s+(?:active|unchanged)",
     re.IGNORECASE,
 )
 
@@ -106,7 +106,9 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
     """{"improved": bool, "days": days after surgery or None}."""
     improved = not _IMPROVED_NOT.search(ctx.text)
     days = None
-    if improved:
+    # days_to_improvement is about the rash; diarrhoea settling is not timed here
+    skin = re.search(r"rash|NME|skin|erythema|eruption|lesion|plaque|erosion|necrolytic", ctx.text, re.IGNORECASE)
+    if improved and skin:
         tail = ctx.sentence[ctx.end : ctx.end + 80]
         lead = ctx.sentence[max(0, ctx.start - 60) : ctx.start]
         if re.search(r"surgery|resection|operation|procedure|whipple|pancreatectomy|operative|postop|post-op|POD", tail + lead, re.IGNORECASE):

@@ -60,17 +60,46 @@ def parse_grade(ctx: SpanContext) -> str | None:
     return f"G{_ROMAN[word.group(1)]}" if word else None
 
 
+_PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
+_DISTANCE_AFTER = re.compile(r"[\s,]*(?:from|away|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|proximal\s+to|distal\s+to|beyond)\b", re.IGNORECASE)
+_DISTANCE_BEFORE = re.compile(r"(?:margin|closest|clearance|distance|within)\W*$", re.IGNORECASE)
+
+
+def _last(pattern: re.Pattern[str], text: str) -> int:
+    matches = list(pattern.finditer(text))
+    return matches[-1].end() if matches else -1
+
+
 def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
-    """Dimensions in cm, largest first, for a pancreatic tumour (not specimens, nodes, liver)."""
+    """Dimensions in cm, largest first, of a pancreatic tumour.
+
+    What is measured is named just before the number ("nodule in the body, 2.4 x
+    2.0 cm", "Head: 3.3 x 2.8 cm", "Tumour size: ...") or just after it ("a 42 mm
+    tumour"). An organ, specimen or margin word nearer than any tumour/site word
+    means something else is measured; "1.1 cm from the margin" is a distance.
+    """
     sentence = ctx.sentence
-    if not vocab_regex("tumour_words").search(sentence) and ctx.section not in {"synoptic"} and not re.search(
-        r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", sentence, re.IGNORECASE
-    ):
+    clause_start = max(sentence.rfind(";", 0, ctx.start), sentence.rfind("\n", 0, ctx.start)) + 1
+    lead = sentence[max(clause_start, ctx.start - 60) : ctx.start]
+    trail = sentence[ctx.end : ctx.end + 40]
+    trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
+    if _DISTANCE_AFTER.match(trail) or _DISTANCE_BEFORE.search(lead):
         return None
-    near = sentence[max(0, ctx.start - 45) : ctx.start] + " " + sentence[ctx.end : ctx.end + 25]
-    if vocab_regex("size_exclusions").search(near) and not re.search(
-        r"pancrea|tumou?r\s+size|glucagonoma|primary", near, re.IGNORECASE
-    ):
+    # "liver lesions", "nodal mass": a tumour word qualified by another organ is about that organ
+    qualified = re.sub(
+        rf"(?:{vocab_regex('size_exclusions').pattern})\w*\s+(?:[\w-]+\s+)?(?:{vocab_regex('tumour_words').pattern})\w*",
+        lambda m: "~" * len(m.group(0)),
+        lead,
+        flags=re.IGNORECASE,
+    )
+    tumour_before = max(_last(vocab_regex("tumour_words"), qualified), _last(_PANCREATIC_SITE, qualified))
+    if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
+        tumour_before = max(tumour_before, len(lead))
+    tumour_after = re.match(rf"[\s,]*(?:[\w-]+,?\s+){{0,3}}?(?:{vocab_regex('tumour_words').pattern})", trail, re.IGNORECASE)
+    excluded_before = _last(vocab_regex("size_exclusions"), lead)
+    if tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
+        return None
+    if tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
         return None
     numbers = [parse_number(n) for n in re.findall(NUMBER, ctx.text)]
     dims = [n for n in numbers if n is not None]

@@ -119,3 +119,11 @@ def test_family_history_block_ends_at_the_next_heading(mentions_of: Callable[[st
     text = "FAMILY HISTORY:\nMother with type 2 diabetes.\nLABORATORY:\nGlucagon 980 ng/L (normal range 50-150)\n"
     flags = {m.label: m.assertion.family for m in mentions_of(text)}
     assert flags == {"diabetes": True, "glucagon": False}
+
+
+def test_glued_ihc_shorthand(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("IHC:\nCgA(+), Syn(+), SSTR2(±), glucagon(+), insulin(-), gastrin(-)\nKi-67 <2%\n")
+    ihc = record.ihc
+    assert (ihc.chromogranin_a, ihc.synaptophysin, ihc.sstr2, ihc.glucagon, ihc.insulin, ihc.gastrin) == (
+        "positive", "positive", "equivocal", "positive", "negative", "negative"
+    )

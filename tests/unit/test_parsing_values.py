@@ -169,3 +169,18 @@ def test_survival_from_death_sentence() -> None:
     sentence = "She died of progressive disease 11 months after diagnosis."
     value = clinical.parse_vital(_ctx(sentence, "died", "deceased"))
     assert value == {"status": "deceased", "survival_months": 11.0}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "dims"),
+    [
+        ("Distal pancreas 8.0 x 3.0 x 2.2 cm with a nodule in the body, 2.4 x 2.0 x 1.8 cm, 8 mm from the margin.", "8.0 x 3.0 x 2.2 cm", None),
+        ("Distal pancreas 8.0 x 3.0 x 2.2 cm with a nodule in the body, 2.4 x 2.0 x 1.8 cm, 8 mm from the margin.", "2.4 x 2.0 x 1.8 cm", [2.4, 2.0, 1.8]),
+        ("Pancreatic tail with a firm tumour, 1.8 x 1.5 x 1.2 cm, 1.4 cm from the transection margin.", "1.4 cm", None),
+        ("1. Head: 3.3 x 2.8 x 2.5 cm, well circumscribed.", "3.3 x 2.8 x 2.5 cm", [3.3, 2.8, 2.5]),
+        ("PANCREAS: 6.2 X 5.0 CM HETEROGENEOUS, HYPERVASCULAR MASS IN THE PANCREATIC HEAD.", "6.2 X 5.0 CM", [6.2, 5.0]),
+    ],
+)
+def test_size_names_what_is_measured(sentence: str, match: str, dims: list[float] | None) -> None:
+    value = pathology.parse_size(_ctx(sentence, match))
+    assert (value["dims"] if value else None) == dims
