@@ -95,7 +95,12 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     tumour_before = max(_last(vocab_regex("tumour_words"), qualified), _last(_PANCREATIC_SITE, qualified))
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
         tumour_before = max(tumour_before, len(lead))
-    tumour_after = re.match(rf"[\s,]*(?:[\w-]+,?\s+){{0,3}}?(?:{vocab_regex('tumour_words').pattern})", trail, re.IGNORECASE)
+    # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
+    tumour_after = re.match(
+        rf"[\s,]*(?:(?!(?:with|containing|including|and|in|of|from)\b)[\w-]+,?\s+){{0,3}}?(?:{vocab_regex('tumour_words').pattern})",
+        trail,
+        re.IGNORECASE,
+    )
     excluded_before = _last(vocab_regex("size_exclusions"), lead)
     if tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
