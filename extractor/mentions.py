@@ -11,7 +11,9 @@ from extractor.components._common import section_of
 from extractor.schema import Assertion, Mention
 
 
-_HEADING_LINE = re.compile(r"\n[ \t]*\n|\n[ \t]*[A-Z][A-Za-z /&()-]{2,40}:")
+_HEADING_LINE = re.compile(
+    r"\n[ \t]*\n|\n[ \t]*(?!(?:Mother|Father|Sister|Brother|Maternal|Paternal|Sibling|Siblings|Children|Son|Daughter|Aunt|Uncle|Grand\w*|Parents?|Cousin)\b)[A-Z][A-Za-z /&()-]{2,40}:"
+)
 
 
 def in_family_section(span: Span, section: str | None) -> bool:

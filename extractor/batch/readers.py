@@ -87,10 +87,17 @@ def kind_of(name: str) -> str:
     return _TABLES.get(PurePosixPath(lower).suffix, "note")
 
 
+# Files beside notes that are not notes: BRAT standoff annotations of the gold-set
+# layout and READMEs. Skipped silently, like hidden files and macOS resource forks.
+SIDECAR_SUFFIXES = (".ann", ".md")
+
+
 def is_junk(name: str) -> bool:
-    """Hidden files and macOS resource forks: not notes, skipped silently."""
+    """Hidden files, macOS resource forks and sidecar files: not notes, skipped silently."""
     parts = PurePosixPath(name.replace("\\", "/")).parts
-    return bool(parts) and (parts[-1].startswith(".") or "__MACOSX" in parts)
+    return bool(parts) and (
+        parts[-1].startswith(".") or "__MACOSX" in parts or parts[-1].lower().endswith(SIDECAR_SUFFIXES)
+    )
 
 
 def unsafe_member_name(name: str) -> bool:
@@ -709,7 +716,7 @@ def walk_files(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__MACOSX")
         for name in sorted(filenames):
-            if not name.startswith("."):
+            if not is_junk(name):
                 yield Path(dirpath) / name
 
 

@@ -319,7 +319,7 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
                                 task_notes=options.task_notes, task_chars=options.task_chars,
                                 recycle_notes=options.recycle_notes)
         try:
-            run_stats = supervisor.run(spill.patients(skip=done), emit)
+            run_stats = supervisor.run(spill.patients(skip=done), emit, total_notes=notes)
         except PipelineLoadError as exc:
             raise BatchError(str(exc)) from None
         pipeline_info = run_stats.pipeline

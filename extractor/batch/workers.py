@@ -232,8 +232,11 @@ class Supervisor:
         if batch:
             yield self._task(batch)
 
-    def run(self, groups: Iterator[PatientGroup], emit: Callable[[PatientOutput], None]) -> SupervisorStats:
+    def run(self, groups: Iterator[PatientGroup], emit: Callable[[PatientOutput], None], *,
+            total_notes: int = 0) -> SupervisorStats:
         """Run every group; ``emit`` receives each patient's output exactly once (any order)."""
+        if total_notes:  # small inputs: tasks small enough to keep every worker busy
+            self.task_notes = max(1, min(self.task_notes, total_notes // (self.n * 4)))
         feed = self._batches(groups)
         fed_all = False
         self.workers = [self._start() for _ in range(self.n)]

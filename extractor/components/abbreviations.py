@@ -14,6 +14,11 @@ from spacy.util import filter_spans
 from extractor.components._common import rule_metadata
 
 
+def _looks_like_abbreviation(text: str) -> bool:
+    """Short, one token-ish, with a capital or digit: "NME", "CgA", "SSTR2", not "positive"."""
+    return 1 < len(text) <= 10 and " " not in text and any(c.isupper() or c.isdigit() for c in text)
+
+
 class AbbreviationResolver:
     def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
@@ -27,7 +32,13 @@ class AbbreviationResolver:
         changed = False
         for short in abbreviations:
             long_form = short._.long_form
-            concept = next((e for e in doc.ents if e.start < long_form.end and long_form.start < e.end), None)
+            if not _looks_like_abbreviation(short.text):
+                continue  # "(positive)", "(diffuse)": a gloss, not an abbreviation
+            # the concept must be what the long form names, not a word inside a longer phrase
+            concept = next(
+                (e for e in doc.ents if e.end == long_form.end and e.start >= long_form.start and len(e) * 2 >= len(long_form)),
+                None,
+            )
             if concept is None:
                 # a short form defined as something we do not extract: drop our reading of it
                 stale = by_start.get(short.start)

@@ -127,3 +127,8 @@ def test_glued_ihc_shorthand(record_of: Callable[..., CohortRecord]) -> None:
     assert (ihc.chromogranin_a, ihc.synaptophysin, ihc.sstr2, ihc.glucagon, ihc.insulin, ihc.gastrin) == (
         "positive", "positive", "equivocal", "positive", "negative", "negative"
     )
+
+
+def test_a_gloss_in_brackets_is_not_an_abbreviation(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("Immunostains:\nGlucagon - positive (diffuse)\nSSTR2 - 2+ membranous (positive)\nInsulin - negative\n")
+    assert (record.ihc.glucagon, record.ihc.sstr2, record.ihc.insulin) == ("positive", "positive", "negative")

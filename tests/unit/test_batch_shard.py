@@ -1,0 +1,154 @@
+"""The per-patient function every batch driver shares, and the on-disk grouping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractor.batch.grouping import NoteSpill, ResultStore
+from extractor.batch.readers import problem
+from extractor.batch.shard import (
+    BeatingPipeline,
+    PatientGroup,
+    PatientOutput,
+    dedupe,
+    failed_patient,
+    mark_timeouts,
+    run_patient,
+)
+from extractor.core import PatientResult
+from extractor.notes import NoteInput
+from extractor.schema import CohortRecord, ErrorRow, Mention
+
+
+def note(doc: str, text: str = "text", patient: str = "p", date: str | None = None) -> NoteInput:
+    return NoteInput(patient_id=patient, doc_id=doc, text=text, date=date, source=f"{patient}__{doc}.txt")
+
+
+def fake_process(nlp: Any, patient_id: str, notes: list[NoteInput]) -> PatientResult:
+    """One mention per note, a failure for notes whose text is 'bad'."""
+    mentions, errors, processed, failed = [], [], 0, 0
+    for n in notes:
+        if n.text == "bad":
+            failed += 1
+            errors.append(ErrorRow(source=n.source, patient_id=patient_id, doc_id=n.doc_id, kind="error",
+                                   reason="processing failed in x: ValueError", fatal=True))
+            continue
+        processed += 1
+        mentions.append(Mention(label="nme", value="present", doc_id=n.doc_id, start=0, end=4, text=n.text[:4]))
+    return PatientResult(patient_id, CohortRecord(patient_id=patient_id, sex="female"), mentions, errors,
+                         processed, failed, 0)
+
+
+def test_dedupe_counts_an_exact_duplicate_once() -> None:
+    """Same doc id and text twice: one is kept, the other gets a non-fatal duplicate row."""
+    # Arrange
+    notes = [note("a", "same"), note("a", "same"), note("b")]
+    # Act
+    kept, rows = dedupe(notes)
+    # Assert
+    assert [n.doc_id for n in kept] == ["a", "b"]
+    assert [(r.kind, r.fatal) for r in rows] == [("duplicate", False)]
+
+
+def test_dedupe_renames_a_reused_doc_id_whatever_the_input_order() -> None:
+    """Same doc id, other text: kept as `<id>~2`, the same way for any input order."""
+    # Arrange
+    first, second = note("a", "one"), note("a", "two")
+    # Act
+    kept_1, _ = dedupe([first, second])
+    kept_2, _ = dedupe([second, first])
+    # Assert
+    assert [(n.doc_id, n.text) for n in kept_1] == [(n.doc_id, n.text) for n in kept_2]
+    assert sorted(n.doc_id for n in kept_1) == ["a", "a~2"]
+
+
+def test_run_patient_flattens_to_canonical_json_and_counts_add_up() -> None:
+    """Record, mentions, errors and documents are JSON strings; read = processed + failed."""
+    # Arrange
+    failed_on_read = problem("p__scan.pdf", "binary", "looks binary", patient_id="p", doc_id="scan").row
+    group = PatientGroup("p", [note("a", "good"), note("b", "bad"), note("a", "good")], [failed_on_read])
+    # Act
+    out = run_patient(None, group, process=fake_process)
+    # Assert
+    assert out.notes_read == 4
+    assert (out.notes_processed, out.notes_failed, out.notes_duplicate) == (2, 2, 1)
+    assert out.notes_read == out.notes_processed + out.notes_failed
+    assert json.loads(out.record)["sex"] == "female"
+    assert json.loads(out.mentions[0])["patient_id"] == "p"
+    statuses = sorted(json.loads(d)["status"] for d in out.documents)
+    assert statuses == ["duplicate", "failed", "failed", "processed"]
+    assert PatientOutput.from_json(out.to_json()) == out
+
+
+def test_failed_patient_still_has_a_record_and_error_rows() -> None:
+    """A patient whose notes could not be run appears with an empty record and every note failed."""
+    # Arrange
+    group = PatientGroup("p", [note("a"), note("b")])
+    # Act
+    out = failed_patient(group, "worker_crash", "crashed twice")
+    # Assert
+    assert json.loads(out.record)["patient_id"] == "p"
+    assert (out.notes_read, out.notes_processed, out.notes_failed) == (2, 0, 2)
+    assert {json.loads(e)["kind"] for e in out.errors} == {"worker_crash"}
+
+
+def test_mark_timeouts_turns_alarm_failures_into_timeout_rows() -> None:
+    """An error row caused by NoteTimeout becomes kind `timeout`."""
+    # Arrange
+    row = ErrorRow(source="s", kind="error", reason="processing failed in extractor: NoteTimeout", fatal=True)
+    out = PatientOutput("p", "{}", [], [json.dumps(row.model_dump())], [], 1, 0, 1, 0, 0)
+    # Act
+    fixed = mark_timeouts(out, 5)
+    # Assert
+    assert json.loads(fixed.errors[0])["kind"] == "timeout"
+
+
+def test_beating_pipeline_stamps_each_call() -> None:
+    """Each pipeline call updates the heartbeat the watchdog reads."""
+    # Arrange
+    class Beat:
+        value = 0.0
+
+    beat = Beat()
+    wrapped = BeatingPipeline(lambda text: text.upper(), beat)
+    # Act
+    result = wrapped("abc")
+    # Assert
+    assert result == "ABC"
+    assert beat.value > 0
+
+
+def test_spill_groups_scattered_notes_by_patient_in_sorted_order(tmp_path: Path) -> None:
+    """Notes of one patient anywhere in the input come back together, patients sorted."""
+    # Arrange
+    items = [note("1", patient="b"), note("1", patient="a"), problem("x", "binary", "b", patient_id="b"),
+             note("2", patient="b"), problem("y.csv:3", "malformed", "bad row")]
+    spill = NoteSpill(tmp_path / "notes.sqlite")
+    # Act
+    counts = spill.fill(items, "fp")
+    groups = list(spill.patients())
+    # Assert
+    assert [(g.patient_id, [n.doc_id for n in g.notes], len(g.failed)) for g in groups] == [
+        ("a", ["1"], 0), ("b", ["1", "2"], 1)
+    ]
+    assert counts == {"notes_read": 5, "notes_failed_on_read": 2, "input_errors": 1}
+    assert [e["source"] for e in spill.input_errors()] == ["y.csv:3"]
+    assert spill.is_complete("fp") and not spill.is_complete("other")
+
+
+@pytest.mark.parametrize("times", [1, 2])
+def test_result_store_never_holds_a_patient_twice(tmp_path: Path, times: int) -> None:
+    """Adding the same patient again is ignored (a resumed run cannot duplicate)."""
+    # Arrange
+    store = ResultStore(tmp_path / "results.sqlite")
+    out = PatientOutput("p", "{}", [], [], [], 1, 1, 0, 0, 0)
+    # Act
+    stored = [store.add(out) for _ in range(times)]
+    store.commit()
+    # Assert
+    assert stored == [True] + [False] * (times - 1)
+    assert store.count() == 1
