@@ -215,7 +215,8 @@ def _demographics(b: _Builder, record: dict[str, Any]) -> None:
             chosen = ages[0]
         elif diagnosed is None and dated and b.of("diagnosis"):
             chosen = ages[0]
-    if chosen is not None:
+    if chosen is not None and (explicit or b.of("diagnosis")):
+        # an age "at diagnosis" needs a tumour diagnosis (near misses have none)
         record["age_at_diagnosis"] = int(chosen.mention.value["age"])
         b.cite("age_at_diagnosis", [chosen])
 
@@ -238,7 +239,7 @@ def _diagnosis_path(b: _Builder, record: dict[str, Any]) -> None:
             b.cite("skin_biopsy_diagnostic", chosen)
             break
     durations = b.of("months_symptoms_to_diagnosis")
-    if durations:
+    if durations and b.of("diagnosis"):
         diagnosed = b.diagnosis_date()
         before = [i for i in durations if diagnosed is None or i.date is None or i.date <= diagnosed]
         pool = before or durations
@@ -439,7 +440,10 @@ def _treatment(b: _Builder, record: dict[str, Any]) -> None:
 
 
 def _outcome(b: _Builder, record: dict[str, Any]) -> None:
-    changes = b.of("symptoms_improved")
+    # "NME / syndrome improved after treatment": a rash that is not NME in a
+    # patient without a tumour (psoriasis, zinc deficiency) is not the syndrome
+    syndrome = b.of("diagnosis") or b.of("nme")
+    changes = b.of("symptoms_improved") if syndrome else []
     better = [i for i in changes if i.mention.value["improved"]]
     if better:
         record["symptoms_improved"] = True

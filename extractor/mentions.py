@@ -16,13 +16,13 @@ _HEADING_LINE = re.compile(
 )
 
 
-def in_family_section(span: Span, section: str | None) -> bool:
-    """True inside a family-history block: from its heading to a blank line or the next heading.
+def in_section_block(span: Span, section: str | None, category: str) -> bool:
+    """True inside a ``category`` block: from its heading to a blank line or the next heading.
 
     A heading the section rules do not know ("LABORATORY:") must not leave the
-    rest of the note inside the family history.
+    rest of the note inside a family history or a differential diagnosis.
     """
-    if section != "family_history":
+    if section != category:
         return False
     _, title_end = span[0]._.section.title_span  # token offsets
     title_end_char = span.doc[title_end - 1].idx + len(span.doc[title_end - 1]) if title_end > 0 else 0
@@ -31,13 +31,13 @@ def in_family_section(span: Span, section: str | None) -> bool:
 
 
 def assertion_of(span: Span, section: str | None) -> Assertion:
-    """ConText flags of a span; mentions in a family-history block are family mentions."""
+    """ConText flags of a span; family-history and differential blocks add family / uncertain."""
     return Assertion(
         negated=bool(getattr(span._, "is_negated", False)),
         historical=bool(getattr(span._, "is_historical", False)),
         hypothetical=bool(getattr(span._, "is_hypothetical", False)),
-        family=bool(getattr(span._, "is_family", False)) or in_family_section(span, section),
-        uncertain=bool(getattr(span._, "is_uncertain", False)),
+        family=bool(getattr(span._, "is_family", False)) or in_section_block(span, section, "family_history"),
+        uncertain=bool(getattr(span._, "is_uncertain", False)) or in_section_block(span, section, "differential"),
     )
 
 

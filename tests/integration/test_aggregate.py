@@ -130,8 +130,21 @@ def test_skin_biopsy_phrasings(record_of: Record, note: str, expected: bool | No
 
 
 def test_improvement_words_and_days(record_of: Record) -> None:
-    record = record_of("The erythema was visibly paler and less painful 1 day after surgery.")
+    record = record_of(
+        "Glucagonoma with necrolytic migratory erythema.",
+        "The erythema was visibly paler and less painful 1 day after surgery.",
+    )
     assert (record.symptoms_improved, record.days_to_improvement) == (True, 1.0)
+
+
+def test_near_miss_without_tumour_or_nme_gets_no_diagnosis_fields(record_of: Record) -> None:
+    record = record_of(
+        ("2020-01-05", "A 47-year-old woman with a 4-month history of a flexural rash. Differential diagnosis:\n"
+         "- necrolytic migratory erythema\n- glucagonoma\n- psoriasis\n"),
+        ("2020-03-01", "Biopsy: psoriasis. The rash has responded to phototherapy."),
+    )
+    assert (record.age_at_diagnosis, record.months_symptoms_to_diagnosis, record.symptoms_improved) == (None, None, None)
+    assert record.findings.nme is None
 
 
 def test_margin_is_not_a_tumour_site_and_duration_is_not_an_age(record_of: Record) -> None:
