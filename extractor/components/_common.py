@@ -37,6 +37,7 @@ def span_context(span: Span, *, section: str | None = None, kind: str | None = N
         section=section,
         rule_value=rule_metadata(span).get("value"),
         doc_kind=kind,
+        doc_head=doc_text[:300],
     )
 
 

@@ -53,6 +53,13 @@ def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
 
 def parse_department(ctx: SpanContext) -> str | None:
     """The specialty a referral/presentation phrase names as the first one seen."""
+    if ctx.rule_value == "self":
+        # "this is his first visit for the rash": the department writing the note
+        text = ctx.doc_head.lower()
+        for stem, department in vocabulary()["departments"]:
+            if re.search(rf"\b{re.escape(stem)}", text):
+                return department
+        return None
     text = ctx.text.lower()
     # "referred to endocrinology by dermatology": the 'by/from' side came first
     source = re.split(r"\b(?:by|from)\b", text)

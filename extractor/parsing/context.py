@@ -21,6 +21,7 @@ class SpanContext:
     section: str | None = None
     rule_value: Any = None
     doc_kind: str | None = None
+    doc_head: str = ""
 
     @property
     def before(self) -> str:
