@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -161,6 +162,7 @@ class ResultStore:
             """
         )
         self._pending = 0
+        self._committed = time.monotonic()
 
     def meta(self, key: str) -> str | None:
         """A value stored with ``set_meta``."""
@@ -185,7 +187,7 @@ class ResultStore:
             self.con.execute("BEGIN")
         cur = self.con.execute("INSERT OR IGNORE INTO results VALUES (?, ?)", (output.patient_id, output.to_json()))
         self._pending += 1
-        if self._pending >= 200:
+        if self._pending >= 200 or time.monotonic() - self._committed > 1.0:
             self.commit()
         return cur.rowcount == 1
 
@@ -194,6 +196,7 @@ class ResultStore:
         if self.con.in_transaction:
             self.con.execute("COMMIT")
         self._pending = 0
+        self._committed = time.monotonic()
 
     def outputs(self) -> Iterator[PatientOutput]:
         """All results in sorted patient-id order."""

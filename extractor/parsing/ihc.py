@@ -32,7 +32,7 @@ _RESULTS: tuple[tuple[str, str], ...] = (
 )
 _RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _RESULTS]
 _FILLER = (
-    r"(?:[\s:=(\[|]|-(?=\s*[a-z0-9+±]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
+    r"(?:[\s:=()\[\]|]|-(?=\s*[a-z0-9+±]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
     r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?(?:(?:diffusely|strongly|focally|weakly|completely|also)\s+)?"
 )
 _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -98,6 +98,15 @@ def reference_spans(window: str) -> list[tuple[int, int, ReferenceRange]]:
         rng = parse_reference(match.group(0))
         if rng is not None:
             found.append((match.start(), match.end(), rng))
+    # a reference column in a lab table: "286 ng/mL       <98", "6.2 uIU/mL   2.6-24.9"
+    for match in re.finditer(
+        rf"(?<=[A-Za-z/])[ \t]{{2,}}((?:{COMPARATOR}\s*{NUMBER})|(?:{NUMBER}\s*[-–]\s*{NUMBER}))", window, re.IGNORECASE
+    ):
+        if any(s <= match.start(1) < e for s, e, _ in found):
+            continue
+        rng = parse_reference(match.group(1))
+        if rng is not None:
+            found.append((match.start(1), match.end(1), rng))
     return sorted(found, key=lambda f: f[0])
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from extractor.parsing.labs import (
     parse_reference,
+    reference_spans,
     readings_in,
     status_from_reference,
     status_words,
@@ -87,3 +88,13 @@ def test_status_words(words: str, status: str | None) -> None:
 def test_timing_cues(sentence: str, value: str, timing: str | None) -> None:
     start = sentence.index(value)
     assert timing_cue(sentence, start, start + len(value)) == timing
+
+
+@pytest.mark.parametrize(
+    ("window", "low", "high"),
+    [(" (CgA)        286 ng/mL       <98", None, 98.0), (", fasting            6.2 uIU/mL      2.6-24.9", 2.6, 24.9)],
+)
+def test_reference_column_of_a_lab_table(window: str, low: float | None, high: float) -> None:
+    references = reference_spans(window)
+    assert [(r.low, r.high) for _, _, r in references] == [(low, high)]
+    assert len(readings_in(window, "ng/ml")) == 1
