@@ -14,6 +14,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
+from extractor.components.fast_regex import speed_up
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
 CANDIDATES = "extractor_candidates"
@@ -96,10 +97,12 @@ def build_pipeline() -> Language:
     sectionizer.add(
         [SectionRule(literal=r.literal, category=r.category, pattern=r.pattern) for r in section_rules()]
     )
+    speed_up(sectionizer)
     matcher = nlp.add_pipe(
         "medspacy_target_matcher", config={"result_type": "group", "span_group_name": CANDIDATES}
     )
     matcher.add(_target_rules())
+    speed_up(matcher)
     nlp.add_pipe("extractor_entities", config={"span_group": CANDIDATES})
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("extractor_abbreviations")
@@ -108,7 +111,7 @@ def build_pipeline() -> Language:
     nlp.add_pipe("extractor_pathology")
     nlp.add_pipe("extractor_treatments")
     nlp.add_pipe("extractor_clinical")
-    context = nlp.add_pipe("medspacy_context", config={"rules": None})
+    context = nlp.add_pipe("extractor_context", config={"rules": None})
     context.add(_context_rules(context))
     return nlp
 

@@ -35,7 +35,9 @@ def batch_cli(
     type_col: Annotated[
         str | None, typer.Option("--type-col", help="Note type column/key (default CATEGORY or note_type).")
     ] = None,
-    text_col: Annotated[str | None, typer.Option("--text-col", help="Note text column/key (default TEXT or text).")] = None,
+    text_col: Annotated[
+        str | None, typer.Option("--text-col", help="Note text column/key (default TEXT or text).")
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (0 = the machine's cores).")] = 0,
     engine: Annotated[str, typer.Option("--engine", help="local or spark.")] = "local",
     master: Annotated[

@@ -5,6 +5,7 @@ so that tests can check the fault policy without real poison notes:
 
 * ``ZZRAISE``  raises ``ValueError`` (a bug in a component);
 * ``ZZSLEEP``  sleeps for an hour (a pathological note; the watchdog must stop it);
+* ``ZZWARN``   emits a warning that quotes the note (as medspaCy's TargetMatcher does);
 * ``ZZSLOW``   sleeps for 0.2 s (to make a run long enough to interrupt);
 * ``ZZCRASH``  kills its process with SIGKILL (a segfault or the OOM killer);
 * ``ZZCRASHONCE`` kills its process the first time only (a flaky worker), using
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import warnings
 from pathlib import Path
 
 import spacy
@@ -28,7 +30,9 @@ def fault_component(doc: Doc) -> Doc:
     """Misbehave on the marker words listed in the module docstring."""
     text = doc.text
     if "ZZRAISE" in text:
-        raise ValueError("injected fault")
+        raise ValueError(f"injected fault in {text[:80]}")
+    if "ZZWARN" in text:
+        warnings.warn(f"span conflicts: {text[:80]}", RuntimeWarning, stacklevel=1)
     if "ZZSLEEP" in text:
         time.sleep(3600)
     if "ZZSLOW" in text:

@@ -205,17 +205,10 @@ def capped_lines(stream: IO[bytes] | CappedStream, cap: int) -> Iterator[tuple[i
 # --------------------------------------------------------------------------- notes
 
 
-def read_note(data_or_stream: bytes | IO[bytes] | CappedStream, source: str, parts: tuple[str, ...],
-              limits: Limits) -> Item:
-    """One note file or member -> NoteInput, or a Problem (binary, too large)."""
+def read_note(data: bytes | None, source: str, parts: tuple[str, ...], limits: Limits) -> Item:
+    """One note file or member -> NoteInput, or a Problem (binary; too large when ``data`` is None)."""
     patient_id, doc_id = note_ids(parts)
-    try:
-        data = (data_or_stream if isinstance(data_or_stream, bytes)
-                else read_capped(data_or_stream, limits.max_note_bytes))
-    except EntryTooLarge:
-        return problem(source, "too_large", f"note larger than {limits.max_note_bytes} bytes; skipped",
-                       patient_id=patient_id, doc_id=doc_id)
-    if len(data) > limits.max_note_bytes:
+    if data is None or len(data) > limits.max_note_bytes:
         return problem(source, "too_large", f"note larger than {limits.max_note_bytes} bytes; skipped",
                        patient_id=patient_id, doc_id=doc_id)
     try:
@@ -437,16 +430,12 @@ def read_parquet(source_obj: str | os.PathLike[str] | IO[bytes], source: str,
 # --------------------------------------------------------------------------- dispatch
 
 
-def read_table(kind: str, stream: IO[bytes] | CappedStream, source: str, options: BatchOptions,
-               seekable_loader: Callable[[], bytes] | None = None) -> Iterator[Item]:
-    """Dispatch a table entry to its reader."""
+def read_table(kind: str, stream: IO[bytes] | CappedStream, source: str, options: BatchOptions) -> Iterator[Item]:
+    """Dispatch a line-oriented table entry to its reader."""
     if kind == "jsonl":
         yield from read_jsonl(stream, source, options)
-    elif kind in ("csv", "tsv"):
+    else:
         yield from read_csv(stream, source, options, delimiter="\t" if kind == "tsv" else ",")
-    elif kind == "parquet":
-        assert seekable_loader is not None
-        yield from read_parquet(io.BytesIO(seekable_loader()), source, options)
 
 
 def _table_head_is_binary(head: bytes, kind: str) -> bool:
@@ -466,9 +455,14 @@ def read_entry(name: str, source: str, parts: tuple[str, ...], opener: Callable[
                       patient_id=None, doc_id=None)
         return
     if kind == "note":
+        data: bytes | None
         with opener() as raw:
-            data = read_capped(CappedStream(raw, budget, limits.max_note_bytes), limits.max_note_bytes)
-        if in_archive and (data.startswith((b"PK\x03\x04", b"\x1f\x8b")) or data[257:262] == b"ustar"):
+            try:
+                data = read_capped(CappedStream(raw, budget, limits.max_note_bytes), limits.max_note_bytes)
+            except EntryTooLarge:
+                data = None
+        nested = data is not None and (data.startswith((b"PK\x03\x04", b"\x1f\x8b")) or data[257:262] == b"ustar")
+        if in_archive and nested:
             yield problem(source, "nested_archive", "archive inside an archive; not followed")
             return
         yield read_note(data, source, parts, limits)
@@ -487,7 +481,8 @@ def read_entry(name: str, source: str, parts: tuple[str, ...], opener: Callable[
                 return read_capped(CappedStream(raw, budget, limits.max_table_member_bytes),
                                    limits.max_table_member_bytes)
         if not in_archive and budget is None:
-            yield from read_parquet(opener(), source, options)
+            with opener() as f:
+                yield from read_parquet(f, source, options)
             return
         try:
             data = load()
@@ -593,7 +588,7 @@ def read_tar(path: str | os.PathLike[str], source: str, options: BatchOptions) -
     budget = Budget(limits.max_archive_bytes, source)
     entries = 0
     try:
-        tf = tarfile.open(path, mode="r|*")
+        tf = tarfile.open(path, mode="r|*")  # noqa: SIM115 - closed by the `with tf` below
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         yield problem(source, "corrupt_archive", f"not a readable tar archive ({type(exc).__name__})",
                       is_note=False)
@@ -661,7 +656,7 @@ def read_gzip(path: str | os.PathLike[str], source: str, options: BatchOptions, 
     name = os.fspath(path)[: -len(".gz")]
     budget = Budget(options.limits.max_archive_bytes, source)
     try:
-        yield from read_entry(name, source, (Path(name).name,), lambda: gzip.open(path, "rb"), options, budget,
+        yield from read_entry(name, source, (Path(name).name,), lambda: gzip.open(path, "rb"), options, budget,  # noqa: SIM115
                               forced=inner_kind, in_archive=False)
     except ArchiveLimit:
         yield problem(source, "archive_limit", f"expands past the limit of {budget.limit} bytes; stopped",

@@ -21,6 +21,7 @@ Fault policy, enforced by the supervisor:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing as mp
 import signal
@@ -254,7 +255,8 @@ class Supervisor:
                     break
                 self._wait(emit)
                 self._check_timeouts(emit)
-                self._recycle()
+                if not (fed_all and not self.queue):
+                    self._recycle()
         finally:
             self.close()
         return self.stats
@@ -274,10 +276,8 @@ class Supervisor:
     def _send(self, w: _Worker, task: _Task) -> None:
         w.task = task
         w.sent_at = time.monotonic()
-        try:
+        with contextlib.suppress(OSError):  # a dead worker is noticed by _wait through its sentinel
             w.conn.send((task.id, task.groups))
-        except (OSError, BrokenPipeError):
-            pass  # the death is noticed by _wait through the sentinel
 
     def _wait(self, emit: Callable[[PatientOutput], None]) -> None:
         handles: list[Any] = [w.conn for w in self.workers] + [w.proc.sentinel for w in self.workers]

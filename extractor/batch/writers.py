@@ -59,7 +59,9 @@ def _kind(annotation: Any) -> str:
     return "text"
 
 
-def flat_columns(model: type[BaseModel] = CohortRecord, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+def flat_columns(
+    model: type[BaseModel] = CohortRecord, prefix: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], str]]:
     """(path, kind) of every leaf of the record (``evidence`` left out), in schema order."""
     out: list[tuple[tuple[str, ...], str]] = []
     for name, info in model.model_fields.items():

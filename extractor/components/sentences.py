@@ -10,6 +10,8 @@ that continue in lower case stay together. Sentences are capped at
 
 import re
 
+import numpy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -32,20 +34,22 @@ class ClinicalSentencizer:
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
             return doc
-        boundaries = [m.end() for m in _BOUNDARY.finditer(doc.text)]
-        next_boundary = 0
-        since_start = 0
-        for i, token in enumerate(doc):
-            starts = i == 0
-            while next_boundary < len(boundaries) and boundaries[next_boundary] <= token.idx:
-                next_boundary += 1
-                starts = True
-            if starts or since_start >= self.max_tokens:
-                token.is_sent_start = True
-                since_start = 0
-            else:
-                token.is_sent_start = False
-                since_start += 1
+        boundaries = numpy.fromiter((m.end() for m in _BOUNDARY.finditer(doc.text)), dtype=numpy.int64)
+        token_starts = doc.to_array(IDX).astype(numpy.int64)
+        # a token starts a sentence when a boundary lies after the previous token's start
+        previous = numpy.concatenate(([-1], token_starts[:-1]))
+        starts = numpy.searchsorted(boundaries, token_starts, side="right") > numpy.searchsorted(
+            boundaries, previous, side="right"
+        )
+        starts[0] = True
+        # cap run-on sentences so ConText scope and matcher cost stay bounded
+        positions = numpy.flatnonzero(starts)
+        capped = starts.copy()
+        for first, last in zip(positions, [*positions[1:], len(doc)], strict=True):
+            for forced in range(first + self.max_tokens, last, self.max_tokens):
+                capped[forced] = True
+        values = numpy.where(capped, 1, -1).astype(numpy.uint64).reshape(-1, 1)
+        doc.from_array([SENT_START], values)
         return doc
 
 

@@ -1,0 +1,74 @@
+"""The gated regex backend returns exactly what medspaCy's RegexMatcher returns."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import spacy
+from medspacy.common.regex_matcher import RegexMatcher
+
+from extractor.components.fast_regex import GatedRegexMatcher, required_keywords
+from extractor.ruleset import target_rules
+
+NOTES = [
+    "A 44-year-old woman with an 8-month history of NME. Glucagon 217 pg/mL (normal < 200). CgA(+), Syn 3+.",
+    "PANCREAS: 6.2 X 5.0 CM MASS IN THE PANCREATIC HEAD. pT2 pN0 (0/18) cM0, stage IIA. Ki-67 8-10%.",
+    "She underwent a robotic pylorus-preserving pancreaticoduodenectomy; octreotide LAR 30 mg q4w.",
+    "No rash.",
+]
+
+
+@pytest.mark.parametrize("text", NOTES)
+def test_same_matches_as_medspacy(text: str) -> None:
+    nlp = spacy.blank("en")
+    original = RegexMatcher(nlp.vocab)
+    for rule in target_rules():
+        if rule.regex:
+            original.add(rule.id, [rule.regex])
+    doc = nlp(text)
+    expected = sorted(original(doc))
+    original.__class__ = GatedRegexMatcher
+    original.build_gates()
+    assert sorted(original(doc)) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "keywords"),
+    [
+        (r"\bnecrolytic\s+migratory\s+erythema\b", {"necrolytic"}),
+        (r"\b(?:octreotide|lanreotide)\s+\d+", {"octreotide", "lanreotide"}),
+        (r"\d+\s*(?:cm|mm)", {"cm", "mm"}),
+        (r"\d+(?:\.\d+)?", None),
+    ],
+)
+def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
+    found = required_keywords(pattern, re.IGNORECASE)
+    assert (set(found) if found else None) == keywords
+
+
+def _mtsamples(limit: int) -> list[str]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mtsamples" / "mtsamples.csv"
+    if not path.exists():
+        pytest.skip("../shared/data/mtsamples not beside the repository")
+    csv.field_size_limit(10**9)
+    with path.open(encoding="utf-8") as handle:
+        texts = [row["transcription"] for row in csv.DictReader(handle) if row["transcription"]]
+    return texts[:: max(1, len(texts) // limit)][:limit]
+
+
+def test_same_matches_as_medspacy_on_real_notes() -> None:
+    """Gating and windowing change speed, not results, on 40 real transcribed reports."""
+    nlp = spacy.blank("en")
+    matcher = RegexMatcher(nlp.vocab)
+    for rule in target_rules():
+        if rule.regex:
+            matcher.add(rule.id, [rule.regex])
+    docs = [nlp(text) for text in _mtsamples(40)]
+    expected = [sorted(matcher(doc)) for doc in docs]
+    matcher.__class__ = GatedRegexMatcher
+    matcher.build_gates()
+    assert [sorted(matcher(doc)) for doc in docs] == expected
