@@ -38,6 +38,7 @@ def span_context(span: Span, *, section: str | None = None, kind: str | None = N
         rule_value=rule_metadata(span).get("value"),
         doc_kind=kind,
         doc_head=doc_text[:300],
+        preceding=doc_text[max(0, sent.start_char - 300) : sent.start_char],
     )
 
 

@@ -22,6 +22,7 @@ class SpanContext:
     rule_value: Any = None
     doc_kind: str | None = None
     doc_head: str = ""
+    preceding: str = ""
 
     @property
     def before(self) -> str:

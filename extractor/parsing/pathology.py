@@ -152,10 +152,15 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
     result: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
     stage = re.search(r"stage\s*(?:group(?:ing)?\s*)?:?\s*(IV|III|II|I)\s*([ABC])?\b", text, re.IGNORECASE)
     if stage:
-        if not re.search(r"\bT[0-4x]|neuroendocrine|tumou?r|glucagonoma|\bNET\b|pancrea|AJCC|ENETS|TNM|carcinoma|disease|metasta", ctx.sentence, re.IGNORECASE):
+        # an oncological stage: tumour words in its sentence or just before it
+        if not re.search(
+            r"\bT[0-4x]|neuroendocrine|tumou?r|glucagonoma|\bNET\b|pancrea|AJCC|ENETS|TNM|carcinoma|disease|metasta",
+            ctx.preceding[-150:] + ctx.sentence,
+            re.IGNORECASE,
+        ):
             return None
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
-        return result
+        text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
     t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4][a-d]?|x|is)(?!\d)", text, re.IGNORECASE)
     n = re.search(r"(?<![A-Za-z])[ypc]{0,2}N([0-3][a-c]?|x)(?!\d)", text, re.IGNORECASE)
     m = re.search(r"(?<![A-Za-z])[pc]?M([01][a-c]?|x)(?!\d)", text, re.IGNORECASE)
@@ -165,6 +170,8 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
         result["n"] = "N" + n.group(1).upper()
     if m:
         result["m"] = "M" + m.group(1).upper()
+    if result["stage"] is not None:
+        return result
     if result["t"] is None:
         return None
     if result["n"] is None and result["m"] is None and not re.match(r"p", text):
