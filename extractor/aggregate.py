@@ -17,6 +17,7 @@ how conflicts are settled are written here once and repeated in the README:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -221,16 +222,14 @@ def _demographics(b: _Builder, record: dict[str, Any]) -> None:
         b.cite("age_at_diagnosis", [chosen])
 
 
-def _first(b: _Builder, label: str, path: str) -> Any:
-    items = b.of(label)
-    if not items:
-        return None
-    b.cite(path, items[:1])
-    return items[0].mention.value
-
-
 def _diagnosis_path(b: _Builder, record: dict[str, Any]) -> None:
-    record["first_department"] = _first(b, "first_department", "first_department")
+    departments = b.of("first_department")
+    if departments:
+        # "first presented to X" says it directly; a referral source only implies it
+        explicit = [i for i in departments if re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)]
+        chosen = (explicit or departments)[0]
+        record["first_department"] = chosen.mention.value
+        b.cite("first_department", [chosen])
     biopsies = b.of("skin_biopsy_diagnostic")
     for wanted in (True, False):
         chosen = [i for i in biopsies if i.mention.value is wanted]

@@ -2,8 +2,8 @@
 
 Why not ``nlp.pipe(n_process=...)``: medspaCy's rules do not pickle, and spaCy's
 error handler drops a whole batch on one bad note. Instead a supervisor (the
-parent process) sends tasks (a few patients' notes) over a pipe to ``spawn``ed
-workers, which return plain ``PatientOutput`` rows.
+parent process) sends tasks (a few patients' notes) over a pipe to worker
+processes (``forkserver``, or ``spawn`` where there is none), which return plain ``PatientOutput`` rows.
 
 Fault policy, enforced by the supervisor:
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import multiprocessing as mp
+import os
 import signal
 import sys
 import time
@@ -51,8 +52,10 @@ def load_factory(spec: str) -> Callable[[], Any]:
 def quiet_third_party() -> None:
     """Keep note text out of logs: PyRuSH's loguru output off, warnings without messages.
 
-    medspaCy's warnings can quote a matched span; they are shown once per
-    (category, module) with the message withheld.
+    medspaCy's warnings can quote a matched span: each (category, module) is shown
+    once, with the message withheld. medspaCy also installs a catch-all "ignore"
+    filter when it is imported; that one filter is taken out again so that
+    warnings stay visible (without their text).
     """
     try:
         from loguru import logger
@@ -60,6 +63,8 @@ def quiet_third_party() -> None:
         logger.disable("PyRuSH")
     except ImportError:  # pragma: no cover - loguru is a dependency
         pass
+    warnings.filters[:] = [f for f in warnings.filters
+                           if not (f[0] == "ignore" and f[1] is None and f[2] is Warning and f[3] is None)]
     seen: set[tuple[str, str]] = set()
 
     def show(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None,
@@ -71,17 +76,22 @@ def quiet_third_party() -> None:
                   file=sys.stderr)
 
     warnings.showwarning = show
+    warnings._filters_mutated()  # type: ignore[attr-defined]  # filters edited in place
 
 
-def worker_main(conn: Connection, beat: Any, factory: str) -> None:
+def worker_main(conn: Connection, beat: Any, factory: str, environ: dict[str, str] | None = None) -> None:
     """A worker process: build the pipeline once, then run tasks until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C
+    if environ is not None:  # a forkserver child has the server's environment, not the parent's
+        os.environ.clear()
+        os.environ.update(environ)
     quiet_third_party()
     try:
         nlp = load_factory(factory)()
     except BaseException as exc:  # report and stop; never the message (may hold paths only, but be strict)
         conn.send(("load_failed", type(exc).__name__))
         return
+    quiet_third_party()  # again: building the pipeline imports medspaCy
     meta = getattr(nlp, "meta", {}) or {}
     conn.send(("ready", {"pipe_names": list(getattr(nlp, "pipe_names", [])),
                          "name": meta.get("name"), "version": meta.get("version")}))
@@ -146,6 +156,17 @@ class SupervisorStats:
     pipeline: dict[str, Any] = field(default_factory=dict)
 
 
+def _context() -> Any:
+    """``forkserver`` where there is one: a clean server process that has imported spaCy once forks each
+    worker, so starting (and restarting) a worker is cheap and no lock or thread of the parent is
+    inherited; ``spawn`` elsewhere."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["extractor.batch.workers", "spacy"])
+        return ctx
+    return mp.get_context("spawn")
+
+
 def _death(exitcode: int | None) -> str:
     if exitcode is None:
         return "no exit code"
@@ -168,7 +189,7 @@ class Supervisor:
         self.task_notes = task_notes
         self.task_chars = task_chars
         self.recycle_notes = recycle_notes
-        self.ctx = mp.get_context("spawn")
+        self.ctx = _context()
         self.workers: list[_Worker] = []
         self.queue: deque[_Task] = deque()
         self.stats = SupervisorStats()
@@ -179,8 +200,8 @@ class Supervisor:
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe()
         beat = self.ctx.RawValue("d", 0.0)
-        proc = self.ctx.Process(target=worker_main, args=(child, beat, self.factory), daemon=True,
-                                name="extractor-worker")
+        proc = self.ctx.Process(target=worker_main, args=(child, beat, self.factory, dict(os.environ)),
+                                daemon=True, name="extractor-worker")
         proc.start()
         child.close()
         return _Worker(proc, parent, beat)
