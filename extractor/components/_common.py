@@ -74,3 +74,16 @@ def apply_parsers(doc: Doc, parsers: dict[str, Parser], labels: Iterable[str]) -
     if changed:
         doc.ents = kept
     return doc
+
+
+class ParsedValues:
+    """Shell of a value component: parse the entities of ``labels`` with ``parsers``."""
+
+    parsers: dict[str, Parser] = {}
+    labels: tuple[str, ...] = ()
+
+    def __init__(self, nlp: object, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        return apply_parsers(doc, self.parsers, self.labels)

@@ -2,9 +2,8 @@
 
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
-from extractor.components._common import apply_parsers
+from extractor.components._common import ParsedValues
 from extractor.parsing import pathology
 
 PARSERS = {
@@ -18,12 +17,9 @@ PARSERS = {
 LABELS = ("ki67_percent", "who_grade", "tumor_size_cm", "tumor_location", "metastasis_sites", "tnm")
 
 
-class PathologyValues:
-    def __init__(self, nlp: Language, name: str) -> None:
-        self.name = name
-
-    def __call__(self, doc: Doc) -> Doc:
-        return apply_parsers(doc, PARSERS, LABELS)
+class PathologyValues(ParsedValues):
+    parsers = PARSERS
+    labels = LABELS
 
 
 @Language.factory("extractor_pathology")

@@ -2,9 +2,8 @@
 
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
-from extractor.components._common import apply_parsers
+from extractor.components._common import ParsedValues
 from extractor.parsing import treatment
 
 PARSERS = {
@@ -23,12 +22,9 @@ LABELS = (
 )
 
 
-class TreatmentValues:
-    def __init__(self, nlp: Language, name: str) -> None:
-        self.name = name
-
-    def __call__(self, doc: Doc) -> Doc:
-        return apply_parsers(doc, PARSERS, LABELS)
+class TreatmentValues(ParsedValues):
+    parsers = PARSERS
+    labels = LABELS
 
 
 @Language.factory("extractor_treatments")
