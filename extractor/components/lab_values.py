@@ -125,7 +125,9 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
             return None
         return ("ihc", {"marker": marker})
     status = status_words(window)
-    if status and marker in ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide"):
+    # a result without a number needs lab wording: "insulin increased" can be a dose
+    lab_words = re.search(r"serum|plasma|fasting|level|concentration|measured|assay|test|\bwas\b|\bis\b", sentence, re.IGNORECASE)
+    if status and lab_words and marker in ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide"):
         reading = {"value": None, "unit": None, "status": status, "comparator": "=", "timing_cue": timing_cue(sentence, start, end)}
         return ("serum_markers", {"marker": marker, "readings": [reading]})
     return None

@@ -119,7 +119,9 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
         tail = ctx.sentence[ctx.end : ctx.end + 80]
         lead = ctx.sentence[max(0, ctx.start - 60) : ctx.start]
         if re.search(r"surgery|resection|operation|procedure|whipple|pancreatectomy|operative|postop|post-op|POD", tail + lead, re.IGNORECASE):
-            pod = re.search(r"(?:POD|postoperative\s+day|post-?op\s+day)\s*#?\s*(\d+)", tail + " " + lead, re.IGNORECASE)
+            pod = re.search(
+                r"(?:POD|postoperative\s+day|post-?op\s+day|(?:by|on|at)\s+day)\s*#?\s*(\d+)", tail + " " + lead, re.IGNORECASE
+            )
             days = float(pod.group(1)) if pod else duration_in_days(tail) or duration_in_days(lead)
     return {"improved": improved, "days": days}
 

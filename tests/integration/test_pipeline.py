@@ -132,3 +132,20 @@ def test_glued_ihc_shorthand(record_of: Callable[..., CohortRecord]) -> None:
 def test_a_gloss_in_brackets_is_not_an_abbreviation(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of("Immunostains:\nGlucagon - positive (diffuse)\nSSTR2 - 2+ membranous (positive)\nInsulin - negative\n")
     assert (record.ihc.glucagon, record.ihc.sstr2, record.ihc.insulin) == ("positive", "positive", "negative")
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Octreotide was not used perioperatively.",
+        "Capecitabine/temozolomide was discussed as an option but she declined chemotherapy.",
+    ],
+)
+def test_treatment_not_given(record_of: Callable[..., CohortRecord], note: str) -> None:
+    record = record_of(note)
+    assert record.somatostatin_analogue == [] and record.systemic_therapy == []
+
+
+def test_insulin_dose_change_is_not_a_serum_result(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("Switched to pasireotide; glucose control worsened, insulin increased.")
+    assert record.serum_markers.insulin is None

@@ -368,3 +368,33 @@ def test_format_option_overrides_the_name(tmp_path: Path) -> None:
     notes, _ = read(path, fmt="jsonl")
     # Assert
     assert [(n.patient_id, n.doc_id) for n in notes] == [("p", "export-L1")]
+
+
+@pytest.mark.parametrize("in_zip", [False, True], ids=["folder", "zip"])
+def test_note_over_the_size_cap_is_skipped_with_a_row(tmp_path: Path, in_zip: bool) -> None:
+    """A note larger than max_note_bytes is a failed note of its patient, never read whole."""
+    # Arrange
+    notes = {"P1__big.txt": b"x" * 5000, "P1__small.txt": NOTE}
+    if in_zip:
+        path = make_zip(tmp_path / "a.zip", notes)
+    else:
+        path = tmp_path / "notes"
+        path.mkdir()
+        for name, data in notes.items():
+            (path / name).write_bytes(data)
+    # Act
+    found, problems = read(path, limits=Limits(max_note_bytes=1000))
+    # Assert
+    assert [n.doc_id for n in found] == ["small"]
+    assert [(p.row.kind, p.row.patient_id, p.is_note) for p in problems] == [("too_large", "P1", True)]
+
+
+def test_utf16_note_with_bom_is_decoded(tmp_path: Path) -> None:
+    """UTF-16 with a BOM is text, decoded without a fallback flag."""
+    # Arrange
+    (tmp_path / "P1__u16.txt").write_bytes("Date: 2020-02-02\nGlucagon".encode("utf-16"))
+    # Act
+    notes, problems = read(tmp_path)
+    # Assert
+    assert [(n.text, n.date, n.flags) for n in notes] == [("Date: 2020-02-02\nGlucagon", "2020-02-02", ())]
+    assert problems == []

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from extractor.batch.shard import PatientOutput
-from extractor.batch.writers import FLAT_NAMES, csv_cell, flat_values, write_parquet, write_sqlite, table_rows
+from extractor.batch.writers import FLAT_NAMES, csv_cell, flat_values, table_rows, write_parquet, write_sqlite
 from extractor.schema import CohortRecord
 
 
