@@ -329,7 +329,8 @@ def _pathology(b: _Builder, record: dict[str, Any]) -> None:
         top_grade = max(i.mention.value for i in grades)
         record["who_grade"] = top_grade
         b.cite("who_grade", [i for i in grades if i.mention.value == top_grade])
-    elif record.get("ki67_percent") is not None:
+    elif record.get("ki67_percent") is not None and b.of("diagnosis"):
+        # the G1-G3 cut-offs are those of neuroendocrine neoplasms (not gliomas, not carcinomas)
         k = record["ki67_percent"]
         record["who_grade"] = "G1" if k < 3 else ("G2" if k <= 20 else "G3")
         b.cite("who_grade", b.evidence.get("ki67_percent") and [i for i in ki67 if i.mention.value == k])

@@ -104,13 +104,15 @@ def worker_main(conn: Connection, beat: Any, factory: str, environ: dict[str, st
         if msg is None:
             return
         task_id, groups = msg
-        beat.value = time.monotonic()
-        try:
-            outputs = [run_patient(wrapped, g) for g in groups]
-        except Exception as exc:
-            conn.send(("failed", task_id, type(exc).__name__))
-            continue
-        conn.send(("done", task_id, outputs))
+        for index, group in enumerate(groups):  # each patient is sent back as soon as it is done
+            beat.value = time.monotonic()
+            try:
+                output = run_patient(wrapped, group)
+            except Exception as exc:  # outside process_patient's per-note handling (e.g. aggregation)
+                conn.send(("failed", task_id, index, type(exc).__name__))
+                continue
+            conn.send(("patient", task_id, index, output))
+        conn.send(("done", task_id))
 
 
 @dataclass
@@ -130,9 +132,14 @@ class _Task:
     retry: _Retry | None = None
     note_index: int = -1
     crashes: int = 0
+    finished: set[int] = field(default_factory=set)
 
     def n_notes(self) -> int:
         return sum(len(g.notes) for g in self.groups)
+
+    def part(self, index: int, task_id: int) -> _Task:
+        """The task of one of this task's patients (same kind, retry and crash count)."""
+        return _Task(task_id, [self.groups[index]], self.kind, self.retry, self.note_index, self.crashes)
 
 
 @dataclass
@@ -234,9 +241,12 @@ class Supervisor:
 
     # ---------------------------------------------------------------- tasks
 
-    def _task(self, groups: list[PatientGroup], **kw: Any) -> _Task:
+    def _new_id(self) -> int:
         self._next_id += 1
-        return _Task(self._next_id, groups, **kw)
+        return self._next_id
+
+    def _task(self, groups: list[PatientGroup], **kw: Any) -> _Task:
+        return _Task(self._new_id(), groups, **kw)
 
     def _batches(self, groups: Iterator[PatientGroup]) -> Iterator[_Task]:
         batch: list[PatientGroup] = []
@@ -320,7 +330,7 @@ class Supervisor:
                 self.stats.crashes += 1 if task is not None else 0
                 self._replace(w, kill=True)
                 if task is not None:
-                    self._failed(task, "crash", _death(w.proc.exitcode), emit)
+                    self._interrupted(task, "crash", _death(w.proc.exitcode), emit)
 
     def _on_message(self, w: _Worker, msg: tuple, emit: Callable[[PatientOutput], None]) -> None:
         kind = msg[0]
@@ -330,18 +340,21 @@ class Supervisor:
                 self.stats.pipeline = msg[1]
         elif kind == "load_failed":
             raise PipelineLoadError(f"the pipeline could not be built in a worker ({msg[1]})")
+        elif kind == "patient":
+            task = w.task
+            if task is not None and msg[1] == task.id:
+                task.finished.add(msg[2])
+                self._succeeded(task, msg[3], emit)
+        elif kind == "failed":
+            task = w.task
+            if task is not None and msg[1] == task.id:
+                task.finished.add(msg[2])
+                self._failed(task.part(msg[2], self._new_id()), "error", msg[3], emit)
         elif kind == "done":
             task = w.task
             w.task = None
-            if task is None or msg[1] != task.id:
-                return
-            w.notes_done += task.n_notes()
-            self._succeeded(task, msg[2], emit)
-        elif kind == "failed":
-            task = w.task
-            w.task = None
             if task is not None and msg[1] == task.id:
-                self._failed(task, "error", msg[2], emit)
+                w.notes_done += task.n_notes()
 
     def _check_timeouts(self, emit: Callable[[PatientOutput], None]) -> None:
         now = time.monotonic()
@@ -353,7 +366,7 @@ class Supervisor:
                 task = w.task
                 self.stats.timeouts += 1
                 self._replace(w, kill=True)
-                self._failed(task, "timeout", "", emit)
+                self._interrupted(task, "timeout", "", emit)
 
     def _recycle(self) -> None:
         for w in list(self.workers):
@@ -362,14 +375,23 @@ class Supervisor:
 
     # ---------------------------------------------------------------- outcomes
 
-    def _succeeded(self, task: _Task, outputs: list[PatientOutput], emit: Callable[[PatientOutput], None]) -> None:
+    def _succeeded(self, task: _Task, output: PatientOutput, emit: Callable[[PatientOutput], None]) -> None:
         if task.kind == "probe":
             assert task.retry is not None
             task.retry.pending.discard(task.note_index)
             self._maybe_final(task.retry)
             return
-        for out in outputs:
-            emit(out)
+        emit(output)
+
+    def _interrupted(self, task: _Task, kind: str, detail: str, emit: Callable[[PatientOutput], None]) -> None:
+        """A task stopped by a timeout or a worker death: the patient in flight is the suspect."""
+        left = [i for i in range(len(task.groups)) if i not in task.finished]
+        if not left:
+            return
+        suspect, rest = left[0], left[1:]
+        if rest:
+            self.queue.appendleft(self._task([task.groups[i] for i in rest]))
+        self._failed(task.part(suspect, task.id), kind, detail, emit)
 
     def _reason(self, kind: str, detail: str) -> tuple[str, str]:
         if kind == "timeout":
@@ -379,10 +401,7 @@ class Supervisor:
         return "error", f"processing failed: {detail}"
 
     def _failed(self, task: _Task, kind: str, detail: str, emit: Callable[[PatientOutput], None]) -> None:
-        if task.kind == "batch" and len(task.groups) > 1:
-            for g in reversed(task.groups):
-                self.queue.appendleft(self._task([g]))
-            return
+        """One patient's task failed: probe its notes one by one, retry, or give its error rows."""
         group = task.groups[0]
         if task.kind == "batch" and len(group.notes) > 1:
             retry = _Retry(group, set(range(len(group.notes))))

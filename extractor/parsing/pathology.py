@@ -13,8 +13,10 @@ from extractor.parsing.context import SpanContext, vocab_regex
 from extractor.parsing.numbers import NUMBER, parse_number
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "one": 1, "two": 2, "three": 3}
+# The WHO grade of a neuroendocrine neoplasm: other tumours' grades (breast, prostate,
+# glioma, "high-grade dysplasia") are not this field.
 _NET_CONTEXT = re.compile(
-    r"neuroendocrine|\bNET\b|\bNEN\b|\bNEC\b|glucagonoma|insulinoma|gastrinoma|islet|tumou?r|neoplasm|carcinoma|differentiated|ki-?67|mib-?1|\bwho\b|pancrea",
+    r"neuroendocrine|\bNETs?\b|\bNENs?\b|\bNEC\b|glucagonoma|insulinoma|gastrinoma|somatostatinoma|VIPoma|islet|ki-?67|mib-?1|\bENETS\b",
     re.IGNORECASE,
 )
 _SITE_WORDS = (
@@ -44,7 +46,7 @@ def parse_ki67(ctx: SpanContext) -> float | None:
 
 def parse_grade(ctx: SpanContext) -> str | None:
     """G1/G2/G3 as stated; only in a neuroendocrine/tumour context (not "grade 2/6 murmur")."""
-    if not _NET_CONTEXT.search(ctx.sentence) and ctx.section not in {"final_diagnosis", "synoptic", "microscopic"}:
+    if not _NET_CONTEXT.search(ctx.preceding[-200:] + ctx.sentence):
         return None
     text = ctx.text.lower()
     if "low" in text:

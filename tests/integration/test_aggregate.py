@@ -12,8 +12,15 @@ Record = Callable[..., CohortRecord]
 
 
 def test_two_ki67_values_give_the_highest(record_of: Record) -> None:
-    record = record_of("Biopsy: Ki-67 index 1%.", "Resection: Ki-67 index 8%.")
+    record = record_of(
+        "Biopsy: well-differentiated neuroendocrine tumour, Ki-67 index 1%.", "Resection: Ki-67 index 8%."
+    )
     assert (record.ki67_percent, record.who_grade) == (8.0, "G2")
+
+
+def test_no_net_grade_for_other_tumours(record_of: Record) -> None:
+    record = record_of("Glioblastoma, WHO grade IV. MIB-1 labelling index 30%.")
+    assert (record.ki67_percent, record.who_grade) == (30.0, None)
 
 
 def test_asserted_beats_negated(record_of: Record) -> None:
