@@ -83,8 +83,12 @@ def split_inner_brackets(nlp: Language) -> None:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
-def build_pipeline() -> Language:
-    """A new pipeline object (each worker process builds its own)."""
+def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
+    """A new pipeline object (each worker process builds its own).
+
+    ``sentences`` names the sentence splitter; ``"medspacy_pyrush"`` swaps in
+    medspaCy's PyRuSH for comparisons (bench/sentence_splitters.py).
+    """
     silence_phi_leaks()
     import medspacy  # noqa: F401  registers the medspacy_* factories
     import scispacy.abbreviation  # noqa: F401  registers abbreviation_detector
@@ -92,7 +96,7 @@ def build_pipeline() -> Language:
 
     nlp = spacy.blank("en")
     split_inner_brackets(nlp)
-    nlp.add_pipe("extractor_sentences")
+    nlp.add_pipe(sentences)
     sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None})
     sectionizer.add(
         [SectionRule(literal=r.literal, category=r.category, pattern=r.pattern) for r in section_rules()]
