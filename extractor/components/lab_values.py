@@ -37,7 +37,7 @@ _CONTINUATION = re.compile(
     r"\n[ \t]*(?=(?-i:[a-z0-9(\-•*])|(?:pre|post|baseline|at\s|on\s|day|pod|follow|after|before|initial|repeat|fasting|random)\w*)",
     re.IGNORECASE,
 )
-_WINDOW_END = re.compile(r"\n[ \t]*\n|\.(?=\s+[A-Z])|\.\s*$|\n")
+_WINDOW_END = re.compile(r"\n[ \t]*\n|\.(?=\s+[A-Z])|\.[ \t]*(?=\n)|\.\s*$|\n")
 WINDOW_CHARS = 300
 
 
@@ -51,7 +51,7 @@ def lab_window(text: str, end: int, stops: list[int]) -> tuple[str, str]:
     """
     limit = min([end + WINDOW_CHARS, len(text), *[s for s in stops if s > end]])
     window = text[end:limit]
-    analyte = re.search(vocabulary()["lab_analytes"], window, re.IGNORECASE)
+    analyte = re.search(rf"\b(?:{vocabulary()['lab_analytes']})\b", window, re.IGNORECASE)
     if analyte:
         window = window[: analyte.start()]
     position = 0

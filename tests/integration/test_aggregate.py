@@ -164,3 +164,16 @@ def test_margin_is_not_a_tumour_site_and_duration_is_not_an_age(record_of: Recor
 
 def test_colon_answer_negates_what_follows(record_of: Record) -> None:
     assert record_of("Lymph nodes: no nodal metastases; no enlarged nodes.").metastasis_sites == []
+
+
+def test_fasting_qualifier_does_not_hide_the_value(record_of: Record) -> None:
+    record = record_of("RESULTS:\nPlasma glucagon (fasting)  78 pg/mL (reference 50-150) - normal\n")
+    assert [g.value for g in record.glucagon] == [78.0]
+
+
+def test_a_full_stop_at_line_end_closes_the_lab_window(record_of: Record) -> None:
+    record = record_of(
+        ("2008-02-01", "- 02/2008: presented with NME. Plasma glucagon 920 ng/L (normal < 200).\n"
+         "- 03/2008: laparoscopic distal pancreatectomy for the glucagonoma; G1, Ki-67 1%. The rash improved 1 day later.\n"),
+    )
+    assert [g.value for g in record.glucagon] == [920.0]
