@@ -22,7 +22,7 @@ demo: install
 	$(BIN)/extractor batch corpora/seed-cohort/notes --out $(OUT)
 
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/pytest
 
 evaluate: install
 	$(BIN)/python bench/evaluation_table.py
