@@ -72,14 +72,14 @@ def _context_rules(context: object) -> list:
 
 
 def split_inner_brackets(nlp: Language) -> None:
-    """Split tokens at inner brackets: "CgA(+)" -> "CgA ( + )", "SSTR2(±)" -> "SSTR2 ( ± )".
+    """Split tokens at inner brackets and slashes: "CgA(+)" -> "CgA ( + )", "Streptozocin/5-FU".
 
-    Pathology shorthand glues the result to the marker; without this the marker
-    span would swallow its own result.
+    Pathology shorthand glues the result to the marker and regimens glue drugs
+    together; without this one span would swallow the other.
     """
     from spacy.util import compile_infix_regex
 
-    infixes = [*nlp.Defaults.infixes, r"[\(\)\[\]]"]
+    infixes = [*nlp.Defaults.infixes, r"[\(\)\[\]]", r"(?<=[A-Za-z])/(?=[0-9A-Za-z])"]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 

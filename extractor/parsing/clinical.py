@@ -134,7 +134,7 @@ def parse_vital(ctx: SpanContext) -> dict[str, Any] | None:
             return None
         survival = None
         match = re.search(
-            r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s*(?:-|\s)?(months?|years?)\s*(?:\([^)]{0,30}\)\s*)?(?:after|from|following|since)\s+(?:the\s+|her\s+|his\s+|initial\s+)*(?:diagnosis|being\s+diagnosed)",
+            r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s*(?:-|\s)?(months?|years?)\s*(?:\([^)]{0,30}\)\s*)?(?:after|from|following|since)\s+(?:the\s+|her\s+|his\s+|initial\s+)*(?:diagnosis|being\s+diagnosed|(?:[\w-]+\s+){0,2}(?:was|were)\s+diagnosed)",
             ctx.sentence,
             re.IGNORECASE,
         ) or re.search(r"(?:overall\s+)?survival\s+(?:of|was)\s+(\d+(?:\.\d+)?)\s*(months?|years?)", ctx.sentence, re.IGNORECASE)

@@ -22,7 +22,7 @@ _RESULTS: tuple[tuple[str, str], ...] = (
     ),
     (
         "positive",
-        r"\+{1,3}|[23]\s*\+|\(\s*\+\s*\)|pos(?:itive|\.|\b)|diffuse(?:ly)?\s*(?:and\s+strong(?:ly)?\s+)?(?:positive|\+|expressed|immunoreactive|staining)|"
+        r"\+{1,3}|[23]\s*\+|\(\s*\+\s*\)|positivity|pos(?:itive|\.|\b)|diffuse(?:ly)?\s*(?:and\s+strong(?:ly)?\s+)?(?:positive|\+|expressed|immunoreactive|staining)|"
         r"strong(?:ly)?\s+(?:and\s+diffuse(?:ly)?\s+)?(?:positive|\+|staining|expression)|immunoreactive|reactive|expressed|retained|present",
     ),
     (
@@ -33,7 +33,8 @@ _RESULTS: tuple[tuple[str, str], ...] = (
 _RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _RESULTS]
 _FILLER = (
     r"(?:[\s:=()\[\]|]|-(?=\s*[a-z0-9+±]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
-    r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?(?:(?:diffusely|strongly|focally|weakly|completely|also)\s+)?"
+    r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?"
+    r"(?:(?:diffusely|strongly|focally|weakly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear)\s+){0,3}"
 )
 _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("not_done", re.compile(r"not\s+(?:performed|done)\s+(?:for|on)", re.IGNORECASE)),

@@ -149,3 +149,14 @@ def test_treatment_not_given(record_of: Callable[..., CohortRecord], note: str) 
 def test_insulin_dose_change_is_not_a_serum_result(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of("Switched to pasireotide; glucose control worsened, insulin increased.")
     assert record.serum_markers.insulin is None
+
+
+def test_slash_joined_regimen_keeps_both_drugs(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("First-line Streptozocin/5-FU was given for six cycles.").systemic_therapy == [
+        "5-fluorouracil",
+        "streptozocin",
+    ]
+
+
+def test_positivity_wording(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("IHC: SSTR2 shows complete membranous positivity (score 3).").ihc.sstr2 == "positive"
