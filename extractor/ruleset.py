@@ -11,6 +11,8 @@ import json
 import re
 from functools import cache
 from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -77,10 +79,28 @@ class SectionRuleSpec(_Rule):
     pattern: str | list[dict[str, Any]] | None = None
 
 
+@cache
+def rules_root() -> Traversable:
+    """Where the rule files are: the installed package ``extractor.rules``.
+
+    In a source checkout imported without installing (a worker started from the
+    repository root), ``extractor.rules`` does not exist; the repository's
+    ``rules/`` beside the package is the same data. Found from this file's
+    location, never from the working directory.
+    """
+    try:
+        return resources.files(RULES_PACKAGE)
+    except ModuleNotFoundError:
+        source_rules = Path(__file__).resolve().parent.parent / "rules"
+        if (source_rules / "vocab.json").is_file():
+            return source_rules
+        raise RuleFileError(f"rule files not found: no package {RULES_PACKAGE} and no {source_rules}") from None
+
+
 def _rule_files(prefix: str) -> list[str]:
     names = [
         entry.name
-        for entry in resources.files(RULES_PACKAGE).iterdir()
+        for entry in rules_root().iterdir()
         if entry.name.startswith(prefix) and entry.name.endswith(".jsonl")
     ]
     return sorted(names)
@@ -91,7 +111,7 @@ def load_rules(filename: str, model: type[_Rule]) -> list[Any]:
 
     Raises RuleFileError with one ``<file>:<line> [loc] msg`` line per problem.
     """
-    text = resources.files(RULES_PACKAGE).joinpath(filename).read_text(encoding="utf-8")
+    text = rules_root().joinpath(filename).read_text(encoding="utf-8")
     rules: list[Any] = []
     problems: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -136,7 +156,7 @@ def section_rules() -> tuple[SectionRuleSpec, ...]:
 @cache
 def vocabulary() -> dict[str, Any]:
     """Lookup tables the value parsers use (units, frequencies, number words ...)."""
-    text = resources.files(RULES_PACKAGE).joinpath("vocab.json").read_text(encoding="utf-8")
+    text = rules_root().joinpath("vocab.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -150,7 +170,7 @@ def rules_version() -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    for entry in sorted(resources.files(RULES_PACKAGE).iterdir(), key=lambda e: e.name):
+    for entry in sorted(rules_root().iterdir(), key=lambda e: e.name):
         if entry.name.endswith((".json", ".jsonl")):
             digest.update(entry.name.encode())
             digest.update(entry.read_bytes())
