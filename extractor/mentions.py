@@ -41,6 +41,9 @@ def assertion_of(span: Span, section: str | None) -> Assertion:
     )
 
 
+_SITE_WORD = re.compile(r"\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
+
+
 def _value_pieces(span: Span) -> list[tuple[int, int, Any]]:
     """(start, end, value) pieces of an entity; lab entities give one piece per reading."""
     value = span._.extractor_value
@@ -54,6 +57,13 @@ def _value_pieces(span: Span) -> list[tuple[int, int, Any]]:
                 piece["marker"] = value["marker"]
             pieces.append((start, max(end, start + 1), piece))
         return pieces
+    if span.label_ == "tumor_location" and isinstance(value, list):
+        # one mention per site word: "body and tail of the pancreas" -> "body", "tail"
+        pieces = [
+            (span.start_char + m.start(), span.start_char + m.end(), [m.group(0).lower()])
+            for m in _SITE_WORD.finditer(span.text)
+        ]
+        return [p for p in pieces if p[2][0] in value] or [(span.start_char, span.end_char, value)]
     return [(span.start_char, span.end_char, value)]
 
 
