@@ -92,11 +92,12 @@ UNIT_DISPLAY = {"pg/ml": "pg/mL", "ng/ml": "ng/mL", "pmol/l": "pmol/L", "ng/l": 
 
 @dataclass(frozen=True)
 class _Item:
-    """A mention with its document's date and order."""
+    """A mention with its document's date, the document's position and the mention's order."""
 
     mention: Mention
     date: date | None
     order: int
+    document: int = 0
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -127,10 +128,10 @@ class _Builder:
         self.patient_id = patient_id
         self.items: list[_Item] = []
         order = 0
-        for document in documents:
+        for position, document in enumerate(documents):
             when = _parse_date(document.date)
             for mention in document.mentions:
-                self.items.append(_Item(mention, when, order))
+                self.items.append(_Item(mention, when, order, position))
                 order += 1
         self.evidence: dict[str, list[EvidenceSpan]] = {}
 
@@ -151,13 +152,14 @@ class _Builder:
             self.evidence[path] = spans
 
     # -- timeline ------------------------------------------------------
-    def surgery_date(self) -> tuple[bool, date | None]:
-        """(any tumour operation mentioned, date of the first note reporting one)."""
+    def surgery_date(self) -> tuple[bool, date | None, int | None]:
+        """(any tumour operation mentioned, date of the first note reporting one, its position)."""
         operations = [
             i for i in self.of("surgery") if set(_as_list(i.mention.value)) & MAIN_OPERATIONS
         ]
         dates = [i.date for i in operations if i.date is not None]
-        return bool(operations), (min(dates) if dates else None)
+        first_document = min((i.document for i in operations), default=None)
+        return bool(operations), (min(dates) if dates else None), first_document
 
     def diagnosis_date(self) -> date | None:
         dates = [i.date for i in self.of("diagnosis") if i.date is not None]
@@ -248,7 +250,7 @@ def _diagnosis_path(b: _Builder, record: dict[str, Any]) -> None:
 
 
 def _glucagon(b: _Builder, record: dict[str, Any]) -> None:
-    has_surgery, surgery_on = b.surgery_date()
+    has_surgery, surgery_on, surgery_document = b.surgery_date()
     values: list[tuple[GlucagonValue, _Item]] = []
     seen: set[tuple[float, str, str]] = set()
     for item in b.of("glucagon"):
@@ -257,9 +259,11 @@ def _glucagon(b: _Builder, record: dict[str, Any]) -> None:
         if has_surgery:
             timing = reading.get("timing_cue") or "unknown"
             if timing == "unknown" and surgery_on is not None and item.date is not None:
-                timing = "preoperative" if item.date < surgery_on else "postoperative"
-                if item.date == surgery_on:
-                    timing = "preoperative"
+                timing = "preoperative" if item.date <= surgery_on else "postoperative"
+            elif timing == "unknown" and surgery_on is None and surgery_document is not None:
+                # undated notes: their order (file names sort chronologically) stands in for dates
+                if item.document != surgery_document:
+                    timing = "preoperative" if item.document < surgery_document else "postoperative"
         value = GlucagonValue(value=reading["pg_ml"], comparator=reading["comparator"], timing=timing)
         key = (round(value.value, 2), value.comparator, value.timing)
         # a later note that repeats an earlier value without saying when it was

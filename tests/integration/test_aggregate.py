@@ -177,3 +177,12 @@ def test_a_full_stop_at_line_end_closes_the_lab_window(record_of: Record) -> Non
          "- 03/2008: laparoscopic distal pancreatectomy for the glucagonoma; G1, Ki-67 1%. The rash improved 1 day later.\n"),
     )
     assert [g.value for g in record.glucagon] == [920.0]
+
+
+def test_undated_notes_use_document_order_for_timing(record_of: Record) -> None:
+    record = record_of(
+        "Plasma glucagon 920 pg/mL (normal < 200).",
+        "OPERATION: distal pancreatectomy and splenectomy for the tumour.",
+        "Glucagon 110 pg/mL.",
+    )
+    assert [(g.value, g.timing) for g in record.glucagon] == [(920.0, "preoperative"), (110.0, "postoperative")]
