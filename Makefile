@@ -19,7 +19,7 @@ install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt ".[dev]"
 
 demo: install
-	$(BIN)/extractor batch corpora/seed-cohort/notes --out $(OUT)
+	$(BIN)/extractor batch corpora/seed-cohort/notes --out $(OUT) --overwrite
 
 test: install-dev
 	$(BIN)/pytest
