@@ -100,6 +100,40 @@ def is_junk(name: str) -> bool:
     )
 
 
+def member_parts(name: str) -> tuple[str, ...]:
+    """The path components of an archive member name (``/`` or ``\\`` separated)."""
+    return tuple(p for p in re.split(r"[/\\]", name) if p)
+
+
+class CommonTop:
+    """The one top-level folder all files of an archive share, if any.
+
+    A zip of a folder (``zip -r notes.zip notes/``) reads like the folder:
+    ``notes/123.txt`` is the note ``123``, not a note of a patient ``notes``.
+    """
+
+    def __init__(self) -> None:
+        self.top: str | None = None
+        self.shared = True
+
+    def add(self, name: str) -> None:
+        if is_junk(name) or not self.shared:
+            return
+        parts = member_parts(name)
+        if len(parts) < 2:
+            self.shared = False
+        elif self.top is None:
+            self.top = parts[0]
+        elif parts[0] != self.top:
+            self.shared = False
+
+    def strip(self, parts: tuple[str, ...]) -> tuple[str, ...]:
+        """``parts`` without the shared top folder."""
+        if self.shared and self.top is not None and len(parts) > 1 and parts[0] == self.top:
+            return parts[1:]
+        return parts
+
+
 def unsafe_member_name(name: str) -> bool:
     """True for absolute names, drive letters and names with a ``..`` component."""
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
@@ -541,6 +575,10 @@ def read_zip(path_or_stream: str | os.PathLike[str] | IO[bytes], source: str,
                           f"{limits.max_members}; not read", is_note=False)
             return
         budget = Budget(limits.max_archive_bytes, source)
+        common = CommonTop()
+        for info in infos:
+            if not info.is_dir():
+                common.add(info.filename)
         for done, info in enumerate(infos):
             name = info.filename
             where = f"{source}:{name}"
@@ -566,7 +604,7 @@ def read_zip(path_or_stream: str | os.PathLike[str] | IO[bytes], source: str,
                 yield problem(source, "archive_limit", f"archive expands past the limit of {budget.limit} bytes; "
                               f"stopped with {left} entries not read", is_note=False)
                 return
-            parts = tuple(p for p in re.split(r"[/\\]", name) if p)
+            parts = common.strip(member_parts(name))
             try:
                 yield from read_entry(name, where, parts, lambda info=info: zf.open(info), options, budget,
                                       in_archive=True)
@@ -582,11 +620,28 @@ def read_zip(path_or_stream: str | os.PathLike[str] | IO[bytes], source: str,
                               "anything before the error was kept", is_note=kind_of(name) == "note")
 
 
+def _tar_common_top(path: str | os.PathLike[str], max_members: int) -> CommonTop:
+    """A first pass over the member headers (no data kept) to find a shared top folder."""
+    common = CommonTop()
+    try:
+        with tarfile.open(path, mode="r|*") as tf:
+            for count, member in enumerate(tf):
+                tf.members = []
+                if member.isfile():
+                    common.add(member.name)
+                if count > max_members or not common.shared:
+                    break
+    except Exception:  # the reading pass reports what is wrong with the archive
+        common.shared = False
+    return common
+
+
 def read_tar(path: str | os.PathLike[str], source: str, options: BatchOptions) -> Iterator[Item]:
     """A tar(.gz/.bz2/.xz) archive read as a stream; links, devices, unsafe names refused."""
     limits = options.limits
     budget = Budget(limits.max_archive_bytes, source)
     entries = 0
+    common = _tar_common_top(path, limits.max_members)
     try:
         tf = tarfile.open(path, mode="r|*")  # noqa: SIM115 - closed by the `with tf` below
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
@@ -619,7 +674,7 @@ def read_tar(path: str | os.PathLike[str], source: str, options: BatchOptions) -
                     yield problem(source, "archive_limit", f"archive expands past the limit of {budget.limit} "
                                   f"bytes; stopped after {entries - 1} entries", is_note=False)
                     return
-                parts = tuple(p for p in re.split(r"[/\\]", name) if p)
+                parts = common.strip(member_parts(name))
                 kind = kind_of(name)
                 if kind == "note" and member.size > limits.max_note_bytes:
                     pid, did = note_ids(parts)

@@ -128,7 +128,7 @@ def versions() -> dict[str, str]:
 
 def _fingerprint(inputs: list[dict[str, Any]], options: BatchOptions, rules: dict[str, Any]) -> str:
     shaping = {
-        "inputs": inputs,
+        "inputs": [{**i, "path": str(Path(i["path"]).resolve())} for i in inputs],
         "format": options.fmt,
         "columns": asdict(options.columns),
         "limits": asdict(options.limits),
@@ -246,7 +246,9 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
     if summary.notes_read != summary.notes_processed + summary.notes_failed:  # pragma: no cover - a bug
         raise BatchError("note counts do not add up (read != processed + failed); outputs not written")
 
+    t_write = time.monotonic()
     lines = emit_outputs(out, results, input_errors, parquet=options.parquet)
+    stats = {**stats, "write_seconds": round(time.monotonic() - t_write, 3)}
     summary.error_rows = lines["errors.jsonl"]
     results.close()
     summary.seconds = round(time.monotonic() - t0, 3)
@@ -301,9 +303,12 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
     from extractor.batch.workers import PipelineLoadError, Supervisor
 
     spill = NoteSpill(work / "notes.sqlite")
+    t_read = time.monotonic()
     if not (options.resume and spill.is_complete(fingerprint)):
         progress.stage("reading inputs")
         spill.fill(read_inputs(inputs, options), fingerprint)
+    read_seconds = round(time.monotonic() - t_read, 3)
+    t_run = time.monotonic()
     done = results.done()
     patients, notes = spill.patient_totals(skip=done)
     progress.start(total_notes=notes, total_patients=patients)
@@ -326,6 +331,7 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
         results.set_meta("pipeline", json.dumps(pipeline_info))
         stats = {"worker_restarts": run_stats.worker_restarts, "timeouts": run_stats.timeouts,
                  "crashes": run_stats.crashes}
+    stats.update(read_seconds=read_seconds, run_seconds=round(time.monotonic() - t_run, 3))
 
     def input_errors() -> Any:
         errors_spill = NoteSpill(work / "notes.sqlite")

@@ -330,7 +330,13 @@ def run_spark(inputs: list[Path], work: Path, options: BatchOptions, results: Re
 
             progress.stage("running on Spark")
             out = notes.groupBy("patient_id").applyInPandas(per_patient, schema="patient_id string, payload string")
-            out.write.mode("overwrite").parquet(str(out_dir / "results"))
+            try:
+                out.write.mode("overwrite").parquet(str(out_dir / "results"))
+            except Exception as exc:  # Py4JJavaError and friends: the message may quote a Python traceback
+                raise BatchError(
+                    f"the Spark job failed ({type(exc).__name__}); if Spark's log says a Python worker exited "
+                    "unexpectedly, a note crashes the pipeline: the local engine quarantines such notes"
+                ) from None
             stored = spark.read.parquet(str(out_dir / "results"))
             (stored.select(F.get_json_object("payload", "$.record").alias("record")).write.mode("overwrite")
              .text(str(out_dir / "records.jsonl")))

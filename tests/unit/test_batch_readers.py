@@ -398,3 +398,29 @@ def test_utf16_note_with_bom_is_decoded(tmp_path: Path) -> None:
     # Assert
     assert [(n.text, n.date, n.flags) for n in notes] == [("Date: 2020-02-02\nGlucagon", "2020-02-02", ())]
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("members", "expected"),
+    [
+        pytest.param({"notes/123.txt": NOTE, "notes/124.txt": NOTE}, [("123", "123"), ("124", "124")],
+                     id="zipped-folder-of-notes"),
+        pytest.param({"export/P01/a.txt": NOTE, "export/P02/b.txt": NOTE}, [("P01", "a"), ("P02", "b")],
+                     id="zipped-folder-per-patient"),
+        pytest.param({"P01/a.txt": NOTE, "P02/b.txt": NOTE}, [("P01", "a"), ("P02", "b")], id="folders-at-top"),
+    ],
+)
+@pytest.mark.parametrize("container", ["zip", "tar.gz"])
+def test_an_archive_of_a_folder_reads_like_the_folder(tmp_path: Path, members: dict[str, bytes],
+                                                      expected: list[tuple[str, str]], container: str) -> None:
+    """The one top-level folder all members share is not taken for a patient."""
+    # Arrange
+    if container == "zip":
+        path = make_zip(tmp_path / "a.zip", members)
+    else:
+        path = _tar(tmp_path / "a.tar.gz", [tarfile.TarInfo(n) for n in members], members)
+    # Act
+    notes, problems = read(path)
+    # Assert
+    assert sorted((n.patient_id, n.doc_id) for n in notes) == expected
+    assert problems == []
