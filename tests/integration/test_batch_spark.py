@@ -43,3 +43,21 @@ def test_spark_records_equal_the_local_engine_on_the_demo_corpus(tmp_path: Path)
     assert parts, "Spark wrote no Parquet part files"
     m = json.loads((tmp_path / "spark-jsonl" / "manifest.json").read_text())
     assert (m["notes_read"], m["notes_failed"]) == (len(rows) + 1, 1)
+
+
+def test_spark_stops_a_stalling_note_alone(tmp_path: Path) -> None:
+    """On Spark the per-note budget is an alarm in the Python worker: a `timeout` row, the rest processed."""
+    # Arrange
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in {"P1__a.txt": "fine", "P1__b.txt": "ZZSLEEP", "P2__a.txt": "fine too"}.items():
+        (notes / name).write_text(text, encoding="utf-8")
+    options = BatchOptions(engine="spark", workers=2, progress=False, note_timeout=2,
+                           pipeline="extractor.batch.faults:fault_pipeline")
+    # Act
+    run_batch([notes], tmp_path / "out", options)
+    # Assert
+    rows = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert [(r["patient_id"], r["doc_id"], r["kind"]) for r in rows] == [("P1", "b", "timeout")]
+    m = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert (m["notes_read"], m["notes_processed"], m["notes_failed"]) == (3, 2, 1)
