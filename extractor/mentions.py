@@ -7,7 +7,7 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from extractor.components._common import section_of
+from extractor.components._common import section_of, text_of
 from extractor.schema import Assertion, Mention
 
 
@@ -26,7 +26,7 @@ def in_section_block(span: Span, section: str | None, category: str) -> bool:
         return False
     _, title_end = span[0]._.section.title_span  # token offsets
     title_end_char = span.doc[title_end - 1].idx + len(span.doc[title_end - 1]) if title_end > 0 else 0
-    between = span.doc.text[title_end_char : span.start_char]
+    between = text_of(span.doc)[title_end_char : span.start_char]
     return _HEADING_LINE.search(between) is None
 
 
@@ -75,7 +75,7 @@ def doc_to_mentions(
     ``original_text`` is the note as read (the Doc may be a guarded copy of a
     chunk); evidence text is cut from it so it matches the file byte for byte.
     """
-    source = original_text if original_text is not None else doc.text
+    source = original_text if original_text is not None else text_of(doc)
     mentions: list[Mention] = []
     for span in doc.ents:
         section = section_of(span)

@@ -14,9 +14,19 @@ if not Span.has_extension("extractor_value"):
 if not Span.has_extension("extractor_rule"):
     Span.set_extension("extractor_rule", default=None)
 if not Doc.has_extension("extractor_kind"):
-    Doc.set_extension("extractor_kind", getter=lambda doc: document_kind(doc.text))
+    Doc.set_extension("extractor_kind", getter=lambda doc: document_kind(text_of(doc)))
 
 Parser = Callable[[SpanContext], Any]
+
+
+def text_of(doc: Doc) -> str:
+    """The note text, built once per Doc: spaCy rebuilds ``doc.text`` from every token
+    on each access, which made per-entity lookups quadratic on long notes."""
+    cached = doc.user_data.get("extractor_text")
+    if cached is None:
+        cached = doc.text
+        doc.user_data["extractor_text"] = cached
+    return cached
 
 
 def rule_metadata(span: Span) -> dict[str, Any]:
@@ -28,7 +38,7 @@ def rule_metadata(span: Span) -> dict[str, Any]:
 def span_context(span: Span, *, section: str | None = None, kind: str | None = None) -> SpanContext:
     """A SpanContext over the span's sentence (character offsets relative to it)."""
     sent = span.sent
-    doc_text = span.doc.text
+    doc_text = text_of(span.doc)
     return SpanContext(
         text=span.text,
         sentence=doc_text[sent.start_char : sent.end_char],

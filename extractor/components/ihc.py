@@ -4,6 +4,7 @@
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractor.components._common import text_of
 from extractor.parsing.ihc import ihc_result
 
 
@@ -16,9 +17,10 @@ class IHCResults:
         if not stains:
             return doc
         dropped: set[int] = set()
+        text = text_of(doc)
         for ent in stains:
             sent = ent.sent
-            sentence = doc.text[sent.start_char : sent.end_char]
+            sentence = text[sent.start_char : sent.end_char]
             others = [
                 (o.start_char - sent.start_char, o.end_char - sent.start_char)
                 for o in stains

@@ -13,7 +13,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractor.components._common import rule_metadata, section_of
+from extractor.components._common import rule_metadata, section_of, text_of
 from extractor.parsing.context import vocab_regex
 from extractor.parsing.labs import (
     reference_spans,
@@ -41,7 +41,7 @@ _WINDOW_END = re.compile(r"\n[ \t]*\n|\.(?=\s+[A-Z])|\.[ \t]*(?=\n)|\.\s*$|\n")
 WINDOW_CHARS = 300
 
 
-def lab_window(text: str, end: int, stops: list[int]) -> tuple[str, str]:
+def lab_window(text: str, end: int, stops: list[int], sentence_start: int = 0) -> tuple[str, str]:
     """The text after a marker that can hold its values: (line before the marker, window).
 
     The window runs over ";" and continuation lines ("Glucagon:" followed by
@@ -64,7 +64,8 @@ def lab_window(text: str, end: int, stops: list[int]) -> tuple[str, str]:
             continue
         window = window[: match.start()]
         break
-    line_start = text.rfind("\n", 0, end) + 1
+    # the marker's line, but never beyond its sentence (one-line notes would make this the whole note)
+    line_start = max(text.rfind("\n", 0, end) + 1, sentence_start)
     return text[line_start:end], window
 
 
@@ -73,7 +74,8 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
     marker = rule_metadata(ent).get("value")
     doc = ent.doc
     sent = ent.sent
-    sentence = doc.text[sent.start_char : sent.end_char]
+    text = text_of(doc)
+    sentence = text[sent.start_char : sent.end_char]
     start, end = ent.start_char - sent.start_char, ent.end_char - sent.start_char
     # the next marker ends the window, unless it is this marker's own abbreviation "(CgA)"
     stops = [
@@ -81,14 +83,14 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
         for o in others
         if rule_metadata(o).get("value") != marker or o.start_char - ent.end_char > 3
     ]
-    line, window = lab_window(doc.text, ent.end_char, stops)
+    line, window = lab_window(text, ent.end_char, stops, sent.start_char)
     pathology = section in vocabulary()["pathology_sections"]
     ihc_words = vocab_regex("ihc_context").search(sentence) is not None
     readings = readings_in(window, _DEFAULT_UNITS.get(marker))
     leading = window[: readings[0].start] if readings else window
     if readings and not _IHC_RESULT_WORDS.search(leading) and not (pathology and "%" in window[: readings[0].end + 2]):
         references = reference_spans(window)
-        context = line + doc.text[ent.start_char : ent.end_char] + window
+        context = line + text[ent.start_char : ent.end_char] + window
         offset = len(line) + (ent.end_char - ent.start_char)
         timings = timing_cues(context, [(offset + r.start, offset + r.end) for r in readings])
         values = []
@@ -142,8 +144,9 @@ class LabValues:
         if not markers:
             return doc
         kept: list[Span] = [e for e in doc.ents if e.label_ != "marker"]
-        for ent in markers:
-            others = [o for o in markers if o is not ent]
+        for index, ent in enumerate(markers):
+            # neighbours only: the next few markers bound the window, the sentence bounds the rest
+            others = [o for o in markers[max(0, index - 8) : index + 8] if o is not ent]
             result = classify_marker(ent, others, section_of(ent))
             if result is None:
                 continue
