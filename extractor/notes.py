@@ -53,6 +53,13 @@ def looks_binary(data: bytes) -> bool:
     return head.startswith((b"%PDF", b"\x89PNG", b"PK\x03\x04", b"\x1f\x8b", b"GIF8", b"\xff\xd8\xff"))
 
 
+def fallback_flags(decoded_with: str | None) -> tuple[str, ...]:
+    """The flag a note carries when it was not valid UTF-8 (UTF-16 with a BOM is fine)."""
+    if decoded_with and decoded_with != "utf-16":
+        return (f"not_utf8:decoded_as_{decoded_with}",)
+    return ()
+
+
 def decode_note(data: bytes) -> tuple[str, str | None]:
     """Decode note bytes by the module's policy; return (text, fallback codec or None)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -105,9 +112,6 @@ def note_from_bytes(
     if looks_binary(data):
         raise InputError(source, "binary", "looks like a binary file, not text")
     text, decoded_with = decode_note(data)
-    flags: tuple[str, ...] = ()
-    if decoded_with and decoded_with != "utf-16":
-        flags = (f"not_utf8:decoded_as_{decoded_with}",)
     return NoteInput(
         patient_id=patient_id,
         doc_id=doc_id,
@@ -116,7 +120,7 @@ def note_from_bytes(
         note_type=note_type,
         source=source,
         decoded_with=decoded_with,
-        flags=flags,
+        flags=fallback_flags(decoded_with),
     )
 
 

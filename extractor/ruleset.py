@@ -165,13 +165,16 @@ def rules_by_id() -> dict[str, TargetRuleSpec]:
     return {rule.id: rule for rule in target_rules()}
 
 
-def rules_version() -> str:
-    """A short digest of all packaged rule files (goes into manifests)."""
+def rules_fingerprint() -> dict[str, Any]:
+    """sha256 over the rule files (names and contents) and their count, for manifests."""
     import hashlib
 
     digest = hashlib.sha256()
-    for entry in sorted(rules_root().iterdir(), key=lambda e: e.name):
-        if entry.name.endswith((".json", ".jsonl")):
-            digest.update(entry.name.encode())
-            digest.update(entry.read_bytes())
-    return digest.hexdigest()[:12]
+    entries = sorted(
+        (entry.name, entry.read_bytes())
+        for entry in rules_root().iterdir()
+        if entry.name.endswith((".json", ".jsonl"))
+    )
+    for name, data in entries:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return {"files": len(entries), "sha256": digest.hexdigest()}

@@ -36,6 +36,7 @@ from extractor.notes import (
     NoteInput,
     date_of,
     decode_note,
+    fallback_flags,
     ids_from_filename,
     looks_binary,
     note_from_bytes,
@@ -311,9 +312,6 @@ def row_item(values: dict[str, Any], resolved: dict[str, str | None], *, source:
                        patient_id=patient_id, doc_id=doc_id)
     text = sanitize_text(text)
     note_type = values.get(resolved["note_type"] or "") if resolved["note_type"] else None
-    flags: tuple[str, ...] = ()
-    if decoded_with and decoded_with != "utf-16":
-        flags = (f"not_utf8:decoded_as_{decoded_with}",)
     return NoteInput(
         patient_id=patient_id,
         doc_id=doc_id,
@@ -322,7 +320,7 @@ def row_item(values: dict[str, Any], resolved: dict[str, str | None], *, source:
         note_type=str(note_type) if note_type not in (None, "") else None,
         source=source,
         decoded_with=decoded_with,
-        flags=flags,
+        flags=fallback_flags(decoded_with),
     )
 
 

@@ -19,6 +19,7 @@ from extractor.batch.readers import read_inputs, walk_files
 from extractor.batch.shard import PatientOutput, canonical
 from extractor.batch.writers import atomic_path, emit_outputs
 from extractor.errors import ExtractorError
+from extractor.ruleset import rules_fingerprint
 
 OUTPUT_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl", "cohort.csv",
                 "cohort.sqlite", "manifest.json")
@@ -82,33 +83,6 @@ def describe_inputs(paths: list[Path]) -> list[dict[str, Any]]:
         else:
             described.append({"path": str(path), "type": "missing"})
     return described
-
-
-def rules_fingerprint() -> dict[str, Any]:
-    """sha256 over the packaged rule files (names and contents)."""
-    digest = hashlib.sha256()
-    count = 0
-    try:
-        from importlib.resources import files
-
-        root = files("extractor.rules")
-        stack = [(root, "")]
-        entries: list[tuple[str, bytes]] = []
-        while stack:
-            node, prefix = stack.pop()
-            for child in node.iterdir():
-                name = f"{prefix}{child.name}"
-                if child.is_dir():
-                    if not child.name.startswith(("_", ".")):
-                        stack.append((child, name + "/"))
-                elif child.name.endswith((".json", ".jsonl", ".txt", ".tsv", ".csv")):
-                    entries.append((name, child.read_bytes()))
-        for name, data in sorted(entries):
-            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-            count += 1
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        pass
-    return {"files": count, "sha256": digest.hexdigest()}
 
 
 def versions() -> dict[str, str]:
