@@ -16,7 +16,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt .
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt ".[dev,spark]"
 
 demo: install
 	$(BIN)/extractor batch corpora/seed-cohort/notes --out $(OUT) --overwrite
