@@ -139,17 +139,3 @@ def read_note_file(path: Path, *, patient_id: str | None = None) -> NoteInput:
         raise InputError(source, "unreadable", f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     file_patient, doc_id = ids_from_filename(path)
     return note_from_bytes(data, source=source, patient_id=patient_id or file_patient, doc_id=doc_id)
-
-
-def note_from_text(
-    text: str, *, patient_id: str, doc_id: str, date: str | None = None, source: str = ""
-) -> NoteInput:
-    """A NoteInput from text already decoded (JSONL/CSV/Parquet cells)."""
-    text = sanitize_text(text)
-    return NoteInput(
-        patient_id=patient_id,
-        doc_id=doc_id,
-        text=text,
-        date=date or date_of(text),
-        source=source or f"{patient_id}/{doc_id}",
-    )

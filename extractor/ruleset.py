@@ -160,11 +160,6 @@ def vocabulary() -> dict[str, Any]:
     return json.loads(text)
 
 
-@cache
-def rules_by_id() -> dict[str, TargetRuleSpec]:
-    return {rule.id: rule for rule in target_rules()}
-
-
 def rules_fingerprint() -> dict[str, Any]:
     """sha256 over the rule files (names and contents) and their count, for manifests."""
     import hashlib

@@ -51,8 +51,6 @@ def parse_regimen(ctx: SpanContext) -> dict[str, Any]:
         regimen["dose"] = parse_number(dose.group("dose"))
         regimen["unit"] = vocabulary()["dose_units"].get(dose.group("unit").lower().rstrip("s"), vocabulary()["dose_units"].get(dose.group("unit").lower()))
         regimen["frequency"] = normalise_frequency(window[dose.start() :])
-    if ctx.rule_value == "octreotide_lar" and regimen["frequency"] is None and regimen["dose"] is not None:
-        regimen["frequency"] = None
     return regimen
 
 
