@@ -14,9 +14,16 @@ if not Span.has_extension("extractor_value"):
 if not Span.has_extension("extractor_rule"):
     Span.set_extension("extractor_rule", default=None)
 if not Doc.has_extension("extractor_kind"):
-    Doc.set_extension("extractor_kind", getter=lambda doc: document_kind(text_of(doc)))
+    Doc.set_extension("extractor_kind", getter=lambda doc: kind_of(doc))
 
 Parser = Callable[[SpanContext], Any]
+
+
+def kind_of(doc: Doc) -> str | None:
+    """"pathology"/"imaging"/None, worked out once per Doc (three components ask)."""
+    if "extractor_kind" not in doc.user_data:
+        doc.user_data["extractor_kind"] = document_kind(text_of(doc))
+    return doc.user_data["extractor_kind"]
 
 
 def text_of(doc: Doc) -> str:

@@ -25,6 +25,7 @@ from extractor.parsing.labs import (
     to_pg_per_ml,
 )
 from extractor.ruleset import vocabulary
+from extractor.schema import SERUM_MARKER_KEYS
 
 _DEFAULT_UNITS = {"glucagon": "pg/ml", "chromogranin_a": "ng/ml", "nse": "ng/ml", "gastrin": "pg/ml"}
 _IHC_RESULT_WORDS = re.compile(
@@ -51,7 +52,7 @@ def lab_window(text: str, end: int, stops: list[int], sentence_start: int = 0) -
     """
     limit = min([end + WINDOW_CHARS, len(text), *[s for s in stops if s > end]])
     window = text[end:limit]
-    analyte = re.search(rf"\b(?:{vocabulary()['lab_analytes']})\b", window, re.IGNORECASE)
+    analyte = vocab_regex("lab_analytes").search(window)  # other analytes, whole words
     if analyte:
         window = window[: analyte.start()]
     position = 0
@@ -118,7 +119,7 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
                 v["pg_ml"] = to_pg_per_ml(v["value"], v["unit"])
             values = [v for v in values if v["pg_ml"] is not None]
             return ("glucagon", {"readings": values}) if values else None
-        if marker in ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide"):
+        if marker in SERUM_MARKER_KEYS:
             return ("serum_markers", {"marker": marker, "readings": values})
         return None
     sentence_window = sentence[end : min([len(sentence), *[s.start_char - sent.start_char for s in others if s.start_char > ent.start_char]])]
@@ -129,7 +130,7 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
     status = status_words(window)
     # a result without a number needs lab wording: "insulin increased" can be a dose
     lab_words = re.search(r"serum|plasma|fasting|level|concentration|measured|assay|test|\bwas\b|\bis\b", sentence, re.IGNORECASE)
-    if status and lab_words and marker in ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide"):
+    if status and lab_words and marker in SERUM_MARKER_KEYS:
         reading = {"value": None, "unit": None, "status": status, "comparator": "=", "timing_cue": timing_cue(sentence, start, end)}
         return ("serum_markers", {"marker": marker, "readings": [reading]})
     return None
