@@ -2,99 +2,362 @@
 
 medspaCy 1.3.1's RegexMatcher rebuilds ``doc.text_with_ws`` for every rule,
 resolves unaligned matches with a linear scan over the tokens, and runs every
-regex over every note. Profiled on MTSamples this was ~48% of pipeline time.
-This subclass keeps its semantics (all matches of every rule; unaligned offsets
-snapped left/right to token boundaries) but builds the text once, snaps offsets
-by bisection, skips a rule when none of the literals its regex requires occurs
-in the note, and otherwise scans only the text within the rule's match width of
-those literals (matches are capped at 400 characters). The literals are derived
-from the regex itself, so rule files need no extra field.
+regex over every note. This subclass keeps its semantics (all matches of every
+rule, as ``finditer`` finds them; unaligned offsets snapped left/right to token
+boundaries) and does less work:
+
+- the note text is built once and offsets are snapped by bisection;
+- each rule's regex is analysed once for the literals one of which every match
+  must contain ("gates"), with their case-sensitivity and whether they must be
+  whole words; a rule none of whose gates occurs in the note is skipped;
+- when every match must start at most a few characters before a gate literal
+  (``\\bglucagon\\b...``, ``(?:history|hpi)\\s*:``), the regex is tried only at
+  those positions, which gives exactly ``finditer``'s matches;
+- otherwise it scans only the text within the rule's match width of the gate
+  literals (matches are capped at 400 characters).
+The literals are derived from the regex itself, so rule files need no extra field.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from functools import cached_property
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+import ahocorasick
+
 from medspacy.common.regex_matcher import RegexMatcher
 from spacy.tokens import Doc
+
+from extractor.components._common import text_of
 
 _MIN_KEYWORD = 2
 # Longest match looked for; also bounds regex work on pathological run-on text.
 MAX_MATCH_CHARS = 400
+# A rule whose matches start at most this many characters before its gate
+# literal is tried at those start positions only (one regex call per position).
+ANCHORED_BEFORE = 12
+# Alternatives expanded into literal sets ("years?" -> year, years) up to this many.
+_MAX_EXPANSIONS = 64
+_UNBOUNDED = float("inf")
 
 
-def _sequence_keywords(items: Any) -> frozenset[str] | None:
-    """Literals of which one must occur for ``items`` (a parsed sequence) to match."""
-    candidates: list[frozenset[str]] = []
-    run: list[str] = []
+@dataclass(frozen=True)
+class Keyword:
+    """A literal a match must contain: lower-case unless ``case_sensitive``."""
 
-    def close_run() -> None:
-        if len(run) >= _MIN_KEYWORD:
-            candidates.append(frozenset(["".join(run).lower()]))
-        run.clear()
+    text: str
+    case_sensitive: bool
+    whole_word: bool
 
-    for op, av in items:
-        if op is sre_constants.LITERAL:
-            run.append(chr(av))
+
+@dataclass(frozen=True)
+class Gate:
+    """One of the keywords occurs in every match; each with the most characters a
+    match can start before it (``inf`` when unbounded)."""
+
+    entries: frozenset[tuple[Keyword, float]]
+
+    @cached_property
+    def keywords(self) -> tuple[Keyword, ...]:
+        return tuple(sorted({keyword for keyword, _ in self.entries}, key=lambda k: (k.text, k.case_sensitive, k.whole_word)))
+
+    @cached_property
+    def before(self) -> float:
+        return max(before for _, before in self.entries)
+
+    @property
+    def shortest(self) -> int:
+        return min(len(k.text) + (2 if k.whole_word else 0) for k, _ in self.entries)
+
+    def shifted(self, by: float) -> Gate:
+        return Gate(frozenset((keyword, before + by) for keyword, before in self.entries))
+
+    @staticmethod
+    def union(gates: list[Gate]) -> Gate:
+        return Gate(frozenset().union(*(g.entries for g in gates)))
+
+
+def _width(items: list[Any]) -> float:
+    """Longest text ``items`` (a parsed sequence) can match; lookarounds are zero-width."""
+    if not items:
+        return 0
+    high = sre_parse.SubPattern(sre_parse.State(), items).getwidth()[1]
+    return _UNBOUNDED if high >= sre_constants.MAXREPEAT else high
+
+
+def _expansions(item: tuple[Any, Any]) -> set[str] | None:
+    """The literal strings ``item`` can match, if it is literal-only and they are few."""
+    op, av = item
+    if op is sre_constants.LITERAL:
+        return {chr(av)}
+    if op is sre_constants.IN and all(o is sre_constants.LITERAL for o, _ in av) and len(av) <= 4:
+        return {chr(a) for _, a in av}
+    if op is sre_constants.BRANCH:
+        found: set[str] = set()
+        for branch in av[1]:
+            strings = _sequence_expansions(list(branch))
+            if strings is None:
+                return None
+            found |= strings
+        return found if len(found) <= _MAX_EXPANSIONS else None
+    if op is sre_constants.MAX_REPEAT and av[0] == 0 and av[1] == 1:
+        inner = _sequence_expansions(list(av[2]))
+        return None if inner is None else inner | {""}
+    if op is sre_constants.SUBPATTERN and not av[1] and not av[2]:
+        return _sequence_expansions(list(av[-1]))
+    return None
+
+
+def _sequence_expansions(items: list[Any], *, leading: bool = False) -> set[str] | None:
+    """Literal strings of a sequence; with ``leading``, of its longest literal-only start."""
+    strings = {""}
+    for item in items:
+        options = _expansions(item)
+        if options is None:
+            return strings if leading else None
+        strings = {a + b for a in strings for b in options}
+        if len(strings) > _MAX_EXPANSIONS:
+            return None
+    return strings
+
+
+def _is_boundary(item: tuple[Any, Any]) -> bool:
+    return item[0] is sre_constants.AT and item[1] is sre_constants.AT_BOUNDARY
+
+
+@dataclass(frozen=True)
+class _Requirement:
+    """Two readings of what a (sub)pattern needs: the most selective keyword set, to skip
+    notes, and the set that best pins where a match starts, to place match attempts."""
+
+    selective: Gate
+    anchoring: Gate
+
+    def shifted(self, by: float) -> _Requirement:
+        return _Requirement(self.selective.shifted(by), self.anchoring.shifted(by))
+
+
+def _sequence_requirement(items: list[Any], case_sensitive: bool, left: bool, right: bool) -> _Requirement | None:
+    """What a parsed sequence requires (None when no literal is required).
+
+    ``left``/``right``: a word boundary stands right before/after the sequence.
+    """
+    candidates: list[_Requirement] = []
+    i = 0
+    while i < len(items):
+        # a maximal run of literal-only items ("fh" + (amily|hx|x))
+        j = i
+        strings: set[str] = {""}
+        closed = True  # the run ends where the literal text ends
+        while j < len(items):
+            options = _expansions(items[j])
+            if options is None and j > i and items[j][0] is sre_constants.BRANCH:
+                # "f(?:amily\\s+history|hx|h)": extend the run by each branch's literal start
+                starts = [_sequence_expansions(list(b), leading=True) for b in items[j][1][1]]
+                options = None if any(x is None for x in starts) else set().union(*starts)  # type: ignore[arg-type]
+                closed = False
+            if options is None:
+                break
+            combined = {a + b for a in strings for b in options}
+            if len(combined) > _MAX_EXPANSIONS:
+                break
+            strings = combined
+            j += 1
+            if not closed:
+                break
+        if j > i:
+            if strings and min(len(s) for s in strings) >= _MIN_KEYWORD:
+                whole = closed and (i == 0 and left or i > 0 and _is_boundary(items[i - 1])) and (
+                    j == len(items) and right or j < len(items) and _is_boundary(items[j])
+                )
+                prefix = _width(items[:i])
+                gate = Gate(
+                    frozenset(
+                        (Keyword(s if case_sensitive else s.lower(), case_sensitive, whole and s.isalnum()), prefix)
+                        for s in strings
+                    )
+                )
+                candidates.append(_Requirement(gate, gate))
+            i = j
             continue
-        close_run()
+        op, av = items[i]
+        inner_left = i == 0 and left or i > 0 and _is_boundary(items[i - 1])
+        inner_right = i == len(items) - 1 and right or i + 1 < len(items) and _is_boundary(items[i + 1])
+        found: _Requirement | None = None
         if op is sre_constants.SUBPATTERN:
-            found = _sequence_keywords(av[-1])
+            _, add_flags, del_flags, body = av
+            sensitive = (case_sensitive or bool(del_flags & re.IGNORECASE)) and not add_flags & re.IGNORECASE
+            found = _sequence_requirement(list(body), sensitive, inner_left, inner_right)
         elif op is sre_constants.BRANCH:
-            branches = [_sequence_keywords(branch) for branch in av[1]]
-            found = None if any(b is None for b in branches) else frozenset().union(*branches)
+            alternatives = [_sequence_requirement(list(b), case_sensitive, inner_left, inner_right) for b in av[1]]
+            if all(a is not None for a in alternatives):
+                found = _Requirement(
+                    Gate.union([a.selective for a in alternatives if a]),
+                    Gate.union([a.anchoring for a in alternatives if a]),
+                )
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and av[0] >= 1:
-            found = _sequence_keywords(av[2])
-        else:
-            found = None
-        if found:
-            candidates.append(found)
-    close_run()
+            inner = _sequence_requirement(list(av[2]), case_sensitive, False, False)
+            if inner is not None:
+                # the literal may sit in any repetition
+                width = _width([items[i]])
+                found = _Requirement(
+                    Gate(frozenset((k, width) for k in inner.selective.keywords)),
+                    Gate(frozenset((k, width) for k in inner.anchoring.keywords)),
+                )
+        if found is not None:
+            candidates.append(found.shifted(_width(items[:i])))
+        i += 1
     if not candidates:
         return None
-    # the most selective requirement: the set whose shortest literal is longest
-    return max(candidates, key=lambda s: (min(len(k) for k in s), -len(s)))
+    return _Requirement(
+        # the set whose shortest literal is longest
+        max((c.selective for c in candidates), key=lambda g: (g.shortest, -len(g.entries))),
+        # the set that lets a match start least far before it
+        min((c.anchoring for c in candidates), key=lambda g: (g.before, -g.shortest, len(g.entries))),
+    )
 
 
-def required_keywords(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str] | None:
-    """Lower-case literals one of which every match of ``pattern`` contains, or None."""
+def regex_requirement(pattern: str, flags: int = re.IGNORECASE) -> _Requirement | None:
+    """What every match of ``pattern`` contains, or None when no literal is required."""
     try:
         parsed = sre_parse.parse(pattern, flags)
     except re.error:
         return None
-    return _sequence_keywords(list(parsed))
+    return _sequence_requirement(list(parsed), not flags & re.IGNORECASE, False, False)
+
+
+def required_keywords(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str] | None:
+    """Literals (as written, lower-cased unless case-sensitive) one of which every match contains."""
+    requirement = regex_requirement(pattern, flags)
+    return None if requirement is None else frozenset(k.text for k in requirement.selective.keywords)
+
+
+class _NoteIndex:
+    """The note text as written and lower-cased, built once per Doc (the TargetMatcher
+    and the Sectionizer share it)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.lower()
+        # offsets in the lower-cased text are those of the note only if lengths agree
+        self.aligned = len(self.lowered) == len(text)
+
+    @classmethod
+    def of(cls, doc: Doc) -> _NoteIndex:
+        index = doc.user_data.get("extractor_note_index")
+        if index is None:
+            index = doc.user_data["extractor_note_index"] = cls(text_of(doc))
+        return index
+
+
+def _is_word_char(char: str) -> bool:
+    """What ``\\w`` matches in a str pattern."""
+    return char.isalnum() or char == "_"
+
+
+class _Vocabulary:
+    """All keywords of a matcher's rules, found in a note by one Aho-Corasick pass
+    over the lower-cased text (and one over the text as written, for case-sensitive ones).
+    Keywords are numbered: per-note work hashes ints, not dataclasses."""
+
+    def __init__(self, keywords: set[Keyword]) -> None:
+        ordered = sorted(keywords, key=lambda k: (k.text, k.case_sensitive, k.whole_word))
+        self.ids = {keyword: number for number, keyword in enumerate(ordered)}
+        self._variants: dict[tuple[str, bool], list[tuple[int, bool]]] = {}
+        for keyword in ordered:
+            self._variants.setdefault((keyword.text, keyword.case_sensitive), []).append(
+                (self.ids[keyword], keyword.whole_word)
+            )
+        self._automata: list[tuple[bool, Any]] = []
+        for sensitive in (False, True):
+            texts = sorted({text for text, cs in self._variants if cs is sensitive})
+            if texts:
+                automaton = ahocorasick.Automaton()
+                for text in texts:
+                    automaton.add_word(text, text)
+                automaton.make_automaton()
+                self._automata.append((sensitive, automaton))
+
+    def occurrences(self, index: _NoteIndex) -> dict[int, list[int]]:
+        """Start offsets of every keyword (by id) in the note; whole-word ones only where whole."""
+        found: dict[int, list[int]] = {}
+        for sensitive, automaton in self._automata:
+            haystack = index.text if sensitive else index.lowered
+            for last, text in automaton.iter(haystack):
+                start = last - len(text) + 1
+                for keyword, whole_word in self._variants[(text, sensitive)]:
+                    if whole_word and (
+                        start > 0
+                        and _is_word_char(haystack[start - 1])
+                        or last + 1 < len(haystack)
+                        and _is_word_char(haystack[last + 1])
+                    ):
+                        continue
+                    found.setdefault(keyword, []).append(start)
+        return found
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one rule is run: skipped unless a ``selective`` keyword occurs; tried at the
+    positions ``anchors`` allow, or else within ``width`` of the selective keywords."""
+
+    selective: frozenset[int] | None
+    anchors: tuple[tuple[int, int], ...] | None
+    width: int
 
 
 class GatedRegexMatcher(RegexMatcher):
     """Drop-in replacement (same state) for medspaCy's RegexMatcher; see the module doc."""
 
-    _gates: dict[int, frozenset[str] | None]
+    _plans: dict[int, _Plan]
 
     def build_gates(self) -> None:
-        """Derive every rule's keyword gate and match width (call after rules were added)."""
-        self._gates = {}
-        self._widths = {}
+        """Derive every rule's plan (call after rules were added)."""
+        requirements: dict[int, tuple[Gate, Gate | None] | None] = {}
         for match_id, patterns in self._patterns.items():
-            gates = [required_keywords(p.pattern, p.flags) for p in patterns]
-            self._gates[match_id] = None if any(g is None for g in gates) else frozenset().union(*gates)
-            self._widths[match_id] = min(
-                MAX_MATCH_CHARS, max(sre_parse.parse(p.pattern, p.flags).getwidth()[1] for p in patterns)
+            found = [regex_requirement(p.pattern, p.flags) for p in patterns]
+            if any(r is None for r in found):
+                requirements[match_id] = None
+                continue
+            anchoring = Gate.union([r.anchoring for r in found if r])
+            requirements[match_id] = (
+                Gate.union([r.selective for r in found if r]),
+                anchoring if anchoring.before <= ANCHORED_BEFORE else None,
             )
+        keywords = {
+            k for r in requirements.values() if r for gate in r if gate is not None for k in gate.keywords
+        }
+        self._vocabulary = vocabulary = _Vocabulary(keywords)
+        self._plans = {}
+        for match_id, patterns in self._patterns.items():
+            width = min(MAX_MATCH_CHARS, max(sre_parse.parse(p.pattern, p.flags).getwidth()[1] for p in patterns))
+            requirement = requirements[match_id]
+            if requirement is None:
+                self._plans[match_id] = _Plan(None, None, width)
+                continue
+            selective, anchoring = requirement
+            anchors = None
+            if anchoring is not None:
+                anchors = tuple(sorted((vocabulary.ids[k], int(b)) for k, b in anchoring.entries))
+            self._plans[match_id] = _Plan(frozenset(vocabulary.ids[k] for k in selective.keywords), anchors, width)
 
     @staticmethod
-    def _windows(lowered: str, keywords: frozenset[str], width: int) -> list[tuple[int, int]]:
+    def _windows(
+        found: dict[int, list[int]], keywords: frozenset[int], width: int
+    ) -> list[tuple[int, int]]:
         """Merged stretches of text within ``width`` characters of a keyword occurrence."""
-        spans: list[tuple[int, int]] = []
-        for keyword in keywords:
-            position = lowered.find(keyword)
-            while position >= 0:
-                spans.append((max(0, position - width), position + len(keyword) + width))
-                position = lowered.find(keyword, position + 1)
-        spans.sort()
+        # every keyword is shorter than the match width, so ``2 * width`` covers it
+        spans = sorted(
+            (max(0, position - width), position + 2 * width)
+            for keyword in keywords
+            for position in found.get(keyword, ())
+        )
         merged: list[tuple[int, int]] = []
         for start, end in spans:
             if merged and start <= merged[-1][1]:
@@ -103,29 +366,56 @@ class GatedRegexMatcher(RegexMatcher):
                 merged.append((start, end))
         return merged
 
+    @staticmethod
+    def _anchored(
+        text: str, found: dict[int, list[int]], pattern: re.Pattern[str], anchors: tuple[tuple[int, int], ...]
+    ) -> list[re.Match[str]]:
+        """``pattern.finditer(text)``, computed by trying only the possible match starts."""
+        starts = sorted(
+            {
+                start
+                for keyword, before in anchors
+                for position in found.get(keyword, ())
+                for start in range(max(0, position - before), position + 1)
+            }
+        )
+        found: list[re.Match[str]] = []
+        resume = 0
+        for start in starts:
+            if start < resume:
+                continue
+            match = pattern.match(text, start)
+            if match is not None:
+                found.append(match)
+                resume = max(match.end(), start + 1)
+        return found
+
+    def _finditer(
+        self, index: _NoteIndex, found: dict[int, list[int]], plan: _Plan, pattern: re.Pattern[str]
+    ) -> list[re.Match[str]]:
+        if plan.selective is None or not index.aligned:
+            return list(pattern.finditer(index.text))
+        if plan.anchors is not None:
+            return self._anchored(index.text, found, pattern, plan.anchors)
+        windows = self._windows(found, plan.selective, plan.width)
+        return [m for start, end in windows for m in pattern.finditer(index.text, start, end)]
+
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        if not hasattr(self, "_gates"):
+        if not hasattr(self, "_plans"):
             self.build_gates()
-        text = doc.text_with_ws
-        lowered = text.lower()
+        index = _NoteIndex.of(doc)
+        found = self._vocabulary.occurrences(index)
         starts = [token.idx for token in doc]
         matches: list[tuple[int, int, int]] = []
-        same_length = len(lowered) == len(text)
         for match_id, patterns in self._patterns.items():
-            gate = self._gates.get(match_id)
-            if gate is not None and not any(keyword in lowered for keyword in gate):
+            plan = self._plans[match_id]
+            if plan.selective is not None and plan.selective.isdisjoint(found.keys()):
                 continue
-            # every match holds a keyword, so only the text around keywords can match
-            windows = (
-                self._windows(lowered, gate, self._widths[match_id])
-                if gate is not None and same_length
-                else [(0, len(text))]
-            )
             on_match = self._callbacks[match_id]
             for pattern in patterns:
-                for found in (m for start, end in windows for m in pattern.finditer(text, start, end)):
-                    start = self._token_at(starts, found.start(), self.resolve_start)
-                    end = self._token_end(starts, found.end(), self.resolve_end)
+                for match in self._finditer(index, found, plan, pattern):
+                    start = self._token_at(starts, match.start(), self.resolve_start)
+                    end = self._token_end(starts, match.end(), self.resolve_end)
                     if end > start:
                         matches.append((match_id, start, end))
                         if on_match is not None:

@@ -8,14 +8,17 @@ import pytest
 import spacy
 from medspacy.common.regex_matcher import RegexMatcher
 
-from extractor.components.fast_regex import GatedRegexMatcher, required_keywords
-from extractor.ruleset import target_rules
+from extractor.components.fast_regex import GatedRegexMatcher, regex_requirement, required_keywords
+from extractor.ruleset import section_rules, target_rules
 
 NOTES = [
     "A 44-year-old woman with an 8-month history of NME. Glucagon 217 pg/mL (normal < 200). CgA(+), Syn 3+.",
     "PANCREAS: 6.2 X 5.0 CM MASS IN THE PANCREATIC HEAD. pT2 pN0 (0/18) cM0, stage IIA. Ki-67 8-10%.",
     "She underwent a robotic pylorus-preserving pancreaticoduodenectomy; octreotide LAR 30 mg q4w.",
     "No rash.",
+    # the lookahead of marker.insulin must see past the word: a regimen is not a serum marker
+    "Despite frequent decreases in her insulin regimen, she continues to have lows.",
+    "FAMILY HISTORY: Mother with type 2 DM.\nSOCIAL HISTORY: Nonsmoker.\nPE: BP 120/80.",
 ]
 
 
@@ -47,6 +50,31 @@ def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
     assert (set(found) if found else None) == keywords
 
 
+@pytest.mark.parametrize(
+    ("pattern", "keywords", "anchored"),
+    [
+        # a section heading starts at its first word: tried only where those words are
+        (r"(?:family\s+history|fhx|fh|family\s+hx)\s*:", {"family", "fh", "fhx"}, True),
+        # case-sensitive abbreviations are looked for as written, and as whole words
+        (r"\b(?-i:T2DM|DM)\b", {"T2DM", "DM"}, True),
+        # an unbounded prefix ("\s+") leaves no anchor: scanned in windows
+        (r"\b\d{1,3}(?:-|\s+)?years?\b", {"year", "years"}, False),
+    ],
+)
+def test_regex_requirement(pattern: str, keywords: set[str], anchored: bool) -> None:
+    requirement = regex_requirement(pattern, re.IGNORECASE)
+    assert requirement is not None
+    assert {k.text for k in requirement.selective.keywords} == keywords
+    assert (requirement.anchoring.before <= 12) is anchored
+
+
+def test_abbreviation_keywords_are_whole_case_sensitive_words() -> None:
+    requirement = regex_requirement(r"\b(?-i:DM)\b", re.IGNORECASE)
+    assert requirement is not None
+    (keyword,) = requirement.selective.keywords
+    assert keyword.case_sensitive and keyword.whole_word
+
+
 def _mtsamples(limit: int) -> list[str]:
     import csv
     from pathlib import Path
@@ -60,14 +88,19 @@ def _mtsamples(limit: int) -> list[str]:
     return texts[:: max(1, len(texts) // limit)][:limit]
 
 
-def test_same_matches_as_medspacy_on_real_notes() -> None:
-    """Gating and windowing change speed, not results, on 40 real transcribed reports."""
+@pytest.mark.parametrize("kind", ["targets", "sections"])
+def test_same_matches_as_medspacy_on_real_notes(kind: str) -> None:
+    """Gating, anchoring and windowing change speed, not results, on 150 real transcribed reports."""
     nlp = spacy.blank("en")
     matcher = RegexMatcher(nlp.vocab)
-    for rule in target_rules():
-        if rule.regex:
-            matcher.add(rule.id, [rule.regex])
-    docs = [nlp(text) for text in _mtsamples(40)]
+    if kind == "targets":
+        for rule in target_rules():
+            if rule.regex:
+                matcher.add(rule.id, [rule.regex])
+    else:
+        for section in section_rules():
+            matcher.add(section.category + section.literal, [section.pattern])
+    docs = [nlp(text) for text in _mtsamples(150)]
     expected = [sorted(matcher(doc)) for doc in docs]
     matcher.__class__ = GatedRegexMatcher
     matcher.build_gates()
