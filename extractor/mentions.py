@@ -8,6 +8,7 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from extractor.components._common import section_of, text_of
+from extractor.components.sections import section_at
 from extractor.schema import Assertion, Mention
 
 
@@ -24,7 +25,10 @@ def in_section_block(span: Span, section: str | None, category: str) -> bool:
     """
     if section != category:
         return False
-    _, title_end = span[0]._.section.title_span  # token offsets
+    section_found = section_at(span.doc, span.start)
+    if section_found is None:
+        return False
+    _, title_end = section_found.title_span  # token offsets
     title_end_char = span.doc[title_end - 1].idx + len(span.doc[title_end - 1]) if title_end > 0 else 0
     between = text_of(span.doc)[title_end_char : span.start_char]
     return _HEADING_LINE.search(between) is None

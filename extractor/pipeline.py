@@ -10,9 +10,13 @@ from __future__ import annotations
 import logging
 import warnings
 from functools import lru_cache
+from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractor.components._common import TEXT_KEY
 
 from extractor.components.fast_regex import speed_up
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
@@ -83,6 +87,23 @@ def split_inner_brackets(nlp: Language) -> None:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
+class TextKeepingTokenizer:
+    """spaCy's tokenizer, keeping the input string on the Doc (``text_of`` reads it):
+    spaCy rebuilds ``Doc.text`` from every token on each access. Everything else is
+    the wrapped tokenizer's."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc.user_data[TEXT_KEY] = text
+        return doc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.tokenizer, name)
+
+
 def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     """A new pipeline object (each worker process builds its own).
 
@@ -96,8 +117,9 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
 
     nlp = spacy.blank("en")
     split_inner_brackets(nlp)
+    nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe(sentences)
-    sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None})
+    sectionizer = nlp.add_pipe("extractor_sections", config={"rules": None})
     sectionizer.add(
         [SectionRule(literal=r.literal, category=r.category, pattern=r.pattern) for r in section_rules()]
     )

@@ -1,0 +1,59 @@
+"""Our Sectionizer (no per-token attribute) finds medspaCy's sections; section_at answers per token."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import spacy
+from medspacy.section_detection import SectionRule
+
+from extractor.components.fast_regex import speed_up
+from extractor.components.sections import section_at
+from extractor.pipeline import split_inner_brackets
+from extractor.ruleset import section_rules
+
+MTSAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mtsamples" / "mtsamples.csv"
+NOTES = [
+    "HISTORY OF PRESENT ILLNESS: 52-year-old with a rash.\nFAMILY HISTORY: Mother with diabetes.\n"
+    "PLAN: CT pancreas.",
+    "Seen today. No headings in this letter at all.",
+    "Impression: 3.2 cm mass in the pancreatic tail.\n\nRecommendation: MDT discussion.",
+]
+
+
+def _sectionizer(factory: str) -> spacy.language.Language:
+    import medspacy  # noqa: F401  registers medspacy_sectionizer
+
+    nlp = spacy.blank("en")
+    split_inner_brackets(nlp)
+    sectionizer = nlp.add_pipe(factory, config={"rules": None})
+    sectionizer.add([SectionRule(literal=r.literal, category=r.category, pattern=r.pattern) for r in section_rules()])
+    speed_up(sectionizer)
+    return nlp
+
+
+def _notes() -> list[str]:
+    if not MTSAMPLES.exists():
+        pytest.skip("../shared/data/mtsamples not beside the repository")
+    csv.field_size_limit(10**9)
+    with MTSAMPLES.open(encoding="utf-8") as handle:
+        texts = [row["transcription"] for row in csv.DictReader(handle) if row["transcription"]]
+    return NOTES + texts[:: max(1, len(texts) // 60)][:60]
+
+
+def test_same_sections_as_medspacy_and_per_token_lookup() -> None:
+    ours, stock = _sectionizer("extractor_sections"), _sectionizer("medspacy_sectionizer")
+    checked = 0
+    for text in _notes():
+        ours_doc, stock_doc = ours(text), stock(text)
+        assert [(s.category, s.section_span) for s in ours_doc._.sections] == [
+            (s.category, s.section_span) for s in stock_doc._.sections
+        ]
+        for token in stock_doc:
+            expected = token._.section.category if token._.section is not None else None
+            found = section_at(ours_doc, token.i)
+            assert (found.category if found is not None else None) == expected
+            checked += expected is not None
+    assert checked > 1000  # headings were found, not only the no-heading case
