@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from extractor.components._common import TEXT_KEY
 
+from extractor.components.abbreviations import speed_up_detector
 from extractor.components.fast_regex import speed_up
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
@@ -130,7 +131,7 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     matcher.add(_target_rules())
     speed_up(matcher)
     nlp.add_pipe("extractor_entities", config={"span_group": CANDIDATES})
-    nlp.add_pipe("abbreviation_detector")
+    speed_up_detector(nlp.add_pipe("abbreviation_detector"))
     nlp.add_pipe("extractor_abbreviations")
     nlp.add_pipe("extractor_lab_values")
     nlp.add_pipe("extractor_ihc")

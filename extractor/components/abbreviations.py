@@ -7,11 +7,52 @@ note defines as something else (e.g. "DM" defined as dermatomyositis).
 """
 
 
+from typing import Any
+
+import numpy
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractor.components._common import rule_metadata
+
+
+# scispaCy's filter_matches drops bracketed spans of more words than this.
+_MAX_BRACKETED_WORDS = 8
+
+
+class BracketPairs:
+    """The matches scispaCy's parenthesis Matcher (``( + )``) gives that its
+    ``filter_matches`` can keep, in the Matcher's order (by closing bracket, then
+    the latest opening bracket first), found from the token ids. The Matcher's
+    ``+`` wildcard kept a state open from every "(" to the end of the note:
+    ~0.9 ms of a 3 KB note."""
+
+    def __init__(self, vocab: Any) -> None:
+        self.open_id = vocab.strings.add("(")
+        self.close_id = vocab.strings.add(")")
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        orths = doc.to_array([ORTH]).reshape(-1)
+        opens = numpy.flatnonzero(orths == self.open_id).tolist()
+        if not opens:
+            return []
+        closes = numpy.flatnonzero(orths == self.close_id).tolist()
+        matches: list[tuple[int, int, int]] = []
+        for close in closes:
+            for start in reversed(opens):
+                if start >= close - 1:
+                    continue
+                if close - start - 1 > _MAX_BRACKETED_WORDS:
+                    break
+                matches.append((0, start, close + 1))
+        return matches
+
+
+def speed_up_detector(detector: Any) -> None:
+    """Give scispaCy's AbbreviationDetector the bracket finder in place of its Matcher."""
+    detector.matcher = BracketPairs(detector.global_matcher.vocab)
 
 
 def _looks_like_abbreviation(text: str) -> bool:
