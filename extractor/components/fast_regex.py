@@ -31,6 +31,7 @@ from typing import Any
 import ahocorasick
 
 from medspacy.common.regex_matcher import RegexMatcher
+from spacy.attrs import IDX
 from spacy.tokens import Doc
 
 from extractor.components._common import text_of
@@ -142,7 +143,9 @@ class _Requirement:
         return _Requirement(self.selective.shifted(by), self.anchoring.shifted(by))
 
 
-def _sequence_requirement(items: list[Any], case_sensitive: bool, left: bool, right: bool) -> _Requirement | None:
+def _sequence_requirement(
+    items: list[Any], case_sensitive: bool, left: bool, right: bool, *, by_first_item: bool = True
+) -> _Requirement | None:
     """What a parsed sequence requires (None when no literal is required).
 
     ``left``/``right``: a word boundary stands right before/after the sequence.
@@ -203,23 +206,58 @@ def _sequence_requirement(items: list[Any], case_sensitive: bool, left: bool, ri
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and av[0] >= 1:
             inner = _sequence_requirement(list(av[2]), case_sensitive, False, False)
             if inner is not None:
-                # the literal may sit in any repetition
-                width = _width([items[i]])
-                found = _Requirement(
-                    Gate(frozenset((k, width) for k in inner.selective.keywords)),
-                    Gate(frozenset((k, width) for k in inner.anchoring.keywords)),
-                )
+                if av[1] == 1:  # one repetition: the literal sits where it does in the body
+                    found = inner
+                else:  # the literal may sit in any repetition
+                    width = _width([items[i]])
+                    found = _Requirement(
+                        Gate(frozenset((k, width) for k in inner.selective.keywords)),
+                        Gate(frozenset((k, width) for k in inner.anchoring.keywords)),
+                    )
         if found is not None:
             candidates.append(found.shifted(_width(items[:i])))
         i += 1
     if not candidates:
         return None
+    # the set that lets a match start least far before it
+    anchoring = min((c.anchoring for c in candidates), key=lambda g: (g.before, -g.shortest, len(g.entries)))
+    if anchoring.before > ANCHORED_BEFORE and by_first_item:
+        anchoring = _anchoring_by_first_item(items, case_sensitive, left, right) or anchoring
     return _Requirement(
         # the set whose shortest literal is longest
         max((c.selective for c in candidates), key=lambda g: (g.shortest, -len(g.entries))),
-        # the set that lets a match start least far before it
-        min((c.anchoring for c in candidates), key=lambda g: (g.before, -g.shortest, len(g.entries))),
+        anchoring,
     )
+
+
+_ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+
+
+def _anchoring_by_first_item(items: list[Any], case_sensitive: bool, left: bool, right: bool) -> Gate | None:
+    """Anchors for a sequence that opens with optional items ("(?:WHO\\s+)?grade"):
+    a match starts at its first non-empty item, so the anchors of each possible
+    first item, taken as the start, together cover every match. None if one of
+    them has no anchor close to its start."""
+    gates: list[Gate] = []
+    for i, item in enumerate(items):
+        op, av = item
+        if op in _ZERO_WIDTH:
+            continue
+        lowest = sre_parse.SubPattern(sre_parse.State(), [item]).getwidth()[0]
+        if lowest == 0:
+            if op not in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+                return None
+            item = (op, (1, av[1], av[2]))  # this optional item is the first non-empty one
+        starting_left = left if i == 0 else _is_boundary(items[i - 1])
+        requirement = _sequence_requirement(
+            [item, *items[i + 1 :]], case_sensitive, starting_left, right, by_first_item=False
+        )
+        if requirement is None or requirement.anchoring.before > ANCHORED_BEFORE:
+            return None
+        gates.append(requirement.anchoring)
+        if lowest > 0:
+            return Gate.union(gates)
+    return None  # every item may be empty: no anchor
 
 
 def regex_requirement(pattern: str, flags: int = re.IGNORECASE) -> _Requirement | None:
@@ -241,17 +279,19 @@ class _NoteIndex:
     """The note text as written and lower-cased, built once per Doc (the TargetMatcher
     and the Sectionizer share it)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, token_starts: list[int]) -> None:
         self.text = text
         self.lowered = text.lower()
         # offsets in the lower-cased text are those of the note only if lengths agree
         self.aligned = len(self.lowered) == len(text)
+        self.token_starts = token_starts
 
     @classmethod
     def of(cls, doc: Doc) -> _NoteIndex:
         index = doc.user_data.get("extractor_note_index")
         if index is None:
-            index = doc.user_data["extractor_note_index"] = cls(text_of(doc))
+            starts = doc.to_array([IDX]).reshape(-1).tolist()
+            index = doc.user_data["extractor_note_index"] = cls(text_of(doc), starts)
         return index
 
 
@@ -405,7 +445,7 @@ class GatedRegexMatcher(RegexMatcher):
             self.build_gates()
         index = _NoteIndex.of(doc)
         found = self._vocabulary.occurrences(index)
-        starts = [token.idx for token in doc]
+        starts = index.token_starts
         matches: list[tuple[int, int, int]] = []
         for match_id, patterns in self._patterns.items():
             plan = self._plans[match_id]

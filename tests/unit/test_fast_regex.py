@@ -59,6 +59,8 @@ def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
         (r"\b(?-i:T2DM|DM)\b", {"T2DM", "DM"}, True),
         # an unbounded prefix ("\s+") leaves no anchor: scanned in windows
         (r"\b\d{1,3}(?:-|\s+)?years?\b", {"year", "years"}, False),
+        # an optional opening word: a match starts at it or at the word after it
+        (r"\b(?:WHO\s+)?grade\s*[123]\b", {"grade"}, True),
     ],
 )
 def test_regex_requirement(pattern: str, keywords: set[str], anchored: bool) -> None:
@@ -66,6 +68,13 @@ def test_regex_requirement(pattern: str, keywords: set[str], anchored: bool) -> 
     assert requirement is not None
     assert {k.text for k in requirement.selective.keywords} == keywords
     assert (requirement.anchoring.before <= 12) is anchored
+
+
+def test_optional_opening_word_anchors_at_either_word() -> None:
+    requirement = regex_requirement(r"\b(?:WHO\s+)?grade\s*[123]\b", re.IGNORECASE)
+    assert requirement is not None
+    assert {k.text for k in requirement.anchoring.keywords} == {"who", "grade"}
+    assert requirement.anchoring.before == 0
 
 
 def test_abbreviation_keywords_are_whole_case_sensitive_words() -> None:
