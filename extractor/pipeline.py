@@ -12,14 +12,20 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-import spacy
+from spacy.lang.en import English
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.components._common import TEXT_KEY
 
 from extractor.components.abbreviations import speed_up_detector
-from extractor.components.fast_regex import speed_up
+from extractor.components.fast_regex import (
+    NOTE_INDEX_KEY,
+    GatedRegexMatcher,
+    found_in_text,
+    regex_only_matcher,
+    speed_up,
+)
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
 CANDIDATES = "extractor_candidates"
@@ -105,6 +111,31 @@ class TextKeepingTokenizer:
         return getattr(self.tokenizer, name)
 
 
+class NotePipeline(English):
+    """``spacy.blank("en")`` (same language class defaults) that does not tokenize a
+    note none of the target rules matches.
+
+    Every entity descends from a target match and the target rules are regexes on
+    the text (``target_search``), so such a note has no mentions: its Doc is the
+    whole text as one token (``doc.text`` is still the note) and the components
+    find nothing in it. About a fifth of general clinical notes. The search is kept
+    on the Doc and the TargetMatcher does not repeat it. Only ``make_doc`` (notes)
+    skips: medspaCy tokenizes its phrase rules with ``nlp.tokenizer``, which
+    always tokenizes.
+    """
+
+    target_search: GatedRegexMatcher | None = None
+
+    def make_doc(self, text: str) -> Doc:  # noqa: D102
+        if self.target_search is None or not text or len(text) > self.max_length:
+            return super().make_doc(text)
+        index, matched = found_in_text(self.target_search, text)
+        doc = super().make_doc(text) if matched else Doc(self.vocab, words=[text], spaces=[False])
+        doc.user_data[NOTE_INDEX_KEY] = index
+        doc.user_data[TEXT_KEY] = text
+        return doc
+
+
 def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     """A new pipeline object (each worker process builds its own).
 
@@ -116,7 +147,7 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     import scispacy.abbreviation  # noqa: F401  registers abbreviation_detector
     from medspacy.section_detection import SectionRule
 
-    nlp = spacy.blank("en")
+    nlp = NotePipeline()
     split_inner_brackets(nlp)
     nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe(sentences)
@@ -140,6 +171,7 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     nlp.add_pipe("extractor_clinical")
     context = nlp.add_pipe("extractor_context", config={"rules": None})
     context.add(_context_rules(context))
+    nlp.target_search = regex_only_matcher(matcher)
     return nlp
 
 

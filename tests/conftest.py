@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,23 @@ from extractor.schema import CohortRecord, Mention
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+MTSAMPLES = SHARED / "data" / "mtsamples" / "mtsamples.csv"
+
+
+@pytest.fixture(scope="session")
+def mtsamples() -> Callable[[int], list[str]]:
+    """``limit`` real transcribed reports evenly spaced through MTSamples (the test
+    is skipped when ../shared is not beside the repository)."""
+    if not MTSAMPLES.exists():
+        pytest.skip("../shared/data/mtsamples not beside the repository")
+    csv.field_size_limit(10**9)
+    with MTSAMPLES.open(encoding="utf-8") as handle:
+        texts = [row["transcription"] for row in csv.DictReader(handle) if row["transcription"]]
+
+    def sample(limit: int) -> list[str]:
+        return texts[:: max(1, len(texts) // limit)][:limit]
+
+    return sample
 
 
 @pytest.fixture(scope="session")

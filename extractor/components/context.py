@@ -27,12 +27,13 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 # Patterns expanding to more word sequences than this stay token patterns.
-MAX_SEQUENCES = 5000
+MAX_SEQUENCES = 20000
 
 
 def lower_sequences(pattern: list[dict[str, Any]]) -> dict[tuple[str, ...], bool] | None:
     """The word sequences a token pattern matches, if it only tests ``LOWER`` (a word
-    or an ``IN`` set) with optional ("?") tokens; None for any other pattern.
+    or an ``IN`` set; or ``TEXT`` of caseless strings) with optional ("?") tokens;
+    None for any other pattern.
 
     Each sequence maps to whether it leaves trailing optional tokens unused ("open"):
     spaCy's Matcher reports such a match one token later, which decides which of two
@@ -41,17 +42,25 @@ def lower_sequences(pattern: list[dict[str, Any]]) -> dict[tuple[str, ...], bool
     # (words, index of the last pattern token used)
     sequences: list[tuple[tuple[str, ...], int]] = [((), -1)]
     for position, token in enumerate(pattern):
-        if set(token) - {"LOWER", "OP"} or "LOWER" not in token or token.get("OP") not in (None, "?"):
+        attributes = set(token) - {"OP"}
+        if len(attributes) != 1 or not attributes <= {"LOWER", "TEXT"} or token.get("OP") not in (None, "?"):
             return None
-        value = token["LOWER"]
+        (attribute,) = attributes
+        value = token[attribute]
         if isinstance(value, str):
             options = [value]
         elif isinstance(value, dict) and set(value) == {"IN"}:
             options = list(value["IN"])
         else:
             return None
+        if not all(isinstance(o, str) for o in options):
+            return None
+        if attribute == "TEXT":
+            # TEXT equals LOWER only for strings without letter case (":", "-", "=")
+            if any(o != o.lower() or o != o.upper() for o in options):
+                return None
         # a LOWER test against a word with capitals or spaces never matches a token
-        words = [o for o in options if isinstance(o, str) and o == o.lower() and " " not in o]
+        words = [o for o in options if o == o.lower() and " " not in o]
         extended = [(s + (w,), position) for s, _ in sequences for w in words]
         if token.get("OP") == "?":
             extended += sequences
@@ -101,9 +110,10 @@ class TargetSentenceConText(ConText):
         (The Matcher gives Span-relative offsets, the PhraseMatcher Doc offsets.)
         """
         medspacy_matcher = self._ConText__matcher
+        token_matcher = medspacy_matcher._MedspacyMatcher__matcher
         ranked = [
             (False, self._rule_order[m], m, s + sentence.start, e + sentence.start)
-            for m, s, e in medspacy_matcher._MedspacyMatcher__matcher(sentence)
+            for m, s, e in (token_matcher(sentence) if len(token_matcher) else ())
         ]
         for key, start, end in self._sequence_matcher(sentence):
             rule_key, is_open = self._sequence_keys[key]

@@ -275,23 +275,29 @@ def required_keywords(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str
     return None if requirement is None else frozenset(k.text for k in requirement.selective.keywords)
 
 
-class _NoteIndex:
-    """The note text as written and lower-cased, built once per Doc (the TargetMatcher
-    and the Sectionizer share it)."""
+NOTE_INDEX_KEY = "extractor_note_index"
 
-    def __init__(self, text: str, token_starts: list[int]) -> None:
+
+class _NoteIndex:
+    """The note text as written and lower-cased, built once per note (the TargetMatcher
+    and the Sectionizer share it), with what each matcher found in it."""
+
+    def __init__(self, text: str) -> None:
         self.text = text
         self.lowered = text.lower()
         # offsets in the lower-cased text are those of the note only if lengths agree
         self.aligned = len(self.lowered) == len(text)
-        self.token_starts = token_starts
+        self.token_starts: list[int] | None = None
+        # per matcher (by identity): its (match_id, start_char, end_char), in rule order
+        self.found_by: dict[int, list[tuple[int, int, int]]] = {}
 
     @classmethod
     def of(cls, doc: Doc) -> _NoteIndex:
-        index = doc.user_data.get("extractor_note_index")
+        index = doc.user_data.get(NOTE_INDEX_KEY)
         if index is None:
-            starts = doc.to_array([IDX]).reshape(-1).tolist()
-            index = doc.user_data["extractor_note_index"] = cls(text_of(doc), starts)
+            index = doc.user_data[NOTE_INDEX_KEY] = cls(text_of(doc))
+        if index.token_starts is None:
+            index.token_starts = doc.to_array([IDX]).reshape(-1).tolist()
         return index
 
 
@@ -440,26 +446,39 @@ class GatedRegexMatcher(RegexMatcher):
         windows = self._windows(found, plan.selective, plan.width)
         return [m for start, end in windows for m in pattern.finditer(index.text, start, end)]
 
-    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+    def find_in_text(self, index: _NoteIndex) -> list[tuple[int, int, int]]:
+        """(match_id, start_char, end_char) of every rule's matches in the note text,
+        in rule order (what ``__call__`` maps to tokens); computed once per note."""
+        key = id(self)
+        if key in index.found_by:
+            return index.found_by[key]
         if not hasattr(self, "_plans"):
             self.build_gates()
-        index = _NoteIndex.of(doc)
         found = self._vocabulary.occurrences(index)
-        starts = index.token_starts
-        matches: list[tuple[int, int, int]] = []
+        char_matches: list[tuple[int, int, int]] = []
         for match_id, patterns in self._patterns.items():
             plan = self._plans[match_id]
             if plan.selective is not None and plan.selective.isdisjoint(found.keys()):
                 continue
-            on_match = self._callbacks[match_id]
             for pattern in patterns:
                 for match in self._finditer(index, found, plan, pattern):
-                    start = self._token_at(starts, match.start(), self.resolve_start)
-                    end = self._token_end(starts, match.end(), self.resolve_end)
-                    if end > start:
-                        matches.append((match_id, start, end))
-                        if on_match is not None:
-                            on_match(self, doc, len(matches) - 1, matches)
+                    char_matches.append((match_id, match.start(), match.end()))
+        index.found_by[key] = char_matches
+        return char_matches
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        index = _NoteIndex.of(doc)
+        starts = index.token_starts
+        assert starts is not None
+        matches: list[tuple[int, int, int]] = []
+        for match_id, start_char, end_char in self.find_in_text(index):
+            start = self._token_at(starts, start_char, self.resolve_start)
+            end = self._token_end(starts, end_char, self.resolve_end)
+            if end > start:
+                matches.append((match_id, start, end))
+                on_match = self._callbacks[match_id]
+                if on_match is not None:
+                    on_match(self, doc, len(matches) - 1, matches)
         return matches
 
     @staticmethod
@@ -481,11 +500,38 @@ class GatedRegexMatcher(RegexMatcher):
 
 def speed_up(component: Any) -> None:
     """Swap the RegexMatcher inside a medspaCy TargetMatcher or Sectionizer for the gated one."""
+    matcher = _inner_matcher(component)
+    regex_matcher = getattr(matcher, "_MedspacyMatcher__regex_matcher", None)
+    if isinstance(regex_matcher, RegexMatcher):
+        regex_matcher.__class__ = GatedRegexMatcher
+        regex_matcher.build_gates()
+
+
+def _inner_matcher(component: Any) -> Any:
     for attribute in ("_TargetMatcher__matcher", "_Sectionizer__matcher", "_ConText__matcher"):
         matcher = getattr(component, attribute, None)
-        if matcher is None:
-            continue
-        regex_matcher = getattr(matcher, "_MedspacyMatcher__regex_matcher", None)
-        if isinstance(regex_matcher, RegexMatcher):
-            regex_matcher.__class__ = GatedRegexMatcher
-            regex_matcher.build_gates()
+        if matcher is not None:
+            return matcher
+    return None
+
+
+def regex_only_matcher(component: Any) -> GatedRegexMatcher | None:
+    """The gated regex matcher of a medspaCy component whose rules are all regexes
+    (no token or phrase patterns): its matches in the text are then all the
+    component can find. None otherwise."""
+    matcher = _inner_matcher(component)
+    if matcher is None:
+        return None
+    regex_matcher = getattr(matcher, "_MedspacyMatcher__regex_matcher", None)
+    token_matcher = getattr(matcher, "_MedspacyMatcher__matcher", None)
+    phrase_matcher = getattr(matcher, "_MedspacyMatcher__phrase_matcher", None)
+    if not isinstance(regex_matcher, GatedRegexMatcher) or token_matcher is None or phrase_matcher is None:
+        return None
+    return regex_matcher if len(token_matcher) == 0 and len(phrase_matcher) == 0 else None
+
+
+def found_in_text(matcher: GatedRegexMatcher, text: str) -> tuple[_NoteIndex, bool]:
+    """Search ``text`` before it is tokenized: the index to hand to the Doc (under
+    ``NOTE_INDEX_KEY``) so the search is not repeated, and whether anything matched."""
+    index = _NoteIndex(text)
+    return index, bool(matcher.find_in_text(index))

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from spacy.language import Language
 
 from extractor.components.context import lower_sequences
 from extractor.pipeline import _context_rules, build_pipeline
 
-MTSAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mtsamples" / "mtsamples.csv"
 
 SENTENCES = [
     "CLINICAL INDICATION:\nBiopsy-proven NME, glucagon 1240 pg/mL. ?glucagonoma\n",
@@ -30,8 +27,14 @@ def test_lower_sequences_expands_sets_and_optional_tokens() -> None:
         ("without", "evidence", "of"): False,
         ("without", "evidence"): True,
     }
-    # other attributes stay token patterns
-    assert lower_sequences([{"TEXT": {"IN": [":", "-"]}}, {"LOWER": "negative"}]) is None
+    # TEXT of strings without letter case is the same test as LOWER
+    assert lower_sequences([{"TEXT": {"IN": [":", "-"]}}, {"LOWER": "negative"}]) == {
+        (":", "negative"): False,
+        ("-", "negative"): False,
+    }
+    # TEXT of a cased word, or any other attribute, stays a token pattern
+    assert lower_sequences([{"TEXT": "No"}, {"LOWER": "rash"}]) is None
+    assert lower_sequences([{"LOWER": {"REGEX": "^neg"}}]) is None
 
 
 def _stock_context_pipeline() -> Language:
@@ -52,19 +55,10 @@ def _modifiers(nlp: Language, text: str) -> list[tuple]:
     ]
 
 
-def _real_notes(limit: int) -> list[str]:
-    path = MTSAMPLES
-    if not path.exists():
-        pytest.skip("../shared/data/mtsamples not beside the repository")
-    csv.field_size_limit(10**9)
-    with path.open(encoding="utf-8") as handle:
-        texts = [row["transcription"] for row in csv.DictReader(handle) if row["transcription"]]
-    return texts[:: max(1, len(texts) // limit)][:limit]
 
-
-def test_same_modifiers_as_medspacy_context(nlp: Language) -> None:
+def test_same_modifiers_as_medspacy_context(nlp: Language, mtsamples: Callable[[int], list[str]]) -> None:
     stock = _stock_context_pipeline()
-    texts = SENTENCES + _real_notes(60)
+    texts = SENTENCES + mtsamples(60)
     assert [_modifiers(nlp, t) for t in texts] == [_modifiers(stock, t) for t in texts]
     # the sentences above do exercise ConText
     assert any(mods for t in SENTENCES for *_, mods in _modifiers(nlp, t))

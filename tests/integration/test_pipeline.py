@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from spacy.language import Language
 
+from extractor.notes import NoteInput
 from extractor.schema import CohortRecord, Mention
 
 
@@ -160,3 +162,27 @@ def test_slash_joined_regimen_keeps_both_drugs(record_of: Callable[..., CohortRe
 
 def test_positivity_wording(record_of: Callable[..., CohortRecord]) -> None:
     assert record_of("IHC: SSTR2 shows complete membranous positivity (score 3).").ihc.sstr2 == "positive"
+
+
+def test_note_without_target_matches_is_not_tokenized(nlp: Language) -> None:
+    text = "Seen in clinic today.\nLungs clear. Plan: review in one year."
+    doc = nlp(text)
+    assert len(doc) == 1 and doc.text == text and not doc.ents
+    # one target match and the note is tokenized as usual
+    assert len(nlp(text + " Glucagon 410 pg/mL.")) > 10
+
+
+def test_skipping_untokenized_notes_loses_no_mention(
+    nlp: Language, mtsamples: Callable[[int], list[str]]
+) -> None:
+    """The same mentions as a pipeline that tokenizes every note, on real reports."""
+    from extractor.core import note_mentions
+    from extractor.pipeline import build_pipeline
+
+    tokenizing_all = build_pipeline()
+    tokenizing_all.target_search = None
+    texts = mtsamples(300)
+    notes = [NoteInput(patient_id="p", doc_id=str(i), text=t) for i, t in enumerate(texts)]
+    skipped = sum(len(nlp(t)) == 1 for t in texts)
+    assert skipped > 10  # the sample has notes no target rule matches
+    assert [note_mentions(nlp, n) for n in notes] == [note_mentions(tokenizing_all, n) for n in notes]

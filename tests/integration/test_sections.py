@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 import spacy
 from medspacy.section_detection import SectionRule
 
@@ -14,7 +12,6 @@ from extractor.components.sections import section_at
 from extractor.pipeline import split_inner_brackets
 from extractor.ruleset import section_rules
 
-MTSAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mtsamples" / "mtsamples.csv"
 NOTES = [
     "HISTORY OF PRESENT ILLNESS: 52-year-old with a rash.\nFAMILY HISTORY: Mother with diabetes.\n"
     "PLAN: CT pancreas.",
@@ -34,19 +31,11 @@ def _sectionizer(factory: str) -> spacy.language.Language:
     return nlp
 
 
-def _notes() -> list[str]:
-    if not MTSAMPLES.exists():
-        pytest.skip("../shared/data/mtsamples not beside the repository")
-    csv.field_size_limit(10**9)
-    with MTSAMPLES.open(encoding="utf-8") as handle:
-        texts = [row["transcription"] for row in csv.DictReader(handle) if row["transcription"]]
-    return NOTES + texts[:: max(1, len(texts) // 60)][:60]
 
-
-def test_same_sections_as_medspacy_and_per_token_lookup() -> None:
+def test_same_sections_as_medspacy_and_per_token_lookup(mtsamples: Callable[[int], list[str]]) -> None:
     ours, stock = _sectionizer("extractor_sections"), _sectionizer("medspacy_sectionizer")
     checked = 0
-    for text in _notes():
+    for text in NOTES + mtsamples(60):
         ours_doc, stock_doc = ours(text), stock(text)
         assert [(s.category, s.section_span) for s in ours_doc._.sections] == [
             (s.category, s.section_span) for s in stock_doc._.sections

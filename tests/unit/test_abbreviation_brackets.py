@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 import spacy
 from scispacy.abbreviation import filter_matches
 from spacy.matcher import Matcher
@@ -13,7 +11,6 @@ from spacy.matcher import Matcher
 from extractor.components.abbreviations import BracketPairs
 from extractor.pipeline import split_inner_brackets
 
-MTSAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mtsamples" / "mtsamples.csv"
 TEXTS = [
     "Necrolytic migratory erythema (NME) on the shins; chromogranin A (CgA) 310 (ref < 100).",
     "CgA (chromogranin A) raised ( see letter ( enclosed ) ) and (( nested )).",
@@ -27,23 +24,15 @@ def _candidates(doc: spacy.tokens.Doc, matches: list[tuple[int, int, int]]) -> l
     return [(lf.start, lf.end, sf.start, sf.end) for lf, sf in filter_matches(inner, doc)]
 
 
-def _texts() -> list[str]:
-    if not MTSAMPLES.exists():
-        pytest.skip("../shared/data/mtsamples not beside the repository")
-    csv.field_size_limit(10**9)
-    with MTSAMPLES.open(encoding="utf-8") as handle:
-        notes = [row["transcription"] for row in csv.DictReader(handle) if row["transcription"]]
-    return TEXTS + notes[:: max(1, len(notes) // 300)][:300]
 
-
-def test_same_candidates_as_scispacy_matcher() -> None:
+def test_same_candidates_as_scispacy_matcher(mtsamples: Callable[[int], list[str]]) -> None:
     nlp = spacy.blank("en")
     split_inner_brackets(nlp)
     matcher = Matcher(nlp.vocab)
     matcher.add("parenthesis", [[{"ORTH": "("}, {"OP": "+"}, {"ORTH": ")"}]])
     brackets = BracketPairs(nlp.vocab)
     found = 0
-    for text in _texts():
+    for text in TEXTS + mtsamples(300):
         doc = nlp.make_doc(text)
         expected = _candidates(doc, matcher(doc))
         assert _candidates(doc, brackets(doc)) == expected

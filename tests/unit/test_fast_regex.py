@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 import spacy
@@ -84,21 +85,9 @@ def test_abbreviation_keywords_are_whole_case_sensitive_words() -> None:
     assert keyword.case_sensitive and keyword.whole_word
 
 
-def _mtsamples(limit: int) -> list[str]:
-    import csv
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mtsamples" / "mtsamples.csv"
-    if not path.exists():
-        pytest.skip("../shared/data/mtsamples not beside the repository")
-    csv.field_size_limit(10**9)
-    with path.open(encoding="utf-8") as handle:
-        texts = [row["transcription"] for row in csv.DictReader(handle) if row["transcription"]]
-    return texts[:: max(1, len(texts) // limit)][:limit]
-
 
 @pytest.mark.parametrize("kind", ["targets", "sections"])
-def test_same_matches_as_medspacy_on_real_notes(kind: str) -> None:
+def test_same_matches_as_medspacy_on_real_notes(kind: str, mtsamples: Callable[[int], list[str]]) -> None:
     """Gating, anchoring and windowing change speed, not results, on 150 real transcribed reports."""
     nlp = spacy.blank("en")
     matcher = RegexMatcher(nlp.vocab)
@@ -109,7 +98,7 @@ def test_same_matches_as_medspacy_on_real_notes(kind: str) -> None:
     else:
         for section in section_rules():
             matcher.add(section.category + section.literal, [section.pattern])
-    docs = [nlp(text) for text in _mtsamples(150)]
+    docs = [nlp(text) for text in mtsamples(150)]
     expected = [sorted(matcher(doc)) for doc in docs]
     matcher.__class__ = GatedRegexMatcher
     matcher.build_gates()
