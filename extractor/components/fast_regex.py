@@ -44,6 +44,8 @@ MAX_MATCH_CHARS = 400
 ANCHORED_BEFORE = 12
 # Alternatives expanded into literal sets ("years?" -> year, years) up to this many.
 _MAX_EXPANSIONS = 64
+# Character classes of at most this many characters ("[0-4]") are expanded too.
+_MAX_CLASS = 10
 _UNBOUNDED = float("inf")
 
 
@@ -91,13 +93,26 @@ def _width(items: list[Any]) -> float:
     return _UNBOUNDED if high >= sre_constants.MAXREPEAT else high
 
 
+def _class_characters(members: list[Any]) -> set[str] | None:
+    """The characters of a small character class of literals and ranges ("[FM]", "[0-4]")."""
+    found: set[str] = set()
+    for op, av in members:
+        if op is sre_constants.LITERAL:
+            found.add(chr(av))
+        elif op is sre_constants.RANGE and av[1] - av[0] < _MAX_CLASS:
+            found.update(chr(c) for c in range(av[0], av[1] + 1))
+        else:  # negated, categories (\d, \w), big ranges
+            return None
+    return found if len(found) <= _MAX_CLASS else None
+
+
 def _expansions(item: tuple[Any, Any]) -> set[str] | None:
     """The literal strings ``item`` can match, if it is literal-only and they are few."""
     op, av = item
     if op is sre_constants.LITERAL:
         return {chr(av)}
-    if op is sre_constants.IN and all(o is sre_constants.LITERAL for o, _ in av) and len(av) <= 4:
-        return {chr(a) for _, a in av}
+    if op is sre_constants.IN:
+        return _class_characters(av)
     if op is sre_constants.BRANCH:
         found: set[str] = set()
         for branch in av[1]:

@@ -60,6 +60,12 @@ def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
         (r"\b(?-i:T2DM|DM)\b", {"T2DM", "DM"}, True),
         # an unbounded prefix ("\s+") leaves no anchor: scanned in windows
         (r"\b\d{1,3}(?:-|\s+)?years?\b", {"year", "years"}, False),
+        # small character classes are spelled out: a TNM T category is looked for as "t1", "tis", ...
+        (
+            r"\b[ypcr]{0,2}T(?:[0-4][a-d]?|x|is)\b",
+            {"tx", "tis"} | {f"t{n}{s}" for n in "01234" for s in ("", "a", "b", "c", "d")},
+            True,
+        ),
         # an optional opening word: a match starts at it or at the word after it
         (r"\b(?:WHO\s+)?grade\s*[123]\b", {"grade"}, True),
     ],
