@@ -16,15 +16,26 @@ from spacy.lang.en import English
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractor.components._common import TEXT_KEY
+from extractor.components._common import TEXT_KEY, text_of
 
 from extractor.components.abbreviations import speed_up_detector
 from extractor.components.fast_regex import (
     NOTE_INDEX_KEY,
     GatedRegexMatcher,
+    NoteIndex,
     found_in_text,
     regex_only_matcher,
     speed_up,
+)
+from extractor.components.sentences import BOUNDARIES_KEY, sentence_boundaries
+from extractor.focus import (
+    MAX_FOCUSED_SHARE,
+    NEEDS_FULL_KEY,
+    bracket_windows,
+    clean_cuts,
+    focus_pieces,
+    focused_doc,
+    focused_share,
 )
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
@@ -112,28 +123,79 @@ class TextKeepingTokenizer:
 
 
 class NotePipeline(English):
-    """``spacy.blank("en")`` (same language class defaults) that does not tokenize a
-    note none of the target rules matches.
+    """``spacy.blank("en")`` (same language class defaults) that tokenizes only the
+    parts of a note a mention can come from.
 
     Every entity descends from a target match and the target rules are regexes on
-    the text (``target_search``), so such a note has no mentions: its Doc is the
-    whole text as one token (``doc.text`` is still the note) and the components
-    find nothing in it. About a fifth of general clinical notes. The search is kept
-    on the Doc and the TargetMatcher does not repeat it. Only ``make_doc`` (notes)
-    skips: medspaCy tokenizes its phrase rules with ``nlp.tokenizer``, which
-    always tokenizes.
+    the text (``target_search``), so they are searched before tokenizing:
+
+    - a note none matches (about a fifth of general clinical notes) has no
+      mentions: its Doc is the whole text as one token (``doc.text`` is still the
+      note) and the components find nothing in it;
+    - otherwise only the sentences around target and section-heading matches
+      and brackets are tokenized, the rest kept as one token per gap (see
+      ``extractor.focus`` for why the mentions are the same); a note the resolver
+      flags is redone fully tokenized (``__call__`` and ``pipe``).
+
+    The searches and sentence boundaries are kept on the Doc so the components do
+    not repeat them. Only ``make_doc`` (notes) skips: medspaCy tokenizes its
+    phrase rules with ``nlp.tokenizer``, which always tokenizes.
     """
 
     target_search: GatedRegexMatcher | None = None
+    section_search: GatedRegexMatcher | None = None
+    focus: bool = True
 
     def make_doc(self, text: str) -> Doc:  # noqa: D102
         if self.target_search is None or not text or len(text) > self.max_length:
             return super().make_doc(text)
         index, matched = found_in_text(self.target_search, text)
-        doc = super().make_doc(text) if matched else Doc(self.vocab, words=[text], spaces=[False])
+        if not matched:
+            doc = Doc(self.vocab, words=[text], spaces=[False])
+        elif self.focus and self.section_search is not None:
+            doc = self._focused(text, index)
+        else:
+            doc = super().make_doc(text)
         doc.user_data[NOTE_INDEX_KEY] = index
         doc.user_data[TEXT_KEY] = text
         return doc
+
+    def _focused(self, text: str, index: NoteIndex) -> Doc:
+        assert self.section_search is not None and self.target_search is not None
+        boundaries = sentence_boundaries(text)
+        needed = [(start, end) for _, start, end in self.target_search.find_in_text(index)]
+        needed += [(start, end) for _, start, end in self.section_search.find_in_text(index)]
+        needed += bracket_windows(text)
+        pieces = focus_pieces(text, clean_cuts(text, boundaries), needed)
+        if focused_share(pieces) > MAX_FOCUSED_SHARE:
+            doc = super().make_doc(text)
+        else:
+            tokenize = getattr(self.tokenizer, "tokenizer", self.tokenizer)  # unwrap TextKeepingTokenizer
+            doc = focused_doc(tokenize, self.vocab, text, pieces)
+        doc.user_data[BOUNDARIES_KEY] = boundaries
+        return doc
+
+    def _fully_tokenized(self, doc: Doc, **kwargs: Any) -> Doc:
+        """``doc`` again with every sentence tokenized, when a component asked for it."""
+        if not doc.user_data.get(NEEDS_FULL_KEY):
+            return doc
+        self.focus = False
+        try:
+            return super().__call__(text_of(doc), **kwargs)
+        finally:
+            self.focus = True
+
+    def __call__(self, text: str | Doc, **kwargs: Any) -> Doc:  # noqa: D102
+        return self._fully_tokenized(super().__call__(text, **kwargs), **kwargs)
+
+    def pipe(self, texts: Any, *, as_tuples: bool = False, **kwargs: Any) -> Any:  # noqa: D102
+        call = {k: v for k, v in kwargs.items() if k in ("disable", "component_cfg")}
+        if as_tuples:
+            for doc, context in super().pipe(texts, as_tuples=True, **kwargs):
+                yield self._fully_tokenized(doc, **call), context
+        else:
+            for doc in super().pipe(texts, **kwargs):
+                yield self._fully_tokenized(doc, **call)
 
 
 def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
@@ -172,6 +234,7 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     context = nlp.add_pipe("extractor_context", config={"rules": None})
     context.add(_context_rules(context))
     nlp.target_search = regex_only_matcher(matcher)
+    nlp.section_search = regex_only_matcher(sectionizer)
     return nlp
 
 

@@ -16,22 +16,33 @@ from extractor.schema import CohortRecord, Mention
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 MTSAMPLES = SHARED / "data" / "mtsamples" / "mtsamples.csv"
+TCGA_REPORTS = SHARED / "data" / "tcga-pathology-reports" / "tcga_pathology_reports_subset.csv"
+
+
+def _evenly_spaced(path: Path, column: str) -> Callable[[int], list[str]]:
+    if not path.exists():
+        pytest.skip(f"../shared/data/{path.parent.name} not beside the repository")
+    csv.field_size_limit(10**9)
+    with path.open(encoding="utf-8") as handle:
+        texts = [row[column] for row in csv.DictReader(handle) if row[column]]
+
+    def sample(limit: int) -> list[str]:
+        return texts[:: max(1, len(texts) // limit)][:limit]
+
+    return sample
 
 
 @pytest.fixture(scope="session")
 def mtsamples() -> Callable[[int], list[str]]:
     """``limit`` real transcribed reports evenly spaced through MTSamples (the test
     is skipped when ../shared is not beside the repository)."""
-    if not MTSAMPLES.exists():
-        pytest.skip("../shared/data/mtsamples not beside the repository")
-    csv.field_size_limit(10**9)
-    with MTSAMPLES.open(encoding="utf-8") as handle:
-        texts = [row["transcription"] for row in csv.DictReader(handle) if row["transcription"]]
+    return _evenly_spaced(MTSAMPLES, "transcription")
 
-    def sample(limit: int) -> list[str]:
-        return texts[:: max(1, len(texts) // limit)][:limit]
 
-    return sample
+@pytest.fixture(scope="session")
+def tcga_reports() -> Callable[[int], list[str]]:
+    """``limit`` real (OCR'd) TCGA surgical pathology reports, evenly spaced."""
+    return _evenly_spaced(TCGA_REPORTS, "ocr_text")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractor.components._common import rule_metadata
+from extractor.components._common import rule_metadata, text_of
+from extractor.focus import NEEDS_FULL_KEY, occurs_in_gaps
 
 
 # scispaCy's filter_matches drops bracketed spans of more words than this.
@@ -80,6 +81,9 @@ class AbbreviationResolver:
                 (e for e in doc.ents if e.end == long_form.end and e.start >= long_form.start and len(e) * 2 >= len(long_form)),
                 None,
             )
+            if concept is not None and occurs_in_gaps(doc, text_of(doc), short[0].text):
+                # scispaCy would have found this use in a sentence the focus left untokenized
+                doc.user_data[NEEDS_FULL_KEY] = True
             if concept is None:
                 # a short form defined as something we do not extract: drop our reading of it
                 stale = by_start.get(short.start)

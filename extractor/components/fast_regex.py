@@ -293,7 +293,7 @@ def required_keywords(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str
 NOTE_INDEX_KEY = "extractor_note_index"
 
 
-class _NoteIndex:
+class NoteIndex:
     """The note text as written and lower-cased, built once per note (the TargetMatcher
     and the Sectionizer share it), with what each matcher found in it."""
 
@@ -307,7 +307,7 @@ class _NoteIndex:
         self.found_by: dict[int, list[tuple[int, int, int]]] = {}
 
     @classmethod
-    def of(cls, doc: Doc) -> _NoteIndex:
+    def of(cls, doc: Doc) -> NoteIndex:
         index = doc.user_data.get(NOTE_INDEX_KEY)
         if index is None:
             index = doc.user_data[NOTE_INDEX_KEY] = cls(text_of(doc))
@@ -344,7 +344,7 @@ class _Vocabulary:
                 automaton.make_automaton()
                 self._automata.append((sensitive, automaton))
 
-    def occurrences(self, index: _NoteIndex) -> dict[int, list[int]]:
+    def occurrences(self, index: NoteIndex) -> dict[int, list[int]]:
         """Start offsets of every keyword (by id) in the note; whole-word ones only where whole."""
         found: dict[int, list[int]] = {}
         for sensitive, automaton in self._automata:
@@ -452,7 +452,7 @@ class GatedRegexMatcher(RegexMatcher):
         return found
 
     def _finditer(
-        self, index: _NoteIndex, found: dict[int, list[int]], plan: _Plan, pattern: re.Pattern[str]
+        self, index: NoteIndex, found: dict[int, list[int]], plan: _Plan, pattern: re.Pattern[str]
     ) -> list[re.Match[str]]:
         if plan.selective is None or not index.aligned:
             return list(pattern.finditer(index.text))
@@ -461,7 +461,7 @@ class GatedRegexMatcher(RegexMatcher):
         windows = self._windows(found, plan.selective, plan.width)
         return [m for start, end in windows for m in pattern.finditer(index.text, start, end)]
 
-    def find_in_text(self, index: _NoteIndex) -> list[tuple[int, int, int]]:
+    def find_in_text(self, index: NoteIndex) -> list[tuple[int, int, int]]:
         """(match_id, start_char, end_char) of every rule's matches in the note text,
         in rule order (what ``__call__`` maps to tokens); computed once per note."""
         key = id(self)
@@ -482,7 +482,7 @@ class GatedRegexMatcher(RegexMatcher):
         return char_matches
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        index = _NoteIndex.of(doc)
+        index = NoteIndex.of(doc)
         starts = index.token_starts
         assert starts is not None
         matches: list[tuple[int, int, int]] = []
@@ -545,8 +545,8 @@ def regex_only_matcher(component: Any) -> GatedRegexMatcher | None:
     return regex_matcher if len(token_matcher) == 0 and len(phrase_matcher) == 0 else None
 
 
-def found_in_text(matcher: GatedRegexMatcher, text: str) -> tuple[_NoteIndex, bool]:
+def found_in_text(matcher: GatedRegexMatcher, text: str) -> tuple[NoteIndex, bool]:
     """Search ``text`` before it is tokenized: the index to hand to the Doc (under
     ``NOTE_INDEX_KEY``) so the search is not repeated, and whether anything matched."""
-    index = _NoteIndex(text)
+    index = NoteIndex(text)
     return index, bool(matcher.find_in_text(index))

@@ -28,6 +28,20 @@ _BOUNDARY = re.compile(
 )
 
 
+BOUNDARIES_KEY = "extractor_sentence_boundaries"
+
+
+def sentence_boundaries(text: str) -> list[int]:
+    """Character offsets where a sentence may start (a token at or after one starts it)."""
+    return [match.end() for match in _BOUNDARY.finditer(text)]
+
+
+def boundaries_of(doc: Doc) -> list[int]:
+    """The note's boundaries, as found before tokenization (pipeline.NotePipeline) or now."""
+    found = doc.user_data.get(BOUNDARIES_KEY)
+    return found if found is not None else sentence_boundaries(text_of(doc))
+
+
 class ClinicalSentencizer:
     """Sets ``token.is_sent_start`` from character boundaries found by one regex pass."""
 
@@ -38,7 +52,7 @@ class ClinicalSentencizer:
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
             return doc
-        boundaries = numpy.fromiter((m.end() for m in _BOUNDARY.finditer(text_of(doc))), dtype=numpy.int64)
+        boundaries = numpy.array(boundaries_of(doc), dtype=numpy.int64)
         token_starts = doc.to_array(IDX).astype(numpy.int64)
         # a token starts a sentence when a boundary lies after the previous token's start
         previous = numpy.concatenate(([-1], token_starts[:-1]))

@@ -172,17 +172,35 @@ def test_note_without_target_matches_is_not_tokenized(nlp: Language) -> None:
     assert len(nlp(text + " Glucagon 410 pg/mL.")) > 10
 
 
-def test_skipping_untokenized_notes_loses_no_mention(
-    nlp: Language, mtsamples: Callable[[int], list[str]]
+def test_tokenizing_less_loses_no_mention(
+    nlp: Language, mtsamples: Callable[[int], list[str]], tcga_reports: Callable[[int], list[str]]
 ) -> None:
-    """The same mentions as a pipeline that tokenizes every note, on real reports."""
+    """The same mentions as a pipeline that tokenizes every note in full, on real reports:
+    notes without target matches are not tokenized, the others only around matches."""
     from extractor.core import note_mentions
+    from extractor.focus import GAPS_KEY
     from extractor.pipeline import build_pipeline
 
     tokenizing_all = build_pipeline()
     tokenizing_all.target_search = None
-    texts = mtsamples(300)
+    texts = mtsamples(300) + tcga_reports(300)  # pathology reports: brackets by the dozen
     notes = [NoteInput(patient_id="p", doc_id=str(i), text=t) for i, t in enumerate(texts)]
-    skipped = sum(len(nlp(t)) == 1 for t in texts)
-    assert skipped > 10  # the sample has notes no target rule matches
+    docs = [nlp.make_doc(t) for t in texts]
+    assert sum(len(d) == 1 for d in docs) > 10  # the sample has notes no target rule matches
+    assert sum(bool(d.user_data.get(GAPS_KEY)) for d in docs) > 100  # and notes tokenized in part
     assert [note_mentions(nlp, n) for n in notes] == [note_mentions(tokenizing_all, n) for n in notes]
+
+
+def test_short_form_used_where_nothing_was_tokenized(nlp: Language) -> None:
+    """A note-defined abbreviation used in a sentence without any target match is still
+    read as its long form: the note is redone fully tokenized."""
+    from extractor.focus import GAPS_KEY
+
+    filler = " ".join(f"Entry {i} concerns her garden, her dog and the weather." for i in range(12))
+    text = (
+        f"Imaging shows a pancreatic neuroendocrine tumour (PNT) in the tail.\n\n{filler}\n\n"
+        f"She says that the PNT keeps her awake.\n\n{filler}"
+    )
+    assert nlp.make_doc(text).user_data.get(GAPS_KEY)  # the use sits in a gap
+    uses = [e for e in nlp(text).ents if e.text == "PNT"]
+    assert len(uses) == 2 and {e.label_ for e in uses} == {"diagnosis"}
