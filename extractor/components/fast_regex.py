@@ -12,7 +12,9 @@ boundaries) and does less work:
   whole words; a rule none of whose gates occurs in the note is skipped;
 - when every match must start at most a few characters before a gate literal
   (``\\bglucagon\\b...``, ``(?:history|hpi)\\s*:``), the regex is tried only at
-  those positions, which gives exactly ``finditer``'s matches;
+  those positions, which gives exactly ``finditer``'s matches; a rule that opens
+  with a number (``\\b\\d{1,3}\\s*cm``) is tried at the digits that start a word,
+  within its match width before one of its literals;
 - otherwise it scans only the text within the rule's match width of the gate
   literals (matches are capped at 400 characters).
 The literals are derived from the regex itself, so rule files need no extra field.
@@ -58,6 +60,20 @@ class Keyword:
     whole_word: bool
 
 
+# Not a literal: "a digit that starts a word" (where ``\\b\\d`` matches), for rules that
+# open with a number ("\\b\\d{1,3}\\s*cm"). It pins where a match starts but says
+# little about whether a note can match, so literals are preferred to it.
+DIGIT_START = Keyword("\\d", case_sensitive=True, whole_word=True)
+_DIGIT_START = re.compile(r"\b\d")
+
+
+def _length(keyword: Keyword) -> int:
+    """How selective a keyword is: its length (+2 for word boundaries); 0 for DIGIT_START."""
+    if keyword == DIGIT_START:
+        return 0
+    return len(keyword.text) + (2 if keyword.whole_word else 0)
+
+
 @dataclass(frozen=True)
 class Gate:
     """One of the keywords occurs in every match; each with the most characters a
@@ -75,7 +91,11 @@ class Gate:
 
     @property
     def shortest(self) -> int:
-        return min(len(k.text) + (2 if k.whole_word else 0) for k, _ in self.entries)
+        return min(_length(k) for k, _ in self.entries)
+
+    @property
+    def has_digit_start(self) -> bool:
+        return any(k == DIGIT_START for k, _ in self.entries)
 
     def shifted(self, by: float) -> Gate:
         return Gate(frozenset((keyword, before + by) for keyword, before in self.entries))
@@ -140,6 +160,18 @@ def _sequence_expansions(items: list[Any], *, leading: bool = False) -> set[str]
         if len(strings) > _MAX_EXPANSIONS:
             return None
     return strings
+
+
+def _is_digit(item: tuple[Any, Any]) -> bool:
+    return item[0] is sre_constants.IN and list(item[1]) == [(sre_constants.CATEGORY, sre_constants.CATEGORY_DIGIT)]
+
+
+def _opens_with_digit(item: tuple[Any, Any]) -> bool:
+    """``\\d``, ``\\d+``, ``\\d{1,3}``: the item's match starts with a digit."""
+    op, av = item
+    if _is_digit(item):
+        return True
+    return op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and av[0] >= 1 and len(av[2]) == 1 and _is_digit(av[2][0])
 
 
 def _is_boundary(item: tuple[Any, Any]) -> bool:
@@ -207,7 +239,10 @@ def _sequence_requirement(
         inner_left = i == 0 and left or i > 0 and _is_boundary(items[i - 1])
         inner_right = i == len(items) - 1 and right or i + 1 < len(items) and _is_boundary(items[i + 1])
         found: _Requirement | None = None
-        if op is sre_constants.SUBPATTERN:
+        if inner_left and _opens_with_digit(items[i]):
+            digit = Gate(frozenset({(DIGIT_START, 0.0)}))
+            found = _Requirement(digit, digit)
+        elif op is sre_constants.SUBPATTERN:
             _, add_flags, del_flags, body = av
             sensitive = (case_sensitive or bool(del_flags & re.IGNORECASE)) and not add_flags & re.IGNORECASE
             found = _sequence_requirement(list(body), sensitive, inner_left, inner_right)
@@ -235,7 +270,11 @@ def _sequence_requirement(
     if not candidates:
         return None
     # the set that lets a match start least far before it
-    anchoring = min((c.anchoring for c in candidates), key=lambda g: (g.before, -g.shortest, len(g.entries)))
+    # (literals before DIGIT_START among those close enough to anchor)
+    anchoring = min(
+        (c.anchoring for c in candidates),
+        key=lambda g: (g.before > ANCHORED_BEFORE, g.has_digit_start, g.before, -g.shortest, len(g.entries)),
+    )
     if anchoring.before > ANCHORED_BEFORE and by_first_item:
         anchoring = _anchoring_by_first_item(items, case_sensitive, left, right) or anchoring
     return _Requirement(
@@ -335,8 +374,9 @@ class _Vocabulary:
                 (self.ids[keyword], keyword.whole_word)
             )
         self._automata: list[tuple[bool, Any]] = []
+        self._digit_start = self.ids.get(DIGIT_START)
         for sensitive in (False, True):
-            texts = sorted({text for text, cs in self._variants if cs is sensitive})
+            texts = sorted({text for text, cs in self._variants if cs is sensitive and (text, cs) != (DIGIT_START.text, True)})
             if texts:
                 automaton = ahocorasick.Automaton()
                 for text in texts:
@@ -360,6 +400,10 @@ class _Vocabulary:
                     ):
                         continue
                     found.setdefault(keyword, []).append(start)
+        if self._digit_start is not None:
+            digits = [m.start() for m in _DIGIT_START.finditer(index.text)]
+            if digits:
+                found[self._digit_start] = digits
         return found
 
 
@@ -371,6 +415,9 @@ class _Plan:
     selective: frozenset[int] | None
     anchors: tuple[tuple[int, int], ...] | None
     width: int
+    # anchored at DIGIT_START but gated by literals: try only starts within ``width``
+    # before a literal (a match holds one and is at most ``width`` long)
+    near_selective: bool = False
 
 
 class GatedRegexMatcher(RegexMatcher):
@@ -406,16 +453,21 @@ class GatedRegexMatcher(RegexMatcher):
             anchors = None
             if anchoring is not None:
                 anchors = tuple(sorted((vocabulary.ids[k], int(b)) for k, b in anchoring.entries))
-            self._plans[match_id] = _Plan(frozenset(vocabulary.ids[k] for k in selective.keywords), anchors, width)
+            near_selective = anchoring is not None and anchoring.has_digit_start and not selective.has_digit_start
+            self._plans[match_id] = _Plan(
+                frozenset(vocabulary.ids[k] for k in selective.keywords), anchors, width, near_selective
+            )
 
     @staticmethod
     def _windows(
-        found: dict[int, list[int]], keywords: frozenset[int], width: int
+        found: dict[int, list[int]], keywords: frozenset[int], width: int, after: int | None = None
     ) -> list[tuple[int, int]]:
-        """Merged stretches of text within ``width`` characters of a keyword occurrence."""
+        """Merged stretches of text from ``width`` characters before a keyword occurrence
+        to ``after`` characters after it (default ``2 * width``)."""
         # every keyword is shorter than the match width, so ``2 * width`` covers it
+        reach = 2 * width if after is None else after
         spans = sorted(
-            (max(0, position - width), position + 2 * width)
+            (max(0, position - width), position + reach)
             for keyword in keywords
             for position in found.get(keyword, ())
         )
@@ -429,9 +481,14 @@ class GatedRegexMatcher(RegexMatcher):
 
     @staticmethod
     def _anchored(
-        text: str, found: dict[int, list[int]], pattern: re.Pattern[str], anchors: tuple[tuple[int, int], ...]
+        text: str,
+        found: dict[int, list[int]],
+        pattern: re.Pattern[str],
+        anchors: tuple[tuple[int, int], ...],
+        within: list[tuple[int, int]] | None = None,
     ) -> list[re.Match[str]]:
-        """``pattern.finditer(text)``, computed by trying only the possible match starts."""
+        """``pattern.finditer(text)``, computed by trying only the possible match starts
+        (those in the ``within`` stretches, when given)."""
         starts = sorted(
             {
                 start
@@ -440,6 +497,11 @@ class GatedRegexMatcher(RegexMatcher):
                 for start in range(max(0, position - before), position + 1)
             }
         )
+        if within is not None:
+            firsts = [first for first, _ in within]
+            starts = [
+                start for start in starts if (k := bisect_right(firsts, start) - 1) >= 0 and start <= within[k][1]
+            ]
         found: list[re.Match[str]] = []
         resume = 0
         for start in starts:
@@ -457,7 +519,10 @@ class GatedRegexMatcher(RegexMatcher):
         if plan.selective is None or not index.aligned:
             return list(pattern.finditer(index.text))
         if plan.anchors is not None:
-            return self._anchored(index.text, found, pattern, plan.anchors)
+            within = None
+            if plan.near_selective:
+                within = self._windows(found, plan.selective, plan.width, after=0)
+            return self._anchored(index.text, found, pattern, plan.anchors, within)
         windows = self._windows(found, plan.selective, plan.width)
         return [m for start, end in windows for m in pattern.finditer(index.text, start, end)]
 

@@ -20,6 +20,8 @@ NOTES = [
     # the lookahead of marker.insulin must see past the word: a regimen is not a serum marker
     "Despite frequent decreases in her insulin regimen, she continues to have lows.",
     "FAMILY HISTORY: Mother with type 2 DM.\nSOCIAL HISTORY: Nonsmoker.\nPE: BP 120/80.",
+    # numbers glued to letters or written in other scripts: rules that open with a digit
+    "Lesion 2x3cm, then 4.5cm; B12 low; x10 mm; a 12-month history; 44F; \u0663 cm; 1,200 pg/mL since 3yrs.",
 ]
 
 
@@ -59,7 +61,9 @@ def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
         # case-sensitive abbreviations are looked for as written, and as whole words
         (r"\b(?-i:T2DM|DM)\b", {"T2DM", "DM"}, True),
         # an unbounded prefix ("\s+") leaves no anchor: scanned in windows
-        (r"\b\d{1,3}(?:-|\s+)?years?\b", {"year", "years"}, False),
+        (r"\b\w+(?:-|\s+)?years?\b", {"year", "years"}, False),
+        # ... unless the match opens with a number: tried at each digit that starts a word
+        (r"\b\d{1,3}(?:-|\s+)?years?\b", {"year", "years"}, True),
         # small character classes are spelled out: a TNM T category is looked for as "t1", "tis", ...
         (
             r"\b[ypcr]{0,2}T(?:[0-4][a-d]?|x|is)\b",
