@@ -1,5 +1,5 @@
 """Tokenize only the sentences a mention can come from; the rest of a note is kept
-as one token per stretch between them ("gaps").
+as placeholder tokens per stretch between them ("gaps").
 
 Every entity descends from a target-rule match (a regex over the text) or from a
 use of an abbreviation the note defines, and everything our components read
@@ -33,7 +33,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 
 from spacy.tokens import Doc
-from spacy.vocab import Vocab
 
 # The character ranges of the gaps of a focused Doc.
 GAPS_KEY = "extractor_gaps"
@@ -47,6 +46,7 @@ WORDS_AFTER_BRACKET = 10
 
 _WORD = re.compile(r"\S+")
 _OPENING = re.compile(r"\(")
+_PLACEHOLDER_BLOCK = "\x00" * 63 + " "
 
 Piece = tuple[int, int, bool]
 
@@ -102,22 +102,28 @@ def focused_share(pieces: Sequence[Piece]) -> float:
     return sum(end - start for start, end, focused in pieces if focused) / total if total else 1.0
 
 
-def focused_doc(tokenize: Callable[[str], Doc], vocab: Vocab, text: str, pieces: Sequence[Piece]) -> Doc:
-    """The Doc of ``text`` with ``tokenize``'s tokens in focused pieces and one token per gap."""
-    words: list[str] = []
-    spaces: list[bool] = []
-    gaps: list[tuple[int, int]] = []
-    for start, end, is_focused in pieces:
-        if is_focused:
-            piece = tokenize(text[start:end])
-            words.extend([token.text for token in piece])
-            spaces.extend([bool(token.whitespace_) for token in piece])
-        else:
-            words.append(text[start:end])
-            spaces.append(False)
-            gaps.append((start, end))
-    doc = Doc(vocab, words=words, spaces=spaces)
-    doc.user_data[GAPS_KEY] = gaps
+def placeholder(gap: str) -> str:
+    """What the tokenizer sees for a gap: its trailing whitespace as written, the rest
+    "\\x00" runs of at most 64 (so spaCy's StringStore, which keeps every token
+    string forever, gains at most 64 strings however many notes go through); it
+    starts where the gap starts, so the gap's first token starts the sentence there."""
+    core = gap.rstrip()
+    size = len(core)
+    if size == 0:
+        return gap
+    masked = (_PLACEHOLDER_BLOCK * (size // len(_PLACEHOLDER_BLOCK) + 1))[:size]
+    if masked[-1] == " ":
+        masked = masked[:-1] + "\x00"
+    return masked + gap[size:]
+
+
+def focused_doc(tokenize: Callable[[str], Doc], text: str, pieces: Sequence[Piece]) -> Doc:
+    """The Doc of ``text`` tokenized in its focused pieces, each gap a few placeholder
+    tokens (same length, so every offset is the note's). ``doc.text`` shows the gaps
+    masked; the note is ``text_of(doc)``."""
+    masked = "".join(text[start:end] if is_focused else placeholder(text[start:end]) for start, end, is_focused in pieces)
+    doc = tokenize(masked)
+    doc.user_data[GAPS_KEY] = [(start, end) for start, end, is_focused in pieces if not is_focused]
     return doc
 
 

@@ -130,13 +130,15 @@ class NotePipeline(English):
     the text (``target_search``), so they are searched before tokenizing:
 
     - a note none matches (about a fifth of general clinical notes) has no
-      mentions: its Doc is the whole text as one token (``doc.text`` is still the
-      note) and the components find nothing in it;
+      mentions: nothing of it is tokenized and the components find nothing;
     - otherwise only the sentences around target and section-heading matches
-      and brackets are tokenized, the rest kept as one token per gap (see
-      ``extractor.focus`` for why the mentions are the same); a note the resolver
-      flags is redone fully tokenized (``__call__`` and ``pipe``).
+      and brackets are tokenized (see ``extractor.focus`` for why the mentions
+      are the same); a note the resolver flags is redone fully tokenized
+      (``__call__`` and ``pipe``).
 
+    What is not tokenized becomes placeholder tokens of the same length, so
+    offsets are the note's but ``doc.text`` shows those stretches masked: the
+    note is ``text_of(doc)`` (and the mentions' evidence is cut from it).
     The searches and sentence boundaries are kept on the Doc so the components do
     not repeat them. Only ``make_doc`` (notes) skips: medspaCy tokenizes its
     phrase rules with ``nlp.tokenizer``, which always tokenizes.
@@ -151,7 +153,7 @@ class NotePipeline(English):
             return super().make_doc(text)
         index, matched = found_in_text(self.target_search, text)
         if not matched:
-            doc = Doc(self.vocab, words=[text], spaces=[False])
+            doc = focused_doc(self._tokenize, text, [(0, len(text), False)])
         elif self.focus and self.section_search is not None:
             doc = self._focused(text, index)
         else:
@@ -170,10 +172,14 @@ class NotePipeline(English):
         if focused_share(pieces) > MAX_FOCUSED_SHARE:
             doc = super().make_doc(text)
         else:
-            tokenize = getattr(self.tokenizer, "tokenizer", self.tokenizer)  # unwrap TextKeepingTokenizer
-            doc = focused_doc(tokenize, self.vocab, text, pieces)
+            doc = focused_doc(self._tokenize, text, pieces)
         doc.user_data[BOUNDARIES_KEY] = boundaries
         return doc
+
+    @property
+    def _tokenize(self) -> Any:
+        """spaCy's tokenizer (unwrapped from TextKeepingTokenizer)."""
+        return getattr(self.tokenizer, "tokenizer", self.tokenizer)
 
     def _fully_tokenized(self, doc: Doc, **kwargs: Any) -> Doc:
         """``doc`` again with every sentence tokenized, when a component asked for it."""

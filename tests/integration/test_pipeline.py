@@ -165,11 +165,30 @@ def test_positivity_wording(record_of: Callable[..., CohortRecord]) -> None:
 
 
 def test_note_without_target_matches_is_not_tokenized(nlp: Language) -> None:
+    from extractor.components._common import text_of
+    from extractor.focus import GAPS_KEY
+
     text = "Seen in clinic today.\nLungs clear. Plan: review in one year."
     doc = nlp(text)
-    assert len(doc) == 1 and doc.text == text and not doc.ents
+    assert doc.user_data[GAPS_KEY] == [(0, len(text))] and not doc.ents
+    assert text_of(doc) == text and len(doc.text) == len(text)  # offsets are the note's
+    assert "Lungs" not in [t.text for t in doc]
     # one target match and the note is tokenized as usual
-    assert len(nlp(text + " Glucagon 410 pg/mL.")) > 10
+    assert "Glucagon" in [t.text for t in nlp(text + " Glucagon 410 pg/mL.")]
+
+
+def test_untokenized_text_does_not_grow_the_vocabulary(mtsamples: Callable[[int], list[str]]) -> None:
+    """spaCy keeps every token string for good: the untokenized text must not go in."""
+    from extractor.pipeline import build_pipeline
+
+    nlp = build_pipeline()
+    texts = mtsamples(100)
+    before = sum(len(s) for s in nlp.vocab.strings)
+    for text in texts:
+        nlp(text)
+    added = sum(len(s) for s in nlp.vocab.strings) - before
+    # the new words of the tokenized sentences (~11%); gaps kept as tokens would add ~70%
+    assert added < 0.25 * sum(len(t) for t in texts)
 
 
 def test_tokenizing_less_loses_no_mention(
@@ -186,7 +205,8 @@ def test_tokenizing_less_loses_no_mention(
     texts = mtsamples(300) + tcga_reports(300)  # pathology reports: brackets by the dozen
     notes = [NoteInput(patient_id="p", doc_id=str(i), text=t) for i, t in enumerate(texts)]
     docs = [nlp.make_doc(t) for t in texts]
-    assert sum(len(d) == 1 for d in docs) > 10  # the sample has notes no target rule matches
+    untokenized = [d.user_data.get(GAPS_KEY) == [(0, len(t))] for d, t in zip(docs, texts, strict=True)]
+    assert sum(untokenized) > 10  # the sample has notes no target rule matches
     assert sum(bool(d.user_data.get(GAPS_KEY)) for d in docs) > 100  # and notes tokenized in part
     assert [note_mentions(nlp, n) for n in notes] == [note_mentions(tokenizing_all, n) for n in notes]
 

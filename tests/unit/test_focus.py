@@ -52,13 +52,15 @@ def test_focused_pieces_tokenize_as_in_the_whole_note(nlp: Language, mtsamples: 
         # every other sentence focused: the hardest case for offsets and whitespace
         needed = [(cuts[i], cuts[i] + 1) for i in range(0, len(cuts) - 1, 2)]
         pieces = focus_pieces(text, cuts, needed)
-        doc, whole = focused_doc(tokenize, nlp.vocab, text, pieces), tokenize(text)
-        assert doc.text == text
+        doc, whole = focused_doc(tokenize, text, pieces), tokenize(text)
+        assert len(doc.text) == len(text)
         assert [(s, e) for s, e, f in pieces if not f] == doc.user_data[GAPS_KEY]
         for start, end, is_focused in pieces:
             if is_focused:
                 assert _tokens(doc, start, end) == _tokens(whole, start, end)
                 compared += 1
-            else:
-                assert [t.text for t in doc if start <= t.idx < end] == [text[start:end]]
+            else:  # placeholders only, the first one where the gap starts
+                gap_tokens = [t for t in doc if start <= t.idx < end]
+                assert gap_tokens[0].idx == start
+                assert all(set(t.text) <= {"\x00"} or t.is_space for t in gap_tokens)
     assert compared > 150
