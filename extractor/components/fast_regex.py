@@ -457,6 +457,13 @@ class GatedRegexMatcher(RegexMatcher):
             self._plans[match_id] = _Plan(
                 frozenset(vocabulary.ids[k] for k in selective.keywords), anchors, width, near_selective
             )
+        # which rules (by position in rule order) each keyword lets run; and those that always run
+        self._rule_order = list(self._patterns)
+        self._always = [n for n, m in enumerate(self._rule_order) if self._plans[m].selective is None]
+        self._triggered_by: dict[int, list[int]] = {}
+        for n, match_id in enumerate(self._rule_order):
+            for keyword in self._plans[match_id].selective or ():
+                self._triggered_by.setdefault(keyword, []).append(n)
 
     @staticmethod
     def _windows(
@@ -489,14 +496,15 @@ class GatedRegexMatcher(RegexMatcher):
     ) -> list[re.Match[str]]:
         """``pattern.finditer(text)``, computed by trying only the possible match starts
         (those in the ``within`` stretches, when given)."""
-        starts = sorted(
-            {
-                start
-                for keyword, before in anchors
-                for position in found.get(keyword, ())
-                for start in range(max(0, position - before), position + 1)
-            }
-        )
+        candidates: set[int] = set()
+        for keyword, before in anchors:
+            positions = found.get(keyword, ())
+            if before == 0:
+                candidates.update(positions)
+            else:
+                for position in positions:
+                    candidates.update(range(max(0, position - before), position + 1))
+        starts = sorted(candidates)
         if within is not None:
             firsts = [first for first, _ in within]
             starts = [
@@ -536,11 +544,13 @@ class GatedRegexMatcher(RegexMatcher):
             self.build_gates()
         found = self._vocabulary.occurrences(index)
         char_matches: list[tuple[int, int, int]] = []
-        for match_id, patterns in self._patterns.items():
+        to_run = set(self._always)
+        for keyword in found:
+            to_run.update(self._triggered_by.get(keyword, ()))
+        for position in sorted(to_run):
+            match_id = self._rule_order[position]
             plan = self._plans[match_id]
-            if plan.selective is not None and plan.selective.isdisjoint(found.keys()):
-                continue
-            for pattern in patterns:
+            for pattern in self._patterns[match_id]:
                 for match in self._finditer(index, found, plan, pattern):
                     char_matches.append((match_id, match.start(), match.end()))
         index.found_by[key] = char_matches
