@@ -39,11 +39,28 @@ def vocab_regex(key: str) -> re.Pattern[str]:
     return re.compile(vocabulary()[key], re.IGNORECASE)
 
 
+@cache
+def _lower_case_regex(key: str) -> tuple[re.Pattern[str], bool]:
+    """A vocabulary regex to run on lower-cased text, and whether it must be: a pattern
+    written in lower case finds the same on the lower-cased text without IGNORECASE,
+    which Python's re runs ~3x slower on an alternation of words."""
+    pattern = vocabulary()[key]
+    if pattern == pattern.lower():
+        return re.compile(pattern), True
+    return vocab_regex(key), False
+
+
+def _found(key: str, text: str, lowered: str) -> bool:
+    regex, on_lowered = _lower_case_regex(key)
+    return regex.search(lowered if on_lowered else text) is not None
+
+
 def document_kind(text: str) -> str | None:
     """"pathology" or "imaging" from the words of a report's opening lines."""
     head = text[:600]
-    if vocab_regex("pathology_doc_words").search(head):
+    lowered = head.lower()
+    if _found("pathology_doc_words", head, lowered):
         return "pathology"
-    if vocab_regex("imaging_doc_words").search(head):
+    if _found("imaging_doc_words", head, lowered):
         return "imaging"
     return None
