@@ -277,34 +277,38 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
     from extractor.batch.workers import PipelineLoadError, Supervisor
 
     spill = NoteSpill(work / "notes.sqlite")
-    t_read = time.monotonic()
-    if not (options.resume and spill.is_complete(fingerprint)):
-        progress.stage("reading inputs")
-        spill.fill(read_inputs(inputs, options), fingerprint)
-    read_seconds = round(time.monotonic() - t_read, 3)
-    t_run = time.monotonic()
-    done = results.done()
-    patients, notes = spill.patient_totals(skip=done)
-    progress.start(total_notes=notes, total_patients=patients)
-
-    def emit(output: PatientOutput) -> None:
-        if results.add(output):
-            progress.advance(output.notes_read, 1, failed=output.notes_failed)
-
+    supervisor = Supervisor(options.worker_count(), options.pipeline, note_timeout=options.note_timeout,
+                            task_notes=options.task_notes, task_chars=options.task_chars,
+                            recycle_notes=options.recycle_notes)
     pipeline_info = json.loads(results.meta("pipeline") or "{}")
     stats: dict[str, Any] = {"worker_restarts": 0, "timeouts": 0, "crashes": 0}
-    if patients:
-        supervisor = Supervisor(options.worker_count(), options.pipeline, note_timeout=options.note_timeout,
-                                task_notes=options.task_notes, task_chars=options.task_chars,
-                                recycle_notes=options.recycle_notes)
-        try:
-            run_stats = supervisor.run(spill.patients(skip=done), emit, total_notes=notes)
-        except PipelineLoadError as exc:
-            raise BatchError(str(exc)) from None
-        pipeline_info = run_stats.pipeline
-        results.set_meta("pipeline", json.dumps(pipeline_info))
-        stats = {"worker_restarts": run_stats.worker_restarts, "timeouts": run_stats.timeouts,
-                 "crashes": run_stats.crashes}
+    try:
+        supervisor.start()  # the workers load their pipelines while the inputs are read
+        t_read = time.monotonic()
+        if not (options.resume and spill.is_complete(fingerprint)):
+            progress.stage("reading inputs")
+            spill.fill(read_inputs(inputs, options), fingerprint)
+        read_seconds = round(time.monotonic() - t_read, 3)
+        t_run = time.monotonic()
+        done = results.done()
+        patients, notes = spill.patient_totals(skip=done)
+        progress.start(total_notes=notes, total_patients=patients)
+
+        def emit(output: PatientOutput) -> None:
+            if results.add(output):
+                progress.advance(output.notes_read, 1, failed=output.notes_failed)
+
+        if patients:
+            try:
+                run_stats = supervisor.run(spill.patients(skip=done), emit, total_notes=notes)
+            except PipelineLoadError as exc:
+                raise BatchError(str(exc)) from None
+            pipeline_info = run_stats.pipeline
+            results.set_meta("pipeline", json.dumps(pipeline_info))
+            stats = {"worker_restarts": run_stats.worker_restarts, "timeouts": run_stats.timeouts,
+                     "crashes": run_stats.crashes}
+    finally:
+        supervisor.close()
     stats.update(read_seconds=read_seconds, run_seconds=round(time.monotonic() - t_run, 3))
 
     def input_errors() -> Any:

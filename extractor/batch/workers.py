@@ -232,6 +232,12 @@ class Supervisor:
         self.workers[self.workers.index(w)] = self._start()
         self.stats.worker_restarts += 1
 
+    def start(self) -> None:
+        """Start the workers (each loads its pipeline, ~2.5 s) if not yet started: a
+        driver can call this before reading its inputs so that both happen at once."""
+        if not self.workers:
+            self.workers = [self._start() for _ in range(self.n)]
+
     def close(self) -> None:
         """Stop every worker (killing those that do not stop)."""
         for w in self.workers:
@@ -271,7 +277,7 @@ class Supervisor:
             self.task_notes = max(1, min(self.task_notes, total_notes // (self.n * 4)))
         feed = self._batches(groups)
         fed_all = False
-        self.workers = [self._start() for _ in range(self.n)]
+        self.start()
         try:
             while True:
                 for w in self.workers:
