@@ -62,10 +62,10 @@ class ClinicalSentencizer:
         starts[0] = True
         # cap run-on sentences so ConText scope and matcher cost stay bounded
         positions = numpy.flatnonzero(starts)
+        lengths = numpy.diff(positions, append=len(doc))
         capped = starts.copy()
-        for first, last in zip(positions, [*positions[1:], len(doc)], strict=True):
-            for forced in range(first + self.max_tokens, last, self.max_tokens):
-                capped[forced] = True
+        for first, length in zip(positions[lengths > self.max_tokens].tolist(), lengths[lengths > self.max_tokens].tolist()):
+            capped[first + self.max_tokens : first + length : self.max_tokens] = True
         values = numpy.where(capped, 1, -1).astype(numpy.uint64).reshape(-1, 1)
         doc.from_array([SENT_START], values)
         return doc

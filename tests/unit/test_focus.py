@@ -64,3 +64,4 @@ def test_focused_pieces_tokenize_as_in_the_whole_note(nlp: Language, mtsamples: 
                 assert gap_tokens[0].idx == start
                 assert all(set(t.text) <= {"\x00"} or t.is_space for t in gap_tokens)
     assert compared > 150
+
