@@ -87,6 +87,13 @@ def worker_main(conn: Connection, beat: Any, factory: str, environ: dict[str, st
         os.environ.update(environ)
     quiet_third_party()
     try:
+        _serve(conn, beat, factory)
+    except (BrokenPipeError, EOFError, ConnectionResetError):
+        return  # the supervisor has gone (stopped during our start, or Ctrl-C): nothing to report to
+
+
+def _serve(conn: Connection, beat: Any, factory: str) -> None:
+    try:
         nlp = load_factory(factory)()
     except BaseException as exc:  # report and stop; never the message (may hold paths only, but be strict)
         conn.send(("load_failed", type(exc).__name__))
@@ -242,7 +249,7 @@ class Supervisor:
         """Stop every worker (killing those that do not stop)."""
         for w in self.workers:
             if w.proc.is_alive():
-                self._stop(w, kill=w.task is not None)
+                self._stop(w, kill=w.task is not None or not w.ready)  # busy or still loading
         self.workers = []
 
     # ---------------------------------------------------------------- tasks

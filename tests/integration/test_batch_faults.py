@@ -211,7 +211,7 @@ def test_interrupt_then_resume_and_a_finished_run_is_not_redone(tmp_path: Path) 
     again = _cli(str(notes), "--out", str(out), "--resume", *common)
     _, again_err = again.communicate(timeout=60)
     # Assert
-    assert run.returncode == 130 and "--resume" in interrupted_err
+    assert run.returncode == 130 and "--resume" in interrupted_err, interrupted_err
     assert "Traceback" not in interrupted_err
     assert finish.returncode == 0 and again.returncode == 0
     assert manifest(out)["patients"] == 20
