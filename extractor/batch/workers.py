@@ -195,7 +195,7 @@ def _death(exitcode: int | None) -> str:
 class Supervisor:
     """Runs patient groups on ``n`` worker processes with the fault policy above."""
 
-    def __init__(self, n: int, factory: str, *, note_timeout: float, task_notes: int = 64,
+    def __init__(self, n: int, factory: str, *, note_timeout: float, task_notes: int = 256,
                  task_chars: int = 2_000_000, recycle_notes: int = 100_000) -> None:
         self.n = n
         self.factory = factory
