@@ -185,11 +185,11 @@ class NotePipeline(English):
         """``doc`` again with every sentence tokenized, when a component asked for it."""
         if not doc.user_data.get(NEEDS_FULL_KEY):
             return doc
-        self.focus = False
+        focus, self.focus = self.focus, False
         try:
             return super().__call__(text_of(doc), **kwargs)
         finally:
-            self.focus = True
+            self.focus = focus
 
     def __call__(self, text: str | Doc, **kwargs: Any) -> Doc:  # noqa: D102
         return self._fully_tokenized(super().__call__(text, **kwargs), **kwargs)
@@ -241,6 +241,9 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     context.add(_context_rules(context))
     nlp.target_search = regex_only_matcher(matcher)
     nlp.section_search = regex_only_matcher(sectionizer)
+    # the focus is cut at our splitter's sentence starts; another splitter's
+    # sentences may straddle them
+    nlp.focus = sentences == "extractor_sentences"
     return nlp
 
 

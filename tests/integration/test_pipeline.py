@@ -224,3 +224,16 @@ def test_short_form_used_where_nothing_was_tokenized(nlp: Language) -> None:
     assert nlp.make_doc(text).user_data.get(GAPS_KEY)  # the use sits in a gap
     uses = [e for e in nlp(text).ents if e.text == "PNT"]
     assert len(uses) == 2 and {e.label_ for e in uses} == {"diagnosis"}
+
+
+def test_another_sentence_splitter_gets_every_sentence_tokenized(mtsamples: Callable[[int], list[str]]) -> None:
+    """The focus is cut at our splitter's sentence starts: PyRuSH's sentences may straddle them."""
+    from extractor.focus import GAPS_KEY
+    from extractor.pipeline import build_pipeline
+
+    pyrush = build_pipeline(sentences="medspacy_pyrush")
+    texts = [t for t in mtsamples(40) if len(t) > 2000][:5]
+    gaps = [pyrush.make_doc(t).user_data.get(GAPS_KEY) for t in texts]
+    # a note without any target match is still left untokenized as a whole
+    assert all(g in (None, [], [(0, len(t))]) for g, t in zip(gaps, texts, strict=True))
+    assert any(not g for g in gaps)
