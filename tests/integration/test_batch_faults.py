@@ -159,9 +159,16 @@ def test_a_note_longer_than_max_length_is_chunked_not_failed(tmp_path: Path) -> 
     assert (m["notes_processed"], m["notes_failed"]) == (1, 0)
 
 
+def _foreground_signals() -> None:
+    # a test run started in the background (`make test &`, nohup) ignores SIGINT, and a
+    # child inherits that: the CLI would then rightly ignore Ctrl-C as background jobs do
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "extractor", "batch", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+                            preexec_fn=_foreground_signals)
 
 
 def test_resume_after_a_crash_gives_the_same_outputs_and_no_duplicates(tmp_path: Path) -> None:
