@@ -65,6 +65,11 @@ def batch_cli(
     """Run the pipeline over note archives: one cohort record per patient, every note accounted for."""
     from extractor.batch.run import BatchError, run_batch
 
+    missing = [path for path in inputs if not path.exists()]
+    if len(missing) == len(inputs):  # a typo, not an archive with a bad entry: say so, run nothing
+        for path in missing:
+            _say(f"extractor batch: {path}: no such file or folder")
+        raise typer.Exit(code=2)
     if fmt not in ("auto", "txt", "jsonl", "csv", "parquet", "zip", "tar"):
         _say(f"extractor batch: unknown --format {fmt!r} (auto, txt, jsonl, csv, parquet, zip, tar)")
         raise typer.Exit(code=2)

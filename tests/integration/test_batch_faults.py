@@ -256,3 +256,14 @@ def test_workers_are_recycled_without_losing_a_note(tmp_path: Path) -> None:
     m = manifest(out)
     assert (m["notes_read"], m["notes_processed"]) == (8, 8)
     assert m["faults"]["worker_restarts"] >= 1
+
+
+def test_an_input_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:
+    """A mistyped path runs nothing and says which path (one of several: an error row, the rest runs)."""
+    # Act
+    run = _cli(str(tmp_path / "notes-typo"), "--out", str(tmp_path / "out"), "--no-progress")
+    _, stderr = run.communicate(timeout=60)
+    # Assert
+    assert run.returncode == 2, stderr
+    assert "notes-typo: no such file or folder" in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "out" / "records.jsonl").exists()
