@@ -368,15 +368,17 @@ class _Vocabulary:
     def __init__(self, keywords: set[Keyword]) -> None:
         ordered = sorted(keywords, key=lambda k: (k.text, k.case_sensitive, k.whole_word))
         self.ids = {keyword: number for number, keyword in enumerate(ordered)}
+        # DIGIT_START is found by a regex, not by the automata
+        self._digit_start = self.ids.get(DIGIT_START)
         self._variants: dict[tuple[str, bool], list[tuple[int, bool]]] = {}
         for keyword in ordered:
-            self._variants.setdefault((keyword.text, keyword.case_sensitive), []).append(
-                (self.ids[keyword], keyword.whole_word)
-            )
+            if keyword != DIGIT_START:
+                self._variants.setdefault((keyword.text, keyword.case_sensitive), []).append(
+                    (self.ids[keyword], keyword.whole_word)
+                )
         self._automata: list[tuple[bool, Any]] = []
-        self._digit_start = self.ids.get(DIGIT_START)
         for sensitive in (False, True):
-            texts = sorted({text for text, cs in self._variants if cs is sensitive and (text, cs) != (DIGIT_START.text, True)})
+            texts = sorted({text for text, cs in self._variants if cs is sensitive})
             if texts:
                 automaton = ahocorasick.Automaton()
                 for text in texts:
