@@ -131,8 +131,8 @@ class NotePipeline(English):
 
     - a note none matches (about a fifth of general clinical notes) has no
       mentions: nothing of it is tokenized and the components find nothing;
-    - otherwise only the sentences around target and section-heading matches
-      and brackets are tokenized (see ``extractor.focus`` for why the mentions
+    - otherwise only the sentences around target matches and brackets, and the
+      words of section headings, are tokenized (see ``extractor.focus`` for why the mentions
       are the same); a note the resolver flags is redone fully tokenized
       (``__call__`` and ``pipe``).
 
@@ -166,9 +166,9 @@ class NotePipeline(English):
         assert self.section_search is not None and self.target_search is not None
         boundaries = sentence_boundaries(text)
         needed = [(start, end) for _, start, end in self.target_search.find_in_text(index)]
-        needed += [(start, end) for _, start, end in self.section_search.find_in_text(index)]
         needed += bracket_windows(text)
-        pieces = focus_pieces(text, clean_cuts(text, boundaries), needed)
+        headings = [(start, end) for _, start, end in self.section_search.find_in_text(index)]
+        pieces = focus_pieces(text, clean_cuts(text, boundaries), needed, headings)
         if focused_share(pieces) > MAX_FOCUSED_SHARE:
             doc = super().make_doc(text)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from spacy.language import Language
@@ -36,6 +37,19 @@ def test_focus_pieces_cover_the_text_and_every_needed_range() -> None:
     assert focused == "Two glucagon. "
 
 
+def test_heading_words_are_focused_without_their_sentence() -> None:
+    text = "Seen in clinic today. Plan discussed FAMILY HISTORY: mother well. Rash on shins."
+    cuts = clean_cuts(text, sentence_boundaries(text))
+    heading = text.index("ISTORY:")  # a match may start inside a word: its whole word is taken
+    rash = text.index("Rash")
+    pieces = focus_pieces(text, cuts, [(rash, rash + 4)], [(heading, heading + len("ISTORY:"))])
+    focused = [text[s:e] for s, e, f in pieces if f]
+    assert focused == ["HISTORY: ", "Rash on shins."]
+    # a heading in a sentence that is needed anyway adds nothing
+    pieces = focus_pieces(text, cuts, [(heading, heading + 1)], [(heading, heading + len("ISTORY:"))])
+    assert [text[s:e] for s, e, f in pieces if f] == ["Plan discussed FAMILY HISTORY: mother well. "]
+
+
 def test_bracket_windows_reach_words_before_and_after() -> None:
     words = [f"w{i}" for i in range(60)]
     text = " ".join(words[:40]) + " (SF) " + " ".join(words[40:])
@@ -49,9 +63,11 @@ def test_focused_pieces_tokenize_as_in_the_whole_note(nlp: Language, mtsamples: 
     compared = 0
     for text in mtsamples(150):
         cuts = clean_cuts(text, sentence_boundaries(text))
-        # every other sentence focused: the hardest case for offsets and whitespace
+        # every other sentence focused: the hardest case for offsets and whitespace;
+        # and, as for headings, a stretch inside every ninth word
         needed = [(cuts[i], cuts[i] + 1) for i in range(0, len(cuts) - 1, 2)]
-        pieces = focus_pieces(text, cuts, needed)
+        words = [m.span() for m in re.finditer(r"\S{2,}", text)][::9]
+        pieces = focus_pieces(text, cuts, needed, [(start + 1, end) for start, end in words])
         doc, whole = focused_doc(tokenize, text, pieces), tokenize(text)
         assert len(doc.text) == len(text)
         assert [(s, e) for s, e, f in pieces if not f] == doc.user_data[GAPS_KEY]
