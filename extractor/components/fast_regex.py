@@ -14,7 +14,9 @@ boundaries) and does less work:
   (``\\bglucagon\\b...``, ``(?:history|hpi)\\s*:``), the regex is tried only at
   those positions, which gives exactly ``finditer``'s matches; a rule that opens
   with a number (``\\b\\d{1,3}\\s*cm``) is tried at the digits that start a word,
-  within its match width before one of its literals;
+  within its match width before one of its literals; a rule that opens with
+  alternatives is anchored by each alternative with what follows it
+  (``(?:\\d+|one|a)[- ]months?``: digits, "one", "a-month", "a month", ...);
 - otherwise it scans only the text within the rule's match width of the gate
   literals (matches are capped at 400 characters).
 The literals are derived from the regex itself, so rule files need no extra field.
@@ -278,8 +280,9 @@ def _sequence_requirement(
     if anchoring.before > ANCHORED_BEFORE and by_first_item:
         anchoring = _anchoring_by_first_item(items, case_sensitive, left, right) or anchoring
     return _Requirement(
-        # the set whose shortest literal is longest
-        max((c.selective for c in candidates), key=lambda g: (g.shortest, -len(g.entries))),
+        # the set whose shortest literal is longest; on a tie the later one, since the
+        # function words of a phrase come before its head ("at the age of")
+        max(reversed([c.selective for c in candidates]), key=lambda g: (g.shortest, -len(g.entries))),
         anchoring,
     )
 
@@ -307,11 +310,36 @@ def _anchoring_by_first_item(items: list[Any], case_sensitive: bool, left: bool,
             [item, *items[i + 1 :]], case_sensitive, starting_left, right, by_first_item=False
         )
         if requirement is None or requirement.anchoring.before > ANCHORED_BEFORE:
-            return None
-        gates.append(requirement.anchoring)
+            by_alternative = _anchoring_by_alternative(item, items[i + 1 :], case_sensitive, starting_left, right)
+            if by_alternative is None:
+                return None
+            gates.append(by_alternative)
+        else:
+            gates.append(requirement.anchoring)
         if lowest > 0:
             return Gate.union(gates)
     return None  # every item may be empty: no anchor
+
+
+def _anchoring_by_alternative(
+    item: tuple[Any, Any], rest: list[Any], case_sensitive: bool, left: bool, right: bool
+) -> Gate | None:
+    """Anchors for a sequence that opens with alternatives of which some have no
+    literal ("(?:\\d+|one|a)[- ]months?"): a match starts with one of them, so the
+    anchors of each alternative followed by the rest together cover every match.
+    None if one of them has no anchor close to its start."""
+    op, av = item
+    if op is sre_constants.SUBPATTERN and not av[1] and not av[2] and len(av[-1]) == 1:
+        op, av = av[-1][0]
+    if op is not sre_constants.BRANCH:
+        return None
+    gates = []
+    for alternative in av[1]:
+        requirement = _sequence_requirement([*alternative, *rest], case_sensitive, left, right, by_first_item=False)
+        if requirement is None or requirement.anchoring.before > ANCHORED_BEFORE:
+            return None
+        gates.append(requirement.anchoring)
+    return Gate.union(gates)
 
 
 def regex_requirement(pattern: str, flags: int = re.IGNORECASE) -> _Requirement | None:
@@ -415,7 +443,8 @@ class _Plan:
     positions ``anchors`` allow, or else within ``width`` of the selective keywords."""
 
     selective: frozenset[int] | None
-    anchors: tuple[tuple[int, int], ...] | None
+    # anchor keyword -> how far before it a match can start
+    anchors: dict[int, int] | None
     width: int
     # anchored at DIGIT_START but gated by literals: try only starts within ``width``
     # before a literal (a match holds one and is at most ``width`` long)
@@ -454,7 +483,9 @@ class GatedRegexMatcher(RegexMatcher):
             selective, anchoring = requirement
             anchors = None
             if anchoring is not None:
-                anchors = tuple(sorted((vocabulary.ids[k], int(b)) for k, b in anchoring.entries))
+                anchors = {}
+                for keyword, before in sorted(anchoring.entries, key=lambda e: (vocabulary.ids[e[0]], e[1])):
+                    anchors[vocabulary.ids[keyword]] = int(before)  # the largest, last
             near_selective = anchoring is not None and anchoring.has_digit_start and not selective.has_digit_start
             self._plans[match_id] = _Plan(
                 frozenset(vocabulary.ids[k] for k in selective.keywords), anchors, width, near_selective
@@ -493,14 +524,17 @@ class GatedRegexMatcher(RegexMatcher):
         text: str,
         found: dict[int, list[int]],
         pattern: re.Pattern[str],
-        anchors: tuple[tuple[int, int], ...],
+        anchors: dict[int, int],
         within: list[tuple[int, int]] | None = None,
     ) -> list[re.Match[str]]:
         """``pattern.finditer(text)``, computed by trying only the possible match starts
         (those in the ``within`` stretches, when given)."""
         candidates: set[int] = set()
-        for keyword, before in anchors:
-            positions = found.get(keyword, ())
+        if len(anchors) <= len(found):
+            occurring = [(found.get(keyword, ()), before) for keyword, before in anchors.items()]
+        else:  # rules with many anchors ("one month", "one-month", ...): fewer occur
+            occurring = [(positions, anchors[keyword]) for keyword, positions in found.items() if keyword in anchors]
+        for positions, before in occurring:
             if before == 0:
                 candidates.update(positions)
             else:
@@ -512,16 +546,16 @@ class GatedRegexMatcher(RegexMatcher):
             starts = [
                 start for start in starts if (k := bisect_right(firsts, start) - 1) >= 0 and start <= within[k][1]
             ]
-        found: list[re.Match[str]] = []
+        matches: list[re.Match[str]] = []
         resume = 0
         for start in starts:
             if start < resume:
                 continue
             match = pattern.match(text, start)
             if match is not None:
-                found.append(match)
+                matches.append(match)
                 resume = max(match.end(), start + 1)
-        return found
+        return matches
 
     def _finditer(
         self, index: NoteIndex, found: dict[int, list[int]], plan: _Plan, pattern: re.Pattern[str]

@@ -22,6 +22,8 @@ NOTES = [
     "FAMILY HISTORY: Mother with type 2 DM.\nSOCIAL HISTORY: Nonsmoker.\nPE: BP 120/80.",
     # numbers glued to letters or written in other scripts: rules that open with a digit
     "Lesion 2x3cm, then 4.5cm; B12 low; x10 mm; a 12-month history; 44F; \u0663 cm; 1,200 pg/mL since 3yrs.",
+    # durations that open with a number, a number word or "a"
+    "She gave a year-long history of rash, a two-year history of diarrhoea and a several-month hx of weight loss.",
 ]
 
 
@@ -72,6 +74,8 @@ def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
         ),
         # an optional opening word: a match starts at it or at the word after it
         (r"\b(?:WHO\s+)?grade\s*[123]\b", {"grade"}, True),
+        # opening alternatives, one too short to look for ("a"): each with what follows it
+        (r"\b(?:\d+(?:\.\d+)?|one|a)[- ](?:months?|years?)[- ](?:long\s+)?history\b", {"history"}, True),
     ],
 )
 def test_regex_requirement(pattern: str, keywords: set[str], anchored: bool) -> None:
