@@ -20,10 +20,11 @@ Why the result is the same, piece by piece:
   first token of a sentence in both Docs, and every focused sentence keeps its
   tokens (the sentence splitter's token cap counts the same tokens).
 - Matches are mapped to tokens by the characters they cover, and every piece a
-  match overlaps is tokenized. A heading's piece runs from the start of the word
-  it starts in to the start of the first word after it: word starts follow
-  whitespace, so they are clean cuts too (they split the heading's sentence,
-  which holds no target match, or its tokens would all be there).
+  match overlaps is tokenized. A heading's piece runs from its start, when a
+  word starts there (else from the clean cut before it), to the start of the
+  first word after it: word starts follow whitespace, so they are clean cuts too
+  (they split the heading's sentence, which holds no target match, or its tokens
+  would all be there).
 - scispaCy's abbreviation detector reads up to 33 tokens before a "(" (the long
   form) and up to 8 after it: the pieces around every "(" covering 34 words before
   it and 10 after are tokenized, so it finds the same definitions. It also finds
@@ -51,6 +52,7 @@ WORDS_BEFORE_BRACKET = 34
 WORDS_AFTER_BRACKET = 10
 
 _WORD = re.compile(r"\S+")
+_WORD_START = re.compile(r"(?<!\S)\S")
 _OPENING = re.compile(r"\(")
 _PLACEHOLDER_BLOCK = "\x00" * 63 + " "
 
@@ -84,18 +86,19 @@ def bracket_windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
-def word_ranges(text: str, needed: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Each of the ``needed`` character ranges widened to clean cuts: from the start
-    of the word it starts in (or the last before it) to the start of the first word
-    at or after its end (or the end of the text)."""
-    if not needed:
-        return []
-    starts = [match.start() for match in _WORD.finditer(text)]
+def word_ranges(text: str, cuts: Sequence[int], needed: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each of the ``needed`` character ranges widened to clean cuts: from its start
+    if a word starts there (else from the clean cut before it) to the start of the
+    first word at or after its end (else, when none is near, the clean cut after it)."""
     ranges = []
     for start, end in needed:
-        first = bisect_right(starts, start) - 1
-        after = bisect_left(starts, end)
-        ranges.append((starts[first] if first >= 0 else 0, starts[after] if after < len(starts) else len(text)))
+        if start == 0 or text[start - 1].isspace() and not text[start].isspace():
+            first = start
+        else:
+            first = cuts[bisect_right(cuts, start) - 1]
+        # bounded look-ahead: a run-on "word" of thousands of characters is not scanned per heading
+        after = _WORD_START.search(text, end, end + 200)
+        ranges.append((first, after.start() if after else cuts[bisect_left(cuts, end)]))
     return ranges
 
 
@@ -103,7 +106,7 @@ def focus_pieces(
     text: str,
     cuts: Sequence[int],
     needed: Iterable[tuple[int, int]],
-    words_needed: Sequence[tuple[int, int]] = (),
+    words_needed: Iterable[tuple[int, int]] = (),
 ) -> list[Piece]:
     """(start, end, focused) pieces covering ``text``: a piece between two cuts is
     focused when one of the ``needed`` character ranges overlaps it; the words of
@@ -115,7 +118,7 @@ def focus_pieces(
         for position in range(first, last):
             focused[position] = True
     ranges = [(cuts[position], cuts[position + 1]) for position, is_focused in enumerate(focused) if is_focused]
-    ranges += word_ranges(text, words_needed)
+    ranges += word_ranges(text, cuts, words_needed)
     pieces: list[Piece] = []
     covered = 0
     for start, end in sorted(ranges):

@@ -40,13 +40,16 @@ def test_focus_pieces_cover_the_text_and_every_needed_range() -> None:
 def test_heading_words_are_focused_without_their_sentence() -> None:
     text = "Seen in clinic today. Plan discussed FAMILY HISTORY: mother well. Rash on shins."
     cuts = clean_cuts(text, sentence_boundaries(text))
-    heading = text.index("ISTORY:")  # a match may start inside a word: its whole word is taken
+    heading = text.index("FAMILY HISTORY:")
     rash = text.index("Rash")
-    pieces = focus_pieces(text, cuts, [(rash, rash + 4)], [(heading, heading + len("ISTORY:"))])
-    focused = [text[s:e] for s, e, f in pieces if f]
-    assert focused == ["HISTORY: ", "Rash on shins."]
+    pieces = focus_pieces(text, cuts, [(rash, rash + 4)], [(heading, heading + len("FAMILY HISTORY:"))])
+    assert [text[s:e] for s, e, f in pieces if f] == ["FAMILY HISTORY: ", "Rash on shins."]
+    # a match that starts inside a word is widened to the clean cut before it
+    inside = text.index("ISTORY:")
+    pieces = focus_pieces(text, cuts, [], [(inside, inside + len("ISTORY:"))])
+    assert [text[s:e] for s, e, f in pieces if f] == ["Plan discussed FAMILY HISTORY: "]
     # a heading in a sentence that is needed anyway adds nothing
-    pieces = focus_pieces(text, cuts, [(heading, heading + 1)], [(heading, heading + len("ISTORY:"))])
+    pieces = focus_pieces(text, cuts, [(heading, heading + 1)], [(heading, heading + len("FAMILY HISTORY:"))])
     assert [text[s:e] for s, e, f in pieces if f] == ["Plan discussed FAMILY HISTORY: mother well. "]
 
 
@@ -64,10 +67,11 @@ def test_focused_pieces_tokenize_as_in_the_whole_note(nlp: Language, mtsamples: 
     for text in mtsamples(150):
         cuts = clean_cuts(text, sentence_boundaries(text))
         # every other sentence focused: the hardest case for offsets and whitespace;
-        # and, as for headings, a stretch inside every ninth word
+        # and, as for headings, every ninth word and a stretch inside every ninth other
         needed = [(cuts[i], cuts[i] + 1) for i in range(0, len(cuts) - 1, 2)]
-        words = [m.span() for m in re.finditer(r"\S{2,}", text)][::9]
-        pieces = focus_pieces(text, cuts, needed, [(start + 1, end) for start, end in words])
+        words = [m.span() for m in re.finditer(r"\S{2,}", text)]
+        headings = words[::9] + [(start + 1, end) for start, end in words[4::9]]
+        pieces = focus_pieces(text, cuts, needed, headings)
         doc, whole = focused_doc(tokenize, text, pieces), tokenize(text)
         assert len(doc.text) == len(text)
         assert [(s, e) for s, e, f in pieces if not f] == doc.user_data[GAPS_KEY]
