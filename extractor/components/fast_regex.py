@@ -383,11 +383,6 @@ class NoteIndex:
         return index
 
 
-def _is_word_char(char: str) -> bool:
-    """What ``\\w`` matches in a str pattern."""
-    return char.isalnum() or char == "_"
-
-
 class _Vocabulary:
     """All keywords of a matcher's rules, found in a note by one Aho-Corasick pass
     over the lower-cased text (and one over the text as written, for case-sensitive ones).
@@ -410,7 +405,8 @@ class _Vocabulary:
             if texts:
                 automaton = ahocorasick.Automaton()
                 for text in texts:
-                    automaton.add_word(text, text)
+                    # what a hit needs, so the per-hit loop looks nothing up
+                    automaton.add_word(text, (len(text) - 1, tuple(self._variants[(text, sensitive)])))
                 automaton.make_automaton()
                 self._automata.append((sensitive, automaton))
 
@@ -419,17 +415,27 @@ class _Vocabulary:
         found: dict[int, list[int]] = {}
         for sensitive, automaton in self._automata:
             haystack = index.text if sensitive else index.lowered
-            for last, text in automaton.iter(haystack):
-                start = last - len(text) + 1
-                for keyword, whole_word in self._variants[(text, sensitive)]:
-                    if whole_word and (
-                        start > 0
-                        and _is_word_char(haystack[start - 1])
-                        or last + 1 < len(haystack)
-                        and _is_word_char(haystack[last + 1])
-                    ):
-                        continue
-                    found.setdefault(keyword, []).append(start)
+            size = len(haystack)
+            for last, (offset, variants) in automaton.iter(haystack):
+                start = last - offset
+                # no word character (what ``\\w`` matches in a str pattern) on either side;
+                # worked out once per hit, if a variant asks
+                whole: bool | None = None
+                for keyword, whole_word in variants:
+                    if whole_word:
+                        if whole is None:
+                            whole = not (
+                                start > 0
+                                and ((before := haystack[start - 1]).isalnum() or before == "_")
+                                or last + 1 < size
+                                and ((after := haystack[last + 1]).isalnum() or after == "_")
+                            )
+                        if not whole:
+                            continue
+                    if keyword in found:
+                        found[keyword].append(start)
+                    else:
+                        found[keyword] = [start]
         if self._digit_start is not None:
             digits = [m.start() for m in _DIGIT_START.finditer(index.text)]
             if digits:
