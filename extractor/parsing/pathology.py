@@ -7,10 +7,12 @@ the match is not what the field means here (the mention is then dropped).
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
-from extractor.parsing.context import SpanContext, vocab_regex
+from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import NUMBER, parse_number
+from extractor.ruleset import vocabulary
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "one": 1, "two": 2, "three": 3}
 # The WHO grade of a neuroendocrine neoplasm: other tumours' grades (breast, prostate,
@@ -72,6 +74,26 @@ def _last(pattern: re.Pattern[str], text: str) -> int:
     return matches[-1].end() if matches else -1
 
 
+@cache
+def _qualified_tumour(folded: bool) -> re.Pattern[str]:
+    """A tumour word qualified by another organ ("liver lesions", "nodal mass")."""
+    pattern = rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?:{vocabulary()['tumour_words']})\w*"
+    return folded_regex(pattern) if folded else re.compile(pattern, re.IGNORECASE)
+
+
+def _vocabulary_regex(key: str, folded: bool) -> re.Pattern[str]:
+    return folded_regex(vocabulary()[key]) if folded else vocab_regex(key)
+
+
+@cache
+def _tumour_just_after() -> re.Pattern[str]:
+    """A tumour word at most three words after a size ("6.2 x 5.0 cm heterogeneous mass")."""
+    return re.compile(
+        rf"[\s,]*(?:(?!(?:with|containing|including|and|in|of|from)\b)[\w-]+,?\s+){{0,3}}?(?:{vocab_regex('tumour_words').pattern})",
+        re.IGNORECASE,
+    )
+
+
 def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     """Dimensions in cm, largest first, of a pancreatic tumour.
 
@@ -87,23 +109,21 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
     if _DISTANCE_AFTER.match(trail) or _DISTANCE_BEFORE.search(lead):
         return None
+    # the lead's words are looked up lower-cased (faster), unless that moves offsets
+    folded = lead.lower()
+    if len(folded) != len(lead):
+        folded = ""
+    words = folded or lead
     # "liver lesions", "nodal mass": a tumour word qualified by another organ is about that organ
-    qualified = re.sub(
-        rf"(?:{vocab_regex('size_exclusions').pattern})\w*\s+(?:[\w-]+\s+)?(?:{vocab_regex('tumour_words').pattern})\w*",
-        lambda m: "~" * len(m.group(0)),
-        lead,
-        flags=re.IGNORECASE,
+    qualified = _qualified_tumour(bool(folded)).sub(lambda m: "~" * len(m.group(0)), words)
+    tumour_before = max(
+        _last(_vocabulary_regex("tumour_words", bool(folded)), qualified), _last(_PANCREATIC_SITE, qualified)
     )
-    tumour_before = max(_last(vocab_regex("tumour_words"), qualified), _last(_PANCREATIC_SITE, qualified))
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
-    tumour_after = re.match(
-        rf"[\s,]*(?:(?!(?:with|containing|including|and|in|of|from)\b)[\w-]+,?\s+){{0,3}}?(?:{vocab_regex('tumour_words').pattern})",
-        trail,
-        re.IGNORECASE,
-    )
-    excluded_before = _last(vocab_regex("size_exclusions"), lead)
+    tumour_after = _tumour_just_after().match(trail)
+    excluded_before = _last(_vocabulary_regex("size_exclusions", bool(folded)), words)
     if tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
     if tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
