@@ -45,6 +45,10 @@ from spacy.tokens import Doc
 GAPS_KEY = "extractor_gaps"
 # Set by a component when the focused Doc cannot give the full Doc's mentions.
 NEEDS_FULL_KEY = "extractor_needs_full"
+# Set on the Doc of a note no target rule matches: it has no mentions, nothing of it
+# is tokenized, and the sentence splitter and sectionizer leave it as one untitled
+# sentence and section (its headings would be placeholder tokens anyway).
+UNREAD_KEY = "extractor_unread"
 # Tokenize the whole note when the focus would cover more than this share of it.
 MAX_FOCUSED_SHARE = 0.8
 # scispaCy reads at most 32 + 1 tokens before "(" and 8 inside the brackets.

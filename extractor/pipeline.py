@@ -31,6 +31,7 @@ from extractor.components.sentences import BOUNDARIES_KEY, sentence_boundaries
 from extractor.focus import (
     MAX_FOCUSED_SHARE,
     NEEDS_FULL_KEY,
+    UNREAD_KEY,
     bracket_windows,
     clean_cuts,
     focus_pieces,
@@ -154,6 +155,7 @@ class NotePipeline(English):
         index, matched = found_in_text(self.target_search, text)
         if not matched:
             doc = focused_doc(self._tokenize, text, [(0, len(text), False)])
+            doc.user_data[UNREAD_KEY] = True
         elif self.focus and self.section_search is not None:
             doc = self._focused(text, index)
         else:

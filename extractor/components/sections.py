@@ -16,6 +16,8 @@ from medspacy.section_detection.section import Section
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractor.focus import UNREAD_KEY
+
 
 def section_at(doc: Doc, token_index: int) -> Section | None:
     """The section whose span holds token ``token_index`` (None before any or in a gap)."""
@@ -36,6 +38,9 @@ class SpanSectionizer(Sectionizer):
                     setattr(span._, name, value)
 
     def __call__(self, doc: Doc) -> Doc:  # noqa: D102  medspaCy's __call__ minus the token loop
+        if doc.user_data.get(UNREAD_KEY):
+            doc._.sections = [Section(None, 0, 0, 0, len(doc))]  # as for a note without headings
+            return doc
         matcher = self._Sectionizer__matcher
         matches = matcher(doc)
         if self.require_start_line:

@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.components._common import text_of
+from extractor.focus import UNREAD_KEY
 
 # The leading "(?=[.!?])" changes nothing matched: it fails fast where the
 # eleven lookbehinds would otherwise be tried at every character (8x faster).
@@ -51,6 +52,9 @@ class ClinicalSentencizer:
 
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
+            return doc
+        if doc.user_data.get(UNREAD_KEY):
+            doc[0].is_sent_start = True  # one sentence: nothing in it is read
             return doc
         boundaries = numpy.array(boundaries_of(doc), dtype=numpy.int64)
         token_starts = doc.to_array(IDX).astype(numpy.int64)

@@ -173,8 +173,12 @@ def test_note_without_target_matches_is_not_tokenized(nlp: Language) -> None:
     assert doc.user_data[GAPS_KEY] == [(0, len(text))] and not doc.ents
     assert text_of(doc) == text and len(doc.text) == len(text)  # offsets are the note's
     assert "Lungs" not in [t.text for t in doc]
+    # nor split into sentences or sections: its heading ("Plan:") is not looked for
+    assert len(list(doc.sents)) == 1 and [s.category for s in doc._.sections] == [None]
     # one target match and the note is tokenized as usual
-    assert "Glucagon" in [t.text for t in nlp(text + " Glucagon 410 pg/mL.")]
+    read = nlp(text + " Glucagon 410 pg/mL.")
+    assert "Glucagon" in [t.text for t in read]
+    assert len(list(read.sents)) > 1 and [s.category for s in read._.sections] == [None, "assessment_plan"]
 
 
 def test_untokenized_text_does_not_grow_the_vocabulary(mtsamples: Callable[[int], list[str]]) -> None:
