@@ -2,6 +2,10 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from extractor._lazy_imports import defer_unused_imports
+
+defer_unused_imports()
+
 try:
     __version__ = version("glucagonoma-extractor")
 except PackageNotFoundError:  # running from a source tree that is not installed
