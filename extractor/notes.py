@@ -80,6 +80,8 @@ def sanitize_text(text: str) -> str:
     """Replace characters spaCy cannot take (lone surrogates, NUL) without moving offsets."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    if text.isascii():  # known in O(1); no surrogates then, and NUL is rare
+        return text.replace("\x00", "\ufffd") if "\x00" in text else text
     return _UNSAFE_CHARS.sub("\ufffd", text)
 
 

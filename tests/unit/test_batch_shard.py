@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,31 @@ def test_spill_groups_scattered_notes_by_patient_in_sorted_order(tmp_path: Path)
     assert counts == {"notes_read": 5, "notes_failed_on_read": 2, "input_errors": 1}
     assert [e["source"] for e in spill.input_errors()] == ["y.csv:3"]
     assert spill.is_complete("fp") and not spill.is_complete("other")
+
+
+def test_spill_of_an_older_layout_is_not_resumed_but_redone(tmp_path: Path) -> None:
+    """A work folder left by a version that kept the text inside the JSON payload."""
+    # Arrange
+    path = tmp_path / "notes.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE notes (seq INTEGER PRIMARY KEY, patient_id TEXT NOT NULL, chars INTEGER NOT NULL,
+                            payload TEXT NOT NULL);
+        INSERT INTO meta VALUES ('fingerprint', 'fp'), ('complete', '1');
+        """
+    )
+    old.commit()
+    old.close()
+    spill = NoteSpill(path)
+    # Act
+    complete = spill.is_complete("fp")
+    spill.fill([note("1", text="Glucagon 410 pg/mL", patient="a")], "fp")
+    # Assert
+    assert not complete
+    assert [n.text for g in spill.patients() for n in g.notes] == ["Glucagon 410 pg/mL"]
+    assert spill.is_complete("fp")
 
 
 @pytest.mark.parametrize("times", [1, 2])
