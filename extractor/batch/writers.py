@@ -149,15 +149,24 @@ def atomic_path(final: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_lines(path: Path, lines: Iterable[str]) -> int:
-    """Write JSON lines atomically; return how many."""
-    n = 0
+class _Lines:
+    """An open JSON-lines file that counts what it writes."""
+
+    def __init__(self, file: typing.TextIO) -> None:
+        self._file = file
+        self.count = 0
+
+    def write(self, line: str) -> None:
+        self._file.write(line)
+        self._file.write("\n")
+        self.count += 1
+
+
+@contextlib.contextmanager
+def json_lines(path: Path) -> Iterator[_Lines]:
+    """A JSON-lines file written atomically."""
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as f:
-        for line in lines:
-            f.write(line)
-            f.write("\n")
-            n += 1
-    return n
+        yield _Lines(f)
 
 
 # --------------------------------------------------------------------------- tables
@@ -192,32 +201,41 @@ def _sql_value(value: Any, kind: str) -> Any:
     return value
 
 
+def _input_error_row(row: dict[str, Any]) -> tuple:
+    return (row.get("patient_id"), row.get("doc_id"), row["source"], row["kind"], row["reason"], row["fatal"])
+
+
+def patient_rows(out: PatientOutput, flat: list[Any]) -> Iterator[tuple[str, tuple]]:
+    """(table, row) pairs of one patient; ``flat`` is ``flat_values`` of its record."""
+    counts = (out.notes_read, out.notes_processed, out.notes_failed, out.notes_empty, out.notes_duplicate)
+    yield "patients", (out.patient_id, *counts, *flat[1:])
+    yield "records", (out.patient_id, out.record)
+    for line in out.mentions:
+        m = json.loads(line)
+        a = m.get("assertion") or {}
+        yield "mentions", (m["patient_id"], m["doc_id"], m["label"], m.get("value"), m["start"], m["end"],
+                           m["text"], m.get("section"), *(a.get(f, False) for f in MENTION_FLAGS), m.get("rule"))
+    for line in out.documents:
+        d = json.loads(line)
+        yield "documents", tuple(d[c] for c, _ in TABLES["documents"])
+    for line in out.errors:
+        yield "errors", _input_error_row(json.loads(line))
+
+
 def table_rows(outputs: Iterable[PatientOutput], input_errors: Iterable[dict[str, Any]]) -> Iterator[tuple[str, tuple]]:
     """(table, row) pairs for every table, patients in the order given."""
     for row in input_errors:
-        yield "errors", (row.get("patient_id"), row.get("doc_id"), row["source"], row["kind"], row["reason"],
-                         row["fatal"])
+        yield "errors", _input_error_row(row)
     for out in outputs:
-        record = json.loads(out.record)
-        counts = (out.notes_read, out.notes_processed, out.notes_failed, out.notes_empty, out.notes_duplicate)
-        flat = flat_values(record)
-        yield "patients", (out.patient_id, *counts, *flat[1:])
-        yield "records", (out.patient_id, out.record)
-        for line in out.mentions:
-            m = json.loads(line)
-            a = m.get("assertion") or {}
-            yield "mentions", (m["patient_id"], m["doc_id"], m["label"], m.get("value"), m["start"], m["end"],
-                               m["text"], m.get("section"), *(a.get(f, False) for f in MENTION_FLAGS), m.get("rule"))
-        for line in out.documents:
-            d = json.loads(line)
-            yield "documents", tuple(d[c] for c, _ in TABLES["documents"])
-        for line in out.errors:
-            e = json.loads(line)
-            yield "errors", (e.get("patient_id"), e.get("doc_id"), e["source"], e["kind"], e["reason"], e["fatal"])
+        yield from patient_rows(out, flat_values(json.loads(out.record)))
 
 
-def write_sqlite(path: Path, rows: Iterable[tuple[str, tuple]]) -> None:
-    """The embedded database: five tables, indexed by patient."""
+TableSink = Callable[[str, tuple], None]
+
+
+@contextlib.contextmanager
+def sqlite_tables(path: Path) -> Iterator[TableSink]:
+    """The embedded database: five tables, indexed by patient; yields ``add(table, row)``."""
     with atomic_path(path) as tmp:
         con = sqlite3.connect(tmp, isolation_level=None)
         try:
@@ -233,11 +251,15 @@ def write_sqlite(path: Path, rows: Iterable[tuple[str, tuple]]) -> None:
             inserts = {t: f'INSERT INTO "{t}" VALUES ({", ".join("?" * len(c))})' for t, c in TABLES.items()}
             kinds = {t: [k for _, k in c] for t, c in TABLES.items()}
             buffer: dict[str, list[tuple]] = {t: [] for t in TABLES}
-            for table, row in rows:
-                buffer[table].append(tuple(_sql_value(v, k) for v, k in zip(row, kinds[table], strict=True)))
-                if len(buffer[table]) >= 5000:
-                    con.executemany(inserts[table], buffer[table])
-                    buffer[table].clear()
+
+            def add(table: str, row: tuple) -> None:
+                pending = buffer[table]
+                pending.append(tuple(_sql_value(v, k) for v, k in zip(row, kinds[table], strict=True)))
+                if len(pending) >= 5000:
+                    con.executemany(inserts[table], pending)
+                    pending.clear()
+
+            yield add
             for table, pending in buffer.items():
                 con.executemany(inserts[table], pending)
             for table in ("mentions", "documents", "errors"):
@@ -247,8 +269,16 @@ def write_sqlite(path: Path, rows: Iterable[tuple[str, tuple]]) -> None:
             con.close()
 
 
-def write_parquet(folder: Path, rows: Iterable[tuple[str, tuple]]) -> None:
-    """The same tables as Parquet files under ``folder``."""
+def write_sqlite(path: Path, rows: Iterable[tuple[str, tuple]]) -> None:
+    """The embedded database from (table, row) pairs."""
+    with sqlite_tables(path) as add:
+        for table, row in rows:
+            add(table, row)
+
+
+@contextlib.contextmanager
+def parquet_tables(folder: Path) -> Iterator[TableSink]:
+    """The same tables as Parquet files under ``folder``; yields ``add(table, row)``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -271,16 +301,25 @@ def write_parquet(folder: Path, rows: Iterable[tuple[str, tuple]]) -> None:
             writers[table].write_table(pa.Table.from_arrays(arrays, schema=schemas[table]))
             pending.clear()
 
+        def add(table: str, row: tuple) -> None:
+            buffer[table].append(row)
+            if len(buffer[table]) >= 20000:
+                flush(table)
+
         try:
-            for table, row in rows:
-                buffer[table].append(row)
-                if len(buffer[table]) >= 20000:
-                    flush(table)
+            yield add
             for table in TABLES:
                 flush(table)
         finally:
             for w in writers.values():
                 w.close()
+
+
+def write_parquet(folder: Path, rows: Iterable[tuple[str, tuple]]) -> None:
+    """The Parquet tables from (table, row) pairs."""
+    with parquet_tables(folder) as add:
+        for table, row in rows:
+            add(table, row)
 
 
 def _parquet_value(value: Any, kind: str) -> Any:
@@ -293,36 +332,46 @@ def _parquet_value(value: Any, kind: str) -> Any:
     return value
 
 
-def write_csv(path: Path, outputs: Iterable[PatientOutput]) -> None:
-    """``cohort.csv``: one row a patient, flat columns, counts last."""
+@contextlib.contextmanager
+def cohort_csv(path: Path) -> Iterator[Callable[[list[Any], PatientOutput], None]]:
+    """``cohort.csv``: one row a patient, flat columns, counts last; yields ``add(flat, output)``."""
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow([*FLAT_NAMES, *COUNT_COLUMNS])
-        for out in outputs:
-            flat = flat_values(json.loads(out.record))
+
+        def add(flat: list[Any], out: PatientOutput) -> None:
             counts = [out.notes_read, out.notes_processed, out.notes_failed, out.notes_empty, out.notes_duplicate]
             writer.writerow([csv_cell(v) for v in (*flat, *counts)])
+
+        yield add
+
+
+JSONL_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl")
 
 
 def emit_outputs(out_dir: Path, results: Any, input_errors: Callable[[], Iterator[dict[str, Any]]], *,
                  parquet: bool) -> dict[str, int]:
-    """Write every output file from the result store; return the line count of each JSONL file."""
-    counts: dict[str, int] = {}
-    counts["records.jsonl"] = write_lines(out_dir / "records.jsonl", (o.record for o in results.outputs()))
-    counts["mentions.jsonl"] = write_lines(out_dir / "mentions.jsonl",
-                                           (m for o in results.outputs() for m in o.mentions))
-    counts["errors.jsonl"] = write_lines(out_dir / "errors.jsonl", _error_lines(results, input_errors))
-    counts["documents.jsonl"] = write_lines(out_dir / "documents.jsonl",
-                                            (d for o in results.outputs() for d in o.documents))
-    write_csv(out_dir / "cohort.csv", results.outputs())
-    write_sqlite(out_dir / "cohort.sqlite", table_rows(results.outputs(), input_errors()))
-    if parquet:
-        write_parquet(out_dir / "parquet", table_rows(results.outputs(), input_errors()))
-    return counts
-
-
-def _error_lines(results: Any, input_errors: Callable[[], Iterator[dict[str, Any]]]) -> Iterator[str]:
-    for e in input_errors():
-        yield canonical(_error_row(e))
-    for o in results.outputs():
-        yield from o.errors
+    """Write every output file from the result store, in one pass over its patients
+    (each parsed once); return the line count of each JSONL file."""
+    with contextlib.ExitStack() as stack:
+        lines = {name: stack.enter_context(json_lines(out_dir / name)) for name in JSONL_FILES}
+        cohort = stack.enter_context(cohort_csv(out_dir / "cohort.csv"))
+        tables = [stack.enter_context(sqlite_tables(out_dir / "cohort.sqlite"))]
+        if parquet:
+            tables.append(stack.enter_context(parquet_tables(out_dir / "parquet")))
+        for row in input_errors():
+            lines["errors.jsonl"].write(canonical(_error_row(row)))
+            for add in tables:
+                add("errors", _input_error_row(row))
+        for out in results.outputs():
+            flat = flat_values(json.loads(out.record))
+            lines["records.jsonl"].write(out.record)
+            for name, items in (("mentions.jsonl", out.mentions), ("errors.jsonl", out.errors),
+                                ("documents.jsonl", out.documents)):
+                for line in items:
+                    lines[name].write(line)
+            cohort(flat, out)
+            for table, row in patient_rows(out, flat):
+                for add in tables:
+                    add(table, row)
+    return {name: sink.count for name, sink in lines.items()}
