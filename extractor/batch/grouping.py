@@ -120,6 +120,11 @@ class NoteSpill:
         """The counts stored by ``fill``."""
         return json.loads(self.meta("counts") or "{}")
 
+    def patient_ids(self) -> Iterator[str]:
+        """Every patient id, in the order ``patients`` and the result store sort them."""
+        for (pid,) in self.con.execute("SELECT DISTINCT patient_id FROM notes ORDER BY patient_id"):
+            yield pid
+
     def patient_totals(self, skip: set[str] | None = None) -> tuple[int, int]:
         """(patients, notes) still to run, ``skip`` excluded."""
         patients = notes = 0
@@ -208,6 +213,11 @@ class ResultStore:
             self.con.execute("COMMIT")
         self._pending = 0
         self._committed = time.monotonic()
+
+    def get(self, patient_id: str) -> PatientOutput | None:
+        """One patient's result, if stored."""
+        row = self.con.execute("SELECT payload FROM results WHERE patient_id=?", (patient_id,)).fetchone()
+        return PatientOutput.from_json(row[0]) if row else None
 
     def outputs(self) -> Iterator[PatientOutput]:
         """All results in sorted patient-id order."""

@@ -7,6 +7,7 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from extractor.batch.grouping import WORK_DIR, NoteSpill, ResultStore
 from extractor.batch.progress import Progress
 from extractor.batch.readers import read_inputs, walk_files
 from extractor.batch.shard import PatientOutput, canonical
-from extractor.batch.writers import atomic_path, emit_outputs
+from extractor.batch.writers import OutputWriter, atomic_path
 from extractor.errors import ExtractorError
 from extractor.ruleset import rules_fingerprint
 
@@ -193,35 +194,39 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
     progress = Progress(enabled=options.progress if options.progress is not None else stderr.isatty(),
                         stream=stderr)
 
-    try:
-        if options.engine == "spark":
-            from extractor.batch.spark import run_spark
-
-            input_errors, pipeline_info, stats = run_spark(inputs, work, options, results, progress)
-        else:
-            input_errors, pipeline_info, stats = _run_local(inputs, work, options, results, progress, fingerprint)
-    finally:
-        results.commit()
-        progress.finish()
-
     summary = BatchSummary(out=out, patients_resumed=resumed)
-    for o in results.outputs():
-        summary.patients += 1
-        summary.notes_read += o.notes_read
-        summary.notes_processed += o.notes_processed
-        summary.notes_failed += o.notes_failed
-        summary.notes_empty += o.notes_empty
-        summary.notes_duplicate += o.notes_duplicate
-    for row in input_errors():
-        summary.input_errors += 1
-        if row.get("is_note"):
-            summary.notes_read += 1
-            summary.notes_failed += 1
-    if summary.notes_read != summary.notes_processed + summary.notes_failed:  # pragma: no cover - a bug
-        raise BatchError("note counts do not add up (read != processed + failed); outputs not written")
+    # the output files are written under temporary names as patients finish (the
+    # local engine) or after the run (Spark); renamed into place only if all is well
+    with OutputWriter(out, parquet=options.parquet) as writer:
+        try:
+            if options.engine == "spark":
+                from extractor.batch.spark import run_spark
 
-    t_write = time.monotonic()
-    lines = emit_outputs(out, results, input_errors, parquet=options.parquet)
+                input_errors, pipeline_info, stats = run_spark(inputs, work, options, results, progress)
+                writer.write_input_errors(input_errors())
+                for output in results.outputs():
+                    writer.write(output)
+            else:
+                input_errors, pipeline_info, stats = _run_local(
+                    inputs, work, options, results, progress, fingerprint, writer
+                )
+        finally:
+            results.commit()
+            progress.finish()
+        t_write = time.monotonic()
+        if writer.patients != results.count():  # pragma: no cover - a bug
+            raise BatchError("not every finished patient reached the outputs; outputs not written")
+        summary.patients = writer.patients
+        for column in ("notes_read", "notes_processed", "notes_failed", "notes_empty", "notes_duplicate"):
+            setattr(summary, column, writer.notes[column])
+        for row in input_errors():
+            summary.input_errors += 1
+            if row.get("is_note"):
+                summary.notes_read += 1
+                summary.notes_failed += 1
+        if summary.notes_read != summary.notes_processed + summary.notes_failed:  # pragma: no cover - a bug
+            raise BatchError("note counts do not add up (read != processed + failed); outputs not written")
+    lines = writer.line_counts
     stats = {**stats, "write_seconds": round(time.monotonic() - t_write, 3)}
     summary.error_rows = lines["errors.jsonl"]
     results.close()
@@ -272,8 +277,34 @@ def _file_info(path: Path, lines: int | None) -> dict[str, Any]:
     return info
 
 
+class _InOrder:
+    """Hands finished patients to the writer in sorted patient order, each as soon as
+    it and every patient before it are stored (results may come back in any order)."""
+
+    def __init__(self, writer: OutputWriter, results: ResultStore, patient_ids: Iterator[str]) -> None:
+        self._writer = writer
+        self._results = results
+        self._ids = patient_ids
+        self._next = next(self._ids, None)
+
+    def catch_up(self, arrived: PatientOutput | None = None) -> None:
+        while self._next is not None:
+            output = arrived if arrived is not None and arrived.patient_id == self._next else None
+            if output is None:
+                output = self._results.get(self._next)
+                if output is None:
+                    return
+            self._writer.write(output)
+            self._next = next(self._ids, None)
+
+    @property
+    def finished(self) -> bool:
+        return self._next is None
+
+
 def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: ResultStore,
-               progress: Progress, fingerprint: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+               progress: Progress, fingerprint: str,
+               writer: OutputWriter) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     from extractor.batch.workers import PipelineLoadError, Supervisor
 
     spill = NoteSpill(work / "notes.sqlite")
@@ -294,9 +325,16 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
         patients, notes = spill.patient_totals(skip=done)
         progress.start(total_notes=notes, total_patients=patients)
 
+        writer.write_input_errors(spill.input_errors())
+        in_order = _InOrder(writer, results, spill.patient_ids())
+        in_order.catch_up()  # patients finished by a run this one resumes
+
         def emit(output: PatientOutput) -> None:
             if results.add(output):
                 progress.advance(output.notes_read, 1, failed=output.notes_failed)
+                in_order.catch_up(output)
+            else:
+                in_order.catch_up()
 
         if patients:
             try:
@@ -307,6 +345,9 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
             results.set_meta("pipeline", json.dumps(pipeline_info))
             stats = {"worker_restarts": run_stats.worker_restarts, "timeouts": run_stats.timeouts,
                      "crashes": run_stats.crashes}
+        in_order.catch_up()
+        if not in_order.finished:  # pragma: no cover - a bug
+            raise BatchError("a patient has no result; outputs not written")
     finally:
         supervisor.close()
     stats.update(read_seconds=read_seconds, run_seconds=round(time.monotonic() - t_run, 3))

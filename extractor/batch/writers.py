@@ -1,10 +1,13 @@
-"""Final outputs, emitted from the result store in sorted patient order.
+"""Final outputs, written in sorted patient order.
 
 ``records.jsonl``, ``mentions.jsonl``, ``errors.jsonl``, ``documents.jsonl``,
 ``cohort.csv`` and ``cohort.sqlite`` (plus ``parquet/*.parquet`` with
-``--parquet``). Each file is written under a temporary name and renamed into
-place, so a reader never sees half a file; nothing here holds a timestamp, so
-the same input gives byte-identical files.
+``--parquet``). The local engine hands each patient to the ``OutputWriter`` as
+soon as it and every patient before it have finished, so writing overlaps the
+run; Spark's results are written after it. Each file is written under a
+temporary name and renamed into place at the end, so a reader never sees half a
+file; nothing here holds a timestamp, so the same input gives byte-identical
+files.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator
@@ -349,29 +353,67 @@ def cohort_csv(path: Path) -> Iterator[Callable[[list[Any], PatientOutput], None
 JSONL_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl")
 
 
-def emit_outputs(out_dir: Path, results: Any, input_errors: Callable[[], Iterator[dict[str, Any]]], *,
-                 parquet: bool) -> dict[str, int]:
-    """Write every output file from the result store, in one pass over its patients
-    (each parsed once); return the line count of each JSONL file."""
-    with contextlib.ExitStack() as stack:
-        lines = {name: stack.enter_context(json_lines(out_dir / name)) for name in JSONL_FILES}
-        cohort = stack.enter_context(cohort_csv(out_dir / "cohort.csv"))
-        tables = [stack.enter_context(sqlite_tables(out_dir / "cohort.sqlite"))]
-        if parquet:
-            tables.append(stack.enter_context(parquet_tables(out_dir / "parquet")))
-        for row in input_errors():
-            lines["errors.jsonl"].write(canonical(_error_row(row)))
-            for add in tables:
+class OutputWriter:
+    """Every output file, written as patients are handed over (in sorted patient
+    order: the caller's duty), under temporary names renamed into place when the
+    ``with`` block ends without error; after an error nothing is renamed.
+
+    It tallies what it wrote (patients, note counts, lines per JSONL file), so
+    the run summary needs no further pass over the results.
+    """
+
+    def __init__(self, out_dir: Path, *, parquet: bool) -> None:
+        self.out_dir = out_dir
+        self.parquet = parquet
+        self.patients = 0
+        self.notes = dict.fromkeys(COUNT_COLUMNS, 0)
+        self._stack = contextlib.ExitStack()
+        self._lines: dict[str, _Lines] = {}
+        self._tables: list[TableSink] = []
+        self._input_errors_done = False
+
+    def __enter__(self) -> OutputWriter:
+        stack = self._stack.__enter__()
+        try:
+            self._lines = {name: stack.enter_context(json_lines(self.out_dir / name)) for name in JSONL_FILES}
+            self._cohort = stack.enter_context(cohort_csv(self.out_dir / "cohort.csv"))
+            self._tables = [stack.enter_context(sqlite_tables(self.out_dir / "cohort.sqlite"))]
+            if self.parquet:
+                self._tables.append(stack.enter_context(parquet_tables(self.out_dir / "parquet")))
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        return self._stack.__exit__(*exc)
+
+    @property
+    def line_counts(self) -> dict[str, int]:
+        return {name: sink.count for name, sink in self._lines.items()}
+
+    def write_input_errors(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Problems not tied to a patient: first in ``errors.jsonl`` and the errors table."""
+        assert not self._input_errors_done and self.patients == 0, "input errors come first, once"
+        self._input_errors_done = True
+        for row in rows:
+            self._lines["errors.jsonl"].write(canonical(_error_row(row)))
+            for add in self._tables:
                 add("errors", _input_error_row(row))
-        for out in results.outputs():
-            flat = flat_values(json.loads(out.record))
-            lines["records.jsonl"].write(out.record)
-            for name, items in (("mentions.jsonl", out.mentions), ("errors.jsonl", out.errors),
-                                ("documents.jsonl", out.documents)):
-                for line in items:
-                    lines[name].write(line)
-            cohort(flat, out)
-            for table, row in patient_rows(out, flat):
-                for add in tables:
-                    add(table, row)
-    return {name: sink.count for name, sink in lines.items()}
+
+    def write(self, out: PatientOutput) -> None:
+        """One patient, in every file."""
+        self._input_errors_done = True
+        flat = flat_values(json.loads(out.record))
+        self._lines["records.jsonl"].write(out.record)
+        for name, items in (("mentions.jsonl", out.mentions), ("errors.jsonl", out.errors),
+                            ("documents.jsonl", out.documents)):
+            for line in items:
+                self._lines[name].write(line)
+        self._cohort(flat, out)
+        for table, row in patient_rows(out, flat):
+            for add in self._tables:
+                add(table, row)
+        self.patients += 1
+        for column in COUNT_COLUMNS:
+            self.notes[column] += getattr(out, column)

@@ -178,3 +178,31 @@ def test_result_store_never_holds_a_patient_twice(tmp_path: Path, times: int) ->
     # Assert
     assert stored == [True] + [False] * (times - 1)
     assert store.count() == 1
+
+
+def test_patients_reach_the_writer_in_sorted_order_whatever_order_they_finish(tmp_path: Path) -> None:
+    """Results come back from workers in any order; each is written once every patient before it is."""
+    from extractor.batch.run import _InOrder
+
+    # Arrange
+    class Writer:
+        def __init__(self) -> None:
+            self.written: list[str] = []
+
+        def write(self, out: PatientOutput) -> None:
+            self.written.append(out.patient_id)
+
+    store, writer = ResultStore(tmp_path / "results.sqlite"), Writer()
+    store.add(PatientOutput("a", "{}", [], [], [], 1, 1, 0, 0, 0))  # finished by a run this one resumes
+    in_order = _InOrder(writer, store, iter(["a", "b", "c", "d"]))  # type: ignore[arg-type]
+    in_order.catch_up()
+    seen = [list(writer.written)]
+    # Act
+    for pid in ("c", "b", "d"):
+        out = PatientOutput(pid, "{}", [], [], [], 1, 1, 0, 0, 0)
+        store.add(out)
+        in_order.catch_up(out)
+        seen.append(list(writer.written))
+    # Assert
+    assert seen == [["a"], ["a"], ["a", "b", "c"], ["a", "b", "c", "d"]]
+    assert in_order.finished
