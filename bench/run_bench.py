@@ -18,9 +18,13 @@ figures. The slow stages (medspaCy) can run on a deterministic prefix of the
 corpus (``--medspacy-notes``, ``--pipeline-notes``); throughput is per note and per MB, so the ratio
 stays meaningful.
 
+The machine's speed drifts between stages (the tokenizer alone measured 683 to
+806 notes/s within an hour), so ``--rounds N`` runs the tokenize and batch-1
+stages N times in turn and reports the median of their ratios.
+
 Usage (from a fresh install, from any folder)::
 
-    python bench/run_bench.py --notes 20000 --json bench/results.json
+    python bench/run_bench.py --notes 20000 --rounds 3 --json bench/results.json
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import csv
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -230,6 +235,21 @@ def report(results: list[dict[str, Any]], workers: int) -> tuple[str, dict[str, 
     return "\n".join(lines), checks
 
 
+def _rounds(results: list[dict[str, Any]], rounds: int, corpus: Path, workers: int, work: Path) -> list[float]:
+    """batch-1 / tokenize of the run above and of ``rounds - 1`` more runs of the pair."""
+    by = {r["stage"]: r for r in results if "error" not in r}
+    if rounds <= 1 or not {"tokenize", "batch-1"} <= set(by):
+        return []
+    ratios = [by["batch-1"]["mb_per_s"] / by["tokenize"]["mb_per_s"]]
+    for n in range(2, rounds + 1):
+        print(f"  round {n}: tokenize, batch-1...", flush=True)
+        pair = {stage: measure(stage, corpus, None, workers, work) for stage in ("tokenize", "batch-1")}
+        if any("error" in r for r in pair.values()):
+            continue
+        ratios.append(pair["batch-1"]["mb_per_s"] / pair["tokenize"]["mb_per_s"])
+    return ratios
+
+
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -242,6 +262,9 @@ def main() -> None:
     parser.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="mtsamples.csv")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the tokenize and batch-1 stages this many times in turn and report the "
+                             "median of their ratios (the machine's speed drifts between stages)")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, help=argparse.SUPPRESS)
@@ -270,6 +293,11 @@ def main() -> None:
             print(f"  running {stage}...", flush=True)
             results.append(measure(stage, corpus, limit, args.workers, work))
         table, checks = report(results, args.workers)
+        rounds = _rounds(results, args.rounds, corpus, args.workers, work)
+    if rounds:
+        checks["batch-1 / tokenize, median of rounds"] = statistics.median(rounds)
+        table += (f"\nbatch-1 / tokenize, median of {len(rounds)} rounds: {statistics.median(rounds):.3f} "
+                  f"(each: {', '.join(f'{r:.3f}' for r in rounds)})")
     print()
     print(table)
     if args.json:
@@ -279,7 +307,7 @@ def main() -> None:
                    "medspacy_notes": args.medspacy_notes, "pipeline_notes": args.pipeline_notes,
                    "python": sys.version.split()[0],
                    "versions": {p: version(p) for p in ("spacy", "medspacy", "glucagonoma-extractor")},
-                   "stages": results, "ratios": checks}
+                   "stages": results, "ratios": checks, "tokenize_batch1_rounds": rounds}
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
