@@ -28,7 +28,7 @@ evaluate: install
 	$(BIN)/python bench/evaluation_table.py
 
 bench: install
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py --rounds 3
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
