@@ -18,7 +18,7 @@ from extractor.batch.grouping import WORK_DIR, NoteSpill, ResultStore
 from extractor.batch.progress import Progress
 from extractor.batch.readers import read_inputs, walk_files
 from extractor.batch.shard import PatientOutput, canonical
-from extractor.batch.writers import OutputWriter, atomic_path
+from extractor.batch.writers import COUNT_COLUMNS, OutputWriter, atomic_path
 from extractor.errors import ExtractorError
 from extractor.ruleset import rules_fingerprint
 
@@ -217,7 +217,7 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
         if writer.patients != results.count():  # pragma: no cover - a bug
             raise BatchError("not every finished patient reached the outputs; outputs not written")
         summary.patients = writer.patients
-        for column in ("notes_read", "notes_processed", "notes_failed", "notes_empty", "notes_duplicate"):
+        for column in COUNT_COLUMNS:
             setattr(summary, column, writer.notes[column])
         for row in input_errors():
             summary.input_errors += 1
@@ -330,11 +330,9 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
         in_order.catch_up()  # patients finished by a run this one resumes
 
         def emit(output: PatientOutput) -> None:
-            if results.add(output):
+            if results.add(output):  # False: already stored, nothing new to hand over
                 progress.advance(output.notes_read, 1, failed=output.notes_failed)
                 in_order.catch_up(output)
-            else:
-                in_order.catch_up()
 
         if patients:
             try:

@@ -75,14 +75,14 @@ def _last(pattern: re.Pattern[str], text: str) -> int:
 
 
 @cache
-def _qualified_tumour(folded: bool) -> re.Pattern[str]:
+def _qualified_tumour() -> str:
     """A tumour word qualified by another organ ("liver lesions", "nodal mass")."""
-    pattern = rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?:{vocabulary()['tumour_words']})\w*"
+    return rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?:{vocabulary()['tumour_words']})\w*"
+
+
+def _lead_regex(pattern: str, folded: bool) -> re.Pattern[str]:
+    """``pattern`` for the lead: run on it lower-cased when ``folded`` (faster), else case-insensitive."""
     return folded_regex(pattern) if folded else re.compile(pattern, re.IGNORECASE)
-
-
-def _vocabulary_regex(key: str, folded: bool) -> re.Pattern[str]:
-    return folded_regex(vocabulary()[key]) if folded else vocab_regex(key)
 
 
 @cache
@@ -110,20 +110,19 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     if _DISTANCE_AFTER.match(trail) or _DISTANCE_BEFORE.search(lead):
         return None
     # the lead's words are looked up lower-cased (faster), unless that moves offsets
-    folded = lead.lower()
-    if len(folded) != len(lead):
-        folded = ""
-    words = folded or lead
+    lowered = lead.lower()
+    folded = len(lowered) == len(lead)
+    words = lowered if folded else lead
     # "liver lesions", "nodal mass": a tumour word qualified by another organ is about that organ
-    qualified = _qualified_tumour(bool(folded)).sub(lambda m: "~" * len(m.group(0)), words)
+    qualified = _lead_regex(_qualified_tumour(), folded).sub(lambda m: "~" * len(m.group(0)), words)
     tumour_before = max(
-        _last(_vocabulary_regex("tumour_words", bool(folded)), qualified), _last(_PANCREATIC_SITE, qualified)
+        _last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), _last(_PANCREATIC_SITE, qualified)
     )
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
     tumour_after = _tumour_just_after().match(trail)
-    excluded_before = _last(_vocabulary_regex("size_exclusions", bool(folded)), words)
+    excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
     if tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
     if tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
