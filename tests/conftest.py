@@ -75,3 +75,45 @@ def record_of(nlp: Language) -> Callable[..., CohortRecord]:
         return process_patient(nlp, "p", inputs).record
 
     return _run
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """A headless Chromium driven by Selenium, as a person sees a page.
+
+    Debian's ``chromium`` and ``chromium-driver`` packages (``.ci/run`` installs
+    them). Where they are missing the test fails and says so: a page test that
+    silently passes without a browser proves nothing.
+    """
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.fail(
+            f"headless browser not found ({', '.join(missing)}): install Debian's chromium and "
+            "chromium-driver (apt-get install chromium chromium-driver), as .ci/run does",
+            pytrace=False,
+        )
+    import tempfile
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tempfile.mkdtemp(prefix="extractor-chromium-")
+    # offline and quiet: this machine's network is closed and the pages must load nothing
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
