@@ -9,6 +9,7 @@ from spacy.tokens import Doc, Span
 
 from extractor.components._common import section_of, text_of
 from extractor.components.sections import section_at
+from extractor.reading import VIEW_KEY, ReadingView
 from extractor.schema import Assertion, Mention
 
 
@@ -79,12 +80,18 @@ def doc_to_mentions(
     ``original_text`` is the note as read (the Doc may be a guarded copy of a
     chunk); evidence text is cut from it so it matches the file byte for byte.
     """
-    source = original_text if original_text is not None else text_of(doc)
+    view: ReadingView | None = doc.user_data.get(VIEW_KEY)
+    if original_text is not None:
+        source = original_text
+    else:
+        source = view.original if view is not None else text_of(doc)
     mentions: list[Mention] = []
     for span in doc.ents:
         section = section_of(span)
         assertion = assertion_of(span, section)
         for start, end, value in _value_pieces(span):
+            if view is not None:
+                start, end = view.to_original(start, end)
             mentions.append(
                 Mention(
                     label=span.label_,

@@ -38,6 +38,7 @@ from extractor.focus import (
     focused_doc,
     focused_share,
 )
+from extractor.reading import VIEW_KEY, read_note
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
 CANDIDATES = "extractor_candidates"
@@ -148,20 +149,31 @@ class NotePipeline(English):
     target_search: GatedRegexMatcher | None = None
     section_search: GatedRegexMatcher | None = None
     focus: bool = True
+    read: bool = True
 
     def make_doc(self, text: str) -> Doc:  # noqa: D102
+        # the rules read the note as the reading layer writes it; mentions are
+        # mapped back to the note as written (extractor.reading)
+        view = read_note(text) if self.read and text and len(text) <= self.max_length else None
+        if view is not None and (view.is_identity or len(view.text) > self.max_length):
+            view = None
+        if view is not None:
+            text = view.text
         if self.target_search is None or not text or len(text) > self.max_length:
-            return super().make_doc(text)
-        index, matched = found_in_text(self.target_search, text)
-        if not matched:
-            doc = focused_doc(self._tokenize, text, [(0, len(text), False)])
-            doc.user_data[UNREAD_KEY] = True
-        elif self.focus and self.section_search is not None:
-            doc = self._focused(text, index)
-        else:
             doc = super().make_doc(text)
-        doc.user_data[NOTE_INDEX_KEY] = index
-        doc.user_data[TEXT_KEY] = text
+        else:
+            index, matched = found_in_text(self.target_search, text)
+            if not matched:
+                doc = focused_doc(self._tokenize, text, [(0, len(text), False)])
+                doc.user_data[UNREAD_KEY] = True
+            elif self.focus and self.section_search is not None:
+                doc = self._focused(text, index)
+            else:
+                doc = super().make_doc(text)
+            doc.user_data[NOTE_INDEX_KEY] = index
+            doc.user_data[TEXT_KEY] = text
+        if view is not None:
+            doc.user_data[VIEW_KEY] = view
         return doc
 
     def _focused(self, text: str, index: NoteIndex) -> Doc:
@@ -188,8 +200,9 @@ class NotePipeline(English):
         if not doc.user_data.get(NEEDS_FULL_KEY):
             return doc
         focus, self.focus = self.focus, False
+        view = doc.user_data.get(VIEW_KEY)
         try:
-            return super().__call__(text_of(doc), **kwargs)
+            return super().__call__(view.original if view is not None else text_of(doc), **kwargs)
         finally:
             self.focus = focus
 

@@ -173,3 +173,42 @@ def rules_fingerprint() -> dict[str, Any]:
     for name, data in entries:
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return {"files": len(entries), "sha256": digest.hexdigest()}
+
+
+class ReadingRulesSpec(_Rule):
+    """Words the reading layer needs (``extractor/reading.py``), as data.
+
+    ``ocr_words``: domain words that OCR and line ends break ("neuroe ndocrine");
+    ``continuation_words``: words a statement cannot end on, so a line ending on
+    one goes on in the next line; ``value_labels``: names whose result may stand
+    alone on the next line ("Insulin" / "Negative").
+    """
+
+    ocr_words: list[str]
+    continuation_words: frozenset[str]
+    value_labels: frozenset[str]
+
+    @model_validator(mode="after")
+    def _lower_case(self) -> ReadingRulesSpec:
+        for name in ("ocr_words", "continuation_words", "value_labels"):
+            words = getattr(self, name)
+            if any(w != w.lower() or not w.strip() for w in words):
+                raise ValueError(f"{name}: words are written in lower case, not blank")
+        short = [w for w in self.ocr_words if len(w) < 7]
+        if short:
+            raise ValueError(f"ocr_words: shorter than 7 letters joins ordinary words: {', '.join(short)}")
+        return self
+
+
+@cache
+def reading_rules() -> ReadingRulesSpec:
+    """The reading layer's word lists (``rules/reading.json``), validated."""
+    text = rules_root().joinpath("reading.json").read_text(encoding="utf-8")
+    try:
+        return ReadingRulesSpec.model_validate(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise RuleFileError(f"reading.json:{exc.lineno} [json] {exc.msg}") from None
+    except ValidationError as exc:
+        raise RuleFileError(
+            "\n".join(f"reading.json [{' -> '.join(map(str, e['loc'])) or 'file'}] {e['msg']}" for e in exc.errors())
+        ) from None

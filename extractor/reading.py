@@ -1,0 +1,416 @@
+"""The reading layer: what the rules read, with a map back to the note as written.
+
+Real notes reach us laid out for eyes, not for rules: IHC panels with dotted
+leaders, a result on the line after its marker, synoptic checklists where only
+the ticked option is true, statements wrapped mid-sentence by a PDF or a fax,
+and OCR damage (``pNO``, ``p T 4``, ``less than I%``, ``neuroe ndocrine``).
+Before a note is tokenized, ``read_note`` builds a *view* of it in which these
+are written the way the rules expect, together with an offset map: every
+mention found in the view is mapped back, so its evidence span is the original
+text byte for byte.
+
+Each reader is a pure function ``text -> edits`` (an edit replaces
+``text[start:end]``); readers run in a fixed order, each on the view the
+previous ones produced, and only where a cheap test says they can apply, so a
+note that needs none of them is its own view at no cost. Words the readers need
+(domain words OCR splits, words that cannot end a statement) are data in
+``rules/reading.json``; only layout patterns live here.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple
+
+from extractor.ruleset import reading_rules
+
+
+VIEW_KEY = "extractor_reading_view"
+
+
+class Edit(NamedTuple):
+    """Replace ``text[start:end]`` by ``replacement`` (offsets into the reader's input)."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+class ReadingView:
+    """A normalised text and the map from its offsets to the original note's.
+
+    Inside a replaced stretch a start maps to the stretch's start and an end to
+    its end, so a span that touches a replacement covers all of what it replaced;
+    a deletion is skipped on both sides.
+    """
+
+    __slots__ = ("text", "original", "_parent", "_view_starts", "_view_ends", "_edits")
+
+    def __init__(self, original: str, text: str | None = None, *, parent: ReadingView | None = None,
+                 edits: Sequence[Edit] = ()) -> None:
+        self.original = original
+        self.text = original if text is None else text
+        self._parent = parent
+        self._edits: tuple[Edit, ...] = tuple(edits)
+        view_starts: list[int] = []
+        view_ends: list[int] = []
+        shift = 0
+        for edit in self._edits:
+            view_start = edit.start + shift
+            view_starts.append(view_start)
+            view_ends.append(view_start + len(edit.replacement))
+            shift += len(edit.replacement) - (edit.end - edit.start)
+        self._view_starts = view_starts
+        self._view_ends = view_ends
+
+    @property
+    def is_identity(self) -> bool:
+        """True when the view is the note itself (no reader changed anything)."""
+        return self.text is self.original or self.text == self.original
+
+    def with_edits(self, edits: Iterable[Edit]) -> ReadingView:
+        """A view of this view's text with ``edits`` applied (overlapping edits: the first wins)."""
+        kept: list[Edit] = []
+        last_end = -1
+        for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+            if edit.start < last_end or edit.end < edit.start:
+                continue
+            if self.text[edit.start : edit.end] == edit.replacement:
+                continue
+            kept.append(edit)
+            last_end = edit.end
+        if not kept:
+            return self
+        pieces: list[str] = []
+        position = 0
+        for edit in kept:
+            pieces.append(self.text[position : edit.start])
+            pieces.append(edit.replacement)
+            position = edit.end
+        pieces.append(self.text[position:])
+        return ReadingView(self.original, "".join(pieces), parent=self, edits=kept)
+
+    def _to_parent_start(self, position: int) -> int:
+        index = bisect_right(self._view_starts, position) - 1
+        # inside a replacement: its start (the whole replaced stretch is cited)
+        if index >= 0 and position < self._view_ends[index]:
+            return self._edits[index].start
+        # after the last edit ending at or before position
+        index = bisect_right(self._view_ends, position) - 1
+        if index < 0:
+            return position
+        return position - self._view_ends[index] + self._edits[index].end
+
+    def _to_parent_end(self, position: int) -> int:
+        index = bisect_left(self._view_starts, position) - 1
+        if index >= 0 and position <= self._view_ends[index]:
+            return self._edits[index].end
+        index = bisect_left(self._view_ends, position) - 1
+        if index < 0:
+            return position
+        return position - self._view_ends[index] + self._edits[index].end
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The original note's (start, end) for a span of the view."""
+        view: ReadingView | None = self
+        while view is not None and view._parent is not None:
+            start, end = view._to_parent_start(start), view._to_parent_end(end)
+            view = view._parent
+        return start, max(end, start)
+
+
+# -- readers ------------------------------------------------------------------
+
+Reader = Callable[[str], list[Edit]]
+
+
+def _same_length_blank(text: str, start: int, end: int) -> Edit:
+    """Blank ``text[start:end]`` with spaces, keeping its line ends."""
+    return Edit(start, end, re.sub(r"[^\n]", " ", text[start:end]))
+
+
+# Synoptic (CAP-style) checklists: "___ G1: Well differentiated", "_X_ G2 ...",
+# "[ ] Present  [x] Not identified", "(X) pN1", ballot boxes.
+_BOX_TICKED = r"(?:_{1,3}[xX✓✔]_{1,3}|\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|[☒☑✓✔])"
+_BOX_EMPTY_AT_LINE_START = r"(?:_{2,6}|\[\s?\]|\(\s\)|[☐□])"
+_BOX_EMPTY_INLINE = r"(?:\[\s?\]|\(\s\)|[☐□])"
+# an option box opens a line, or (brackets and ballot boxes only) follows a blank on it;
+# transcription blanks ("pulses ______ procedure") are underscores inside a line
+_CHECKLIST_OPTION = re.compile(
+    rf"(?:(?<=\n)|^)[ \t]*(?P<box>{_BOX_TICKED}|{_BOX_EMPTY_AT_LINE_START})[ \t]*(?=[A-Za-z0-9(<>])"
+    rf"|(?<=[ \t])(?P<inline>{_BOX_TICKED.replace('_{1,3}[xX✓✔]_{1,3}|', '')}|{_BOX_EMPTY_INLINE})[ \t]*(?=[A-Za-z0-9(<>])",
+)
+_TICKED = re.compile(_BOX_TICKED)
+# literal pieces every box contains: a cheap test before the line-by-line pattern
+_CHECKLIST_HINT = re.compile(r"[_\[(☐□☒☑✓✔](?:(?<=_)_|(?<=\[)[ xX✓✔]?\]|(?<=\()[ xX✓✔]\)|(?<=[☐□☒☑✓✔]))")
+_OPTION_MAX_CHARS = 160
+
+
+def read_checklists(text: str) -> list[Edit]:
+    """A ticked option is read without its box; an unticked option is not read at all.
+
+    An option runs from its box to the end of its line or the next box on the
+    same line (at most a line's worth of text). The blanking keeps the length,
+    so nothing after it moves. A form needs two or more boxes, one of them
+    ticked: a lone box, or boxes none of which is ticked, are blanks to fill in.
+    """
+    if not _CHECKLIST_HINT.search(text):
+        return []
+    boxes = list(_CHECKLIST_OPTION.finditer(text))
+    if len(boxes) < 2:
+        return []
+    ticked = [_TICKED.fullmatch((m.group("box") or m.group("inline")).strip()) is not None for m in boxes]
+    if not any(ticked):
+        return []
+    edits: list[Edit] = []
+    for index, match in enumerate(boxes):
+        box = match.group("box") or match.group("inline")
+        box_start = match.start("box") if match.group("box") else match.start("inline")
+        box_end = box_start + len(box)
+        line_end = text.find("\n", box_end)
+        line_end = len(text) if line_end < 0 else line_end
+        next_box = boxes[index + 1].start() if index + 1 < len(boxes) else len(text)
+        option_end = min(line_end, next_box, box_end + _OPTION_MAX_CHARS)
+        if ticked[index]:
+            edits.append(_same_length_blank(text, box_start, box_end))
+        else:
+            edits.append(_same_length_blank(text, box_start, option_end))
+    return edits
+
+
+# Dotted leaders of panels and forms: "Chromogranin A ........ +".
+_LEADER = re.compile(r"(?<=\S)[ \t]*(?:\.[ \t]?){3,}[ \t]*(?=\S)")
+
+
+def read_leaders(text: str) -> list[Edit]:
+    """Dotted leaders become a colon: "Chromogranin A ........ +" -> "Chromogranin A: +"."""
+    if "..." not in text and ". . ." not in text:
+        return []
+    return [Edit(m.start(), m.end(), ": ") for m in _LEADER.finditer(text)]
+
+
+# TNM and grade codes as OCR and typists break them: "p T 4", "pNO", "N l", "M X", "G 3".
+_CODE_DIGIT = {"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "|": "1"}
+_TNM_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?P<prefix>(?:y[ \t]?)?(?:[pcr][ \t]?)?)(?P<letter>[TNM])[ \t]?"
+    r"(?P<value>[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z]))(?P<sub>[ \t]?[a-d](?![A-Za-z]))?(?![0-9])"
+)
+# (two patterns: each opens with a literal or a capital class, which re scans for fast)
+_CODE_HINTS = (
+    re.compile(r"[TNMG](?:(?<=[TNM])[ \t]?[0-4Xx]|(?<=G)[ \t][1-4lI])"),
+    re.compile(r"p[ \t]?[TNM][ \t]?[OolI]"),
+)
+_GRADE_CODE = re.compile(r"(?i:grade)[ \t:]{1,4}G[ \t]([1-4Xx]|[lI](?![A-Za-z]))(?![A-Za-z0-9])")
+_CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
+
+
+def _is_digit_code(match: re.Match[str]) -> bool:
+    return match.group("value") not in _CODE_DIGIT
+
+
+def read_codes(text: str) -> list[Edit]:
+    """Join and repair staging and grade codes where the context makes the reading certain.
+
+    A code is rewritten only with its p/c/y prefix ("p T 4", "pNO") or inside a
+    run of T/N/M codes that holds a written digit ("T1c, Nx, M0"; "pT2 N l"). A
+    letter read as a digit ("NO", "N l") needs the prefix or to follow a code
+    of the run directly, so "T1 ... No known allergies" and "TO MEDICATIONS:
+    No ..." stay as written; so does a lone "T 4" (a vertebra).
+    """
+    if not any(hint.search(text) for hint in _CODE_HINTS):
+        return []
+    edits: list[Edit] = []
+    codes = list(_TNM_CODE.finditer(text))
+    for index, match in enumerate(codes):
+        prefix = match.group("prefix").replace(" ", "").replace("\t", "")
+        value = match.group("value")
+        previous = codes[index - 1] if index > 0 else None
+        follows_code = (
+            previous is not None
+            and previous.group("letter") != match.group("letter")
+            and (previous.group("prefix").strip() or _is_digit_code(previous))
+            and _CODE_GAP.fullmatch(text, previous.end(), match.start()) is not None
+        )
+        if value in _CODE_DIGIT:
+            if not prefix and not (follows_code and value != "o"):
+                continue
+        elif not prefix:
+            in_run = any(
+                other is not match
+                and other.group("letter") != match.group("letter")
+                and _is_digit_code(other)
+                and abs(other.start() - match.start()) <= 30
+                for other in codes[max(0, index - 2) : index + 3]
+            )
+            if not in_run:
+                continue
+        letter = match.group("letter")
+        value = _CODE_DIGIT.get(value, value).upper() if value != "is" else "is"
+        sub = (match.group("sub") or "").strip()
+        written = f"{prefix}{letter}{value}{sub}"
+        if written != match.group(0):
+            edits.append(Edit(match.start(), match.end(), written))
+    for match in _GRADE_CODE.finditer(text):
+        value = _CODE_DIGIT.get(match.group(1), match.group(1)).upper()
+        edits.append(Edit(match.start(1) - 2, match.end(1), f"G{value}"))
+    return edits
+
+
+# Letters for digits in numbers that carry a unit: "less than I%", "2.O cm", "l.5 cm".
+_UNIT = re.compile(r"%|cm|mm")
+_NUMBER_CHARS = frozenset("0123456789OolI \t")
+_NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
+_STRAY_AFTER_VALUE = re.compile(r"(?:(?<=[0-9%])|(?<=\bcm)|(?<=\bmm))[_|~^`]+(?=[\s.,;:)]|$)")
+
+
+def read_numbers(text: str) -> list[Edit]:
+    """OCR letters inside numbers that carry a unit become digits; stray marks after them go."""
+    edits: list[Edit] = []
+    for unit in _UNIT.finditer(text):
+        position = unit.start()
+        if position == 0 or text[position - 1] not in _NUMBER_CHARS:
+            continue
+        if unit.group(0) != "%" and text[unit.end() : unit.end() + 1].isalpha():
+            continue
+        before = _NUMBER_BEFORE_UNIT.search(text, max(0, position - 12), position)
+        if before is None:
+            continue
+        written = before.group(0).rstrip(" \t")
+        if written.isdigit() or not (any(c.isdigit() for c in written) or (written in "Il" and unit.group(0) == "%")):
+            continue
+        fixed = "".join(_CODE_DIGIT.get(c, c) for c in written)
+        if fixed != written:
+            edits.append(Edit(before.start(), before.start() + len(written), fixed))
+    if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
+        for match in _STRAY_AFTER_VALUE.finditer(text):
+            edits.append(_same_length_blank(text, match.start(), match.end()))
+    return edits
+
+
+@dataclass(frozen=True)
+class _SplitWords:
+    """An automaton of domain words with one or two breaks inside ("neuroe ndocrine")."""
+
+    automaton: Any
+
+
+@cache
+def _split_words() -> _SplitWords:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for word in reading_rules().ocr_words:
+        word = word.lower()
+        for variant in _broken_variants(word):
+            automaton.add_word(variant, (variant, word))
+    automaton.make_automaton()
+    return _SplitWords(automaton)
+
+
+def _broken_variants(word: str) -> Iterable[str]:
+    """``word`` with one break (any position leaving 2+ letters each side), or two."""
+    n = len(word)
+    for i in range(2, n - 1):
+        for sep in (" ", "- ", " -", "-\n", "\n", " =", "= "):
+            yield word[:i] + sep + word[i:]
+        for j in range(i + 2, n - 1):
+            yield word[:i] + " " + word[i:j] + " " + word[j:]
+
+
+def read_split_words(text: str) -> list[Edit]:
+    """Domain words broken by OCR or a line end are joined: "neuroe ndocrine" -> "neuroendocrine"."""
+    automaton = _split_words().automaton
+    if len(automaton) == 0:
+        return []
+    lowered = text.lower()
+    edits: list[Edit] = []
+    for end_index, (variant, word) in automaton.iter(lowered):
+        start = end_index - len(variant) + 1
+        end = end_index + 1
+        if (start > 0 and lowered[start - 1].isalpha()) or (end < len(text) and lowered[end].isalpha()):
+            continue
+        written = text[start:end]
+        letters = [c for c in written if c.isalpha()]
+        joined = "".join(letters)
+        edits.append(Edit(start, end, joined))
+    return edits
+
+
+# A statement wrapped by a line end: the line stops on a word that cannot end
+# a statement ("positive for" / "synaptophysin", "tumor measures" / "3.2 cm").
+
+
+def read_wrapped_lines(text: str) -> list[Edit]:
+    """Join a line to the next where the statement plainly goes on."""
+    if "\n" not in text:
+        return []
+    continuing = reading_rules().continuation_words
+    edits: list[Edit] = []
+    newline = text.find("\n")
+    while newline >= 0:
+        line_start = text.rfind("\n", 0, newline) + 1
+        words = text[line_start:newline].split()
+        following = text[newline + 1 : newline + 40].lstrip(" \t")
+        if words and words[-1].lower() in continuing and following[:1].isalnum() or (
+            words and words[-1].lower() in continuing and following[:1] == "("
+        ):
+            edits.append(Edit(newline, newline + 1, " "))
+        newline = text.find("\n", newline + 1)
+    return edits
+
+
+# A label alone on its line and its result alone on the next: "Insulin" / "Negative".
+_LONE_VALUE = re.compile(
+    r"[ \t]*(?:\(?[-+±]\)?|(?:focally |weakly |strongly |diffusely )?(?:positive|negative|equivocal|not performed|pos|neg)"
+    r"|[<>≤≥]?[ \t]?\d+(?:\.\d+)?[ \t]?(?:%|cm|mm))[ \t]*(?:\n|\Z)",
+    re.IGNORECASE,
+)
+
+
+def read_label_lines(text: str) -> list[Edit]:
+    """A result on the line after its label is read on the label's line: "Insulin: Negative"."""
+    if "\n" not in text:
+        return []
+    labels = reading_rules().value_labels
+    edits: list[Edit] = []
+    line_start = 0
+    while True:
+        newline = text.find("\n", line_start)
+        if newline < 0:
+            break
+        label = text[line_start:newline].strip().lower()
+        if label and len(label) <= 40 and (label in labels or label.rsplit(" ", 1)[0] in labels):
+            value = _LONE_VALUE.match(text, newline + 1)
+            if value:
+                label_end = line_start + len(text[line_start:newline].rstrip())
+                value_start = newline + 1
+                while text[value_start : value_start + 1] in (" ", "\t"):
+                    value_start += 1
+                edits.append(Edit(label_end, value_start, ": "))
+        line_start = newline + 1
+    return edits
+
+
+READERS: tuple[tuple[str, Reader], ...] = (
+    ("checklists", read_checklists),
+    ("leaders", read_leaders),
+    ("split_words", read_split_words),
+    ("codes", read_codes),
+    ("numbers", read_numbers),
+    ("label_lines", read_label_lines),
+    ("wrapped_lines", read_wrapped_lines),
+)
+
+
+def read_note(text: str, readers: Sequence[tuple[str, Reader]] = READERS) -> ReadingView:
+    """The view the rules read, and its map back to ``text``."""
+    view = ReadingView(text)
+    for _, reader in readers:
+        edits = reader(view.text)
+        if edits:
+            view = view.with_edits(edits)
+    return view
