@@ -205,6 +205,8 @@ _CODE_HINTS = (
     re.compile(r"p[ \t]?[TNM][ \t]?[OolI]"),
 )
 _GRADE_CODE = re.compile(r"(?i:grade)[ \t:]{1,4}G[ \t]([1-4Xx]|[lI](?![A-Za-z]))(?![A-Za-z0-9])")
+# a synoptic grade whose G was read as a zero: "HISTOLOGIC GRADE:" / "02: Moderately differentiated"
+_GRADE_ZERO = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?(?P<zero>[O0])(?=[1-3][ \t]*[:(-])")
 _CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
 
 
@@ -221,7 +223,7 @@ def read_codes(text: str) -> list[Edit]:
     of the run directly, so "T1 ... No known allergies" and "TO MEDICATIONS:
     No ..." stay as written; so does a lone "T 4" (a vertebra).
     """
-    if not any(hint.search(text) for hint in _CODE_HINTS):
+    if not any(hint.search(text) for hint in _CODE_HINTS) and not _GRADE_ZERO.search(text):
         return []
     edits: list[Edit] = []
     codes = list(_TNM_CODE.finditer(text))
@@ -257,6 +259,9 @@ def read_codes(text: str) -> list[Edit]:
     for match in _GRADE_CODE.finditer(text):
         value = _CODE_DIGIT.get(match.group(1), match.group(1)).upper()
         edits.append(Edit(match.start(1) - 2, match.end(1), f"G{value}"))
+    if "rade" in text or "RADE" in text:
+        for match in _GRADE_ZERO.finditer(text):
+            edits.append(Edit(match.start("zero"), match.end("zero"), "G"))
     return edits
 
 
@@ -340,6 +345,39 @@ def read_split_words(text: str) -> list[Edit]:
     return edits
 
 
+# Capitals spaced out by OCR: "PAN C REATO D U O D E N ECTO MY".
+_SPACED_CAPITALS_HINT = re.compile(r"\b[A-Z]{1,2} [A-Z]{1,2} ")
+_CAPITAL_RUN = re.compile(r"\b[A-Z]{1,10}(?: [A-Z]{1,10}){2,15}\b")
+
+
+def read_spaced_capitals(text: str) -> list[Edit]:
+    """A domain word written in capitals with blanks inside it is read as the word."""
+    if not _SPACED_CAPITALS_HINT.search(text):
+        return []
+    words = frozenset(w.upper() for w in reading_rules().ocr_words)
+    edits: list[Edit] = []
+    for run in _CAPITAL_RUN.finditer(text):
+        tokens = list(re.finditer(r"[A-Z]+", run.group(0)))
+        if sum(len(t.group(0)) <= 2 for t in tokens) < 2:
+            continue
+        first = 0
+        while first < len(tokens):
+            joined_at = None
+            # the longest run of tokens from here that spells a domain word
+            for last in range(len(tokens) - 1, first, -1):
+                if "".join(t.group(0) for t in tokens[first : last + 1]) in words:
+                    joined_at = last
+                    break
+            if joined_at is None:
+                first += 1
+                continue
+            start = run.start() + tokens[first].start()
+            end = run.start() + tokens[joined_at].end()
+            edits.append(Edit(start, end, "".join(t.group(0) for t in tokens[first : joined_at + 1])))
+            first = joined_at + 1
+    return edits
+
+
 # A statement wrapped by a line end: the line stops on a word that cannot end
 # a statement ("positive for" / "synaptophysin", "tumor measures" / "3.2 cm").
 
@@ -399,6 +437,7 @@ READERS: tuple[tuple[str, Reader], ...] = (
     ("checklists", read_checklists),
     ("leaders", read_leaders),
     ("split_words", read_split_words),
+    ("spaced_capitals", read_spaced_capitals),
     ("codes", read_codes),
     ("numbers", read_numbers),
     ("label_lines", read_label_lines),
