@@ -127,6 +127,57 @@ def schema_cli() -> None:
     typer.echo(json.dumps(record_json_schema(), indent=2, sort_keys=True))
 
 
+@app.command("audit")
+def audit_cli(
+    inputs: Annotated[list[Path], typer.Argument(help="Note files, folders or tables (as for batch).", exists=True)],
+    out: Annotated[Path, typer.Option("--out", help="Report file (.md or .json). It quotes note text.")],
+    exclude_ids: Annotated[
+        Path | None,
+        typer.Option("--exclude-ids", help="Ids to leave out, one a line (a Markdown list such as reserved.md works).", exists=True),
+    ] = None,
+    patient_col: Annotated[str | None, typer.Option("--patient-col", help="Patient id column of a table.")] = None,
+    doc_col: Annotated[str | None, typer.Option("--doc-col", help="Document id column of a table.")] = None,
+    text_col: Annotated[str | None, typer.Option("--text-col", help="Note text column of a table.")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Patterns listed per field.")] = 25,
+) -> None:
+    """Find what the rules miss in text without gold: per field, the sentences that hold its
+    cue words but gave no mention (most frequent patterns first), and each rule's hits.
+
+    The report quotes notes, so it goes only to the --out file you name.
+
+    Examples:
+      extractor audit ../shared/data/mtsamples/mtsamples.csv --patient-col note_id --doc-col note_id --text-col transcription --out audit-mtsamples.md
+      extractor audit ../shared/data/tcga-pathology-reports/tcga_pathology_reports_subset.csv --patient-col report_id --doc-col report_id --text-col ocr_text --exclude-ids ../shared/eval/reserved.md --out audit-tcga.json
+    """
+    from extractor.audit import audit_notes, read_exclusions, write_report
+    from extractor.batch.config import BatchOptions, Columns
+    from extractor.batch.readers import Problem, read_inputs
+    from extractor.pipeline import load_pipeline
+
+    if str(out) == "-" or out.is_dir():
+        _say(f"extractor audit: --out must name a file, not {out}")
+        raise typer.Exit(code=2)
+    exclude = read_exclusions(exclude_ids) if exclude_ids else frozenset()
+    options = BatchOptions(columns=Columns(patient=patient_col, doc=doc_col, text=text_col))
+    problems = 0
+
+    def notes():  # type: ignore[no-untyped-def]
+        nonlocal problems
+        for item in read_inputs(inputs, options):
+            if isinstance(item, Problem):
+                problems += 1
+                _say(f"{item.row.source}: {item.row.reason}")
+                continue
+            yield item
+
+    report = audit_notes(load_pipeline(), notes(), exclude=exclude)
+    if report.notes == 0:
+        _say("extractor audit: no note was read (for a table, name its columns with --patient-col/--text-col)")
+        raise typer.Exit(code=2)
+    write_report(report, out, top=top)
+    _say(f"extractor audit: {report.notes} notes ({report.excluded} excluded, {problems} unreadable); report: {out}")
+
+
 app.command("evaluate")(evaluate_cli)
 app.command("batch")(batch_cli)
 
