@@ -366,7 +366,10 @@ def _pathology(b: _Builder, record: dict[str, Any]) -> None:
         for index, site in enumerate(record["metastasis_sites"]):
             b.cite(f"metastasis_sites[{index}]", [i for i in mets if site in i.mention.value["sites"]])
     else:
-        statements = [i for i in mets if i.mention.value["sites"] == []] + b.of("metastasis_sites", negated)
+        # "0/12 nodes", "no metastatic disease": stated none; a bare "metastatic disease" names no site
+        statements = [
+            i for i in mets if i.mention.value["sites"] == [] and i.mention.value.get("scope") != "any"
+        ] + b.of("metastasis_sites", negated)
         if statements:
             record["metastasis_sites"] = []
             b.cite("metastasis_sites", statements)
@@ -381,6 +384,25 @@ def _pathology(b: _Builder, record: dict[str, Any]) -> None:
                     used.append(item)
         record["tnm"] = TNM(**parts)
         b.cite("tnm", used)
+        _metastasis_from_stage(b, record, parts, used)
+
+
+def _metastasis_from_stage(b: _Builder, record: dict[str, Any], parts: dict[str, str | None], used: list[_Item]) -> None:
+    """The stage says what the report may not spell out: N1-N3 is nodal metastasis,
+    N0 (or M0) with no site named is "no metastasis stated"."""
+    n, m = (parts.get("n") or "").upper(), (parts.get("m") or "").upper()
+    sites = record.get("metastasis_sites")
+    evidence = [i for i in used if i.mention.value.get("n") or i.mention.value.get("m")]
+    if re.fullmatch(r"N[1-3][A-C]?", n) and "lymph_nodes" not in (sites or []):
+        record["metastasis_sites"] = [s for s in METASTASIS_ORDER if s in {*(sites or []), "lymph_nodes"}]
+        for path in [p for p in b.evidence if p == "metastasis_sites" or p.startswith("metastasis_sites[")]:
+            del b.evidence[path]
+        for index, site in enumerate(record["metastasis_sites"]):
+            own = [i for i in b.of("metastasis_sites") if site in i.mention.value["sites"]]
+            b.cite(f"metastasis_sites[{index}]", own or evidence)
+    elif sites is None and (n == "N0" or m == "M0"):
+        record["metastasis_sites"] = []
+        b.cite("metastasis_sites", evidence)
 
 
 def _treatment(b: _Builder, record: dict[str, Any]) -> None:

@@ -96,14 +96,22 @@ def _context_rules(context: object) -> list:
 
 
 def split_inner_brackets(nlp: Language) -> None:
-    """Split tokens at inner brackets and slashes: "CgA(+)" -> "CgA ( + )", "Streptozocin/5-FU".
+    """Split tokens at inner brackets, slashes and glued colons: "CgA(+)" -> "CgA ( + )",
+    "Streptozocin/5-FU", "Size:5" -> "Size : 5".
 
     Pathology shorthand glues the result to the marker and regimens glue drugs
     together; without this one span would swallow the other.
     """
     from spacy.util import compile_infix_regex
 
-    infixes = [*nlp.Defaults.infixes, r"[\(\)\[\]]", r"(?<=[A-Za-z])/(?=[0-9A-Za-z])"]
+    infixes = [
+        *nlp.Defaults.infixes,
+        r"[\(\)\[\]]",
+        r"(?<=[A-Za-z])/(?=[0-9A-Za-z])",
+        # forms glue a value to its label: "Size:5 cm", "(pT):pT2" (spaCy splits "a:b" only)
+        r"(?<=[A-Za-z\)\]]):(?=[0-9])",
+        r"(?<=[\)\]]):(?=[A-Za-z])",
+    ]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 

@@ -210,6 +210,45 @@ _GRADE_ZERO = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?(?P<zero>[O0])(?
 _CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
 
 
+# A whole TNM string as OCR and typists write it: "pT3cN1MO", "T 3a NOM x",
+# "pT3bNOMXRI", "(T1 b/N 1 /MX)", "T1b2/NO/MX", "[AJCC pT3NO]": a T part and an N
+# part at least, each letter followed by its value, OCR letters for digits allowed.
+_TNM_STRING = re.compile(
+    r"(?<![A-Za-z0-9])(?P<tp>(?:y[ \t]?)?(?:[pcr][ \t]?)?)T[ \t]?(?P<t>[0-4]|is|[lIi](?=[ \t]?[a-d])|[xX])"
+    # a sub-letter is glued ("T3bN0") or, after a blank, stands alone ("T1 b/N 1"), never the next code's prefix ("T2 cN0")
+    r"(?:(?P<ts>[a-d][12]?)|[ \t](?P<ts2>[a-d][12]?)(?![A-Za-z]))?"
+    r"(?P<s1>[ \t]?[,/]?[ \t]?)(?P<np>(?:y[ \t]?)?(?:[pc][ \t]?)?)N[ \t]?(?P<n>[0-3OolI]|[xX])(?:(?P<ns>[a-c](?![a-z]))|[ \t](?P<ns2>[a-c])(?![A-Za-z]))?"
+    r"(?:(?P<s2>[ \t]?[,/]?[ \t]?)(?P<mp>(?:[pc][ \t]?)?)M[ \t]?(?P<m>[01OolI]|[xX])(?P<ms>[a-c](?![a-z]))?)?"
+    r"(?=[^A-Za-z0-9]|R[0-2OlIxX]|$)"
+)
+
+
+def _certain_tnm_string(match: re.Match[str]) -> bool:
+    """A TNM string whose N was read as a letter ("NO") needs a p/c/y prefix or an M part:
+    "T2 No abnormal signal" is an MRI sequence and a word."""
+    if match.group("n") not in _CODE_DIGIT:
+        return True
+    return bool(match.group("tp").strip()) or (match.group("m") is not None and match.group("n") != "o")
+
+
+def _tnm_string(match: re.Match[str]) -> str:
+    def value(raw: str | None) -> str:
+        raw = raw or ""
+        return raw if raw == "is" else _CODE_DIGIT.get(raw, raw).upper()
+
+    def prefix(raw: str | None) -> str:
+        return (raw or "").replace(" ", "").replace("\t", "")
+
+    def separator(raw: str | None) -> str:
+        return ", " if "," in (raw or "") else " "
+
+    written = f"{prefix(match.group('tp'))}T{value(match.group('t'))}{match.group('ts') or match.group('ts2') or ''}"
+    written += f"{separator(match.group('s1'))}{prefix(match.group('np'))}N{value(match.group('n'))}{match.group('ns') or match.group('ns2') or ''}"
+    if match.group("m"):
+        written += f"{separator(match.group('s2'))}{prefix(match.group('mp'))}M{value(match.group('m'))}{match.group('ms') or ''}"
+    return written
+
+
 def _is_digit_code(match: re.Match[str]) -> bool:
     return match.group("value") not in _CODE_DIGIT
 
@@ -226,7 +265,14 @@ def read_codes(text: str) -> list[Edit]:
     if not any(hint.search(text) for hint in _CODE_HINTS) and not _GRADE_ZERO.search(text):
         return []
     edits: list[Edit] = []
-    codes = list(_TNM_CODE.finditer(text))
+    strings = [(m.start(), m.end()) for m in _TNM_STRING.finditer(text) if _certain_tnm_string(m)]
+    for start, end in strings:
+        match = _TNM_STRING.match(text, start)
+        assert match is not None
+        written = _tnm_string(match)
+        if written != text[start:end]:
+            edits.append(Edit(start, end, written))
+    codes = [m for m in _TNM_CODE.finditer(text) if not any(s <= m.start() < e for s, e in strings)]
     for index, match in enumerate(codes):
         prefix = match.group("prefix").replace(" ", "").replace("\t", "")
         value = match.group("value")
@@ -269,6 +315,8 @@ def read_codes(text: str) -> list[Edit]:
 _UNIT = re.compile(r"%|cm|mm")
 _NUMBER_CHARS = frozenset("0123456789OolI \t")
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
+# centimetres as OCR reads them after a number: "5 em", "3.5 crn", "2.0 c m"
+_OCR_CM = re.compile(r"(?<=[0-9])[ \t]?(?:em|crn|cnn|c[ \t]m)\b", re.IGNORECASE)
 _STRAY_AFTER_VALUE = re.compile(r"(?:(?<=[0-9%])|(?<=\bcm)|(?<=\bmm))[_|~^`]+(?=[\s.,;:)]|$)")
 
 
@@ -290,6 +338,9 @@ def read_numbers(text: str) -> list[Edit]:
         fixed = "".join(_CODE_DIGIT.get(c, c) for c in written)
         if fixed != written:
             edits.append(Edit(before.start(), before.start() + len(written), fixed))
+    for match in _OCR_CM.finditer(text):
+        written = match.group(0)
+        edits.append(Edit(match.start(), match.end(), written[: len(written) - len(written.lstrip())] + ("CM" if written.strip()[0].isupper() else "cm")))
     if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
         for match in _STRAY_AFTER_VALUE.finditer(text):
             edits.append(_same_length_blank(text, match.start(), match.end()))

@@ -150,6 +150,12 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
     return sites or None
 
 
+_NOT_ASSESSED = re.compile(
+    r"[\s:(pM)\-]*(?:not\s+applicable|n/?a\b|cannot\s+be\s+(?:assessed|determined|evaluated)|not\s+(?:assessed|evaluated|determined|specified|submitted)|unknown)",
+    re.IGNORECASE,
+)
+
+
 def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     """Metastatic sites named; "0/12 nodes" and "no metastasis" give ``sites: []`` statements."""
     text = ctx.text.lower()
@@ -162,6 +168,9 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
             return {"sites": ["lymph_nodes"], "scope": "lymph_nodes"}
         return None
     if ctx.rule_value == "any":
+        # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing
+        if _NOT_ASSESSED.match(ctx.after):
+            return None
         return {"sites": [], "scope": "any"}
     sites = [name for name, pattern in _METASTASIS_SITES if re.search(pattern, text)]
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
@@ -182,18 +191,22 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
             return None
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
-    t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4][a-d]?|x|is)(?!\d)", text, re.IGNORECASE)
+    t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4](?:[a-d][12]?)?|x|is)(?!\d)", text, re.IGNORECASE)
     n = re.search(r"(?<![A-Za-z])[ypc]{0,2}N([0-3][a-c]?|x)(?!\d)", text, re.IGNORECASE)
     m = re.search(r"(?<![A-Za-z])[pc]?M([01][a-c]?|x)(?!\d)", text, re.IGNORECASE)
     if t:
-        result["t"] = "T" + (t.group(1).lower() if t.group(1).lower() == "is" else t.group(1).upper())
+        # "T3b", "T1b2", "Tis", "TX": the category's letter suffixes are lower case
+        result["t"] = "T" + (t.group(1).lower() if t.group(1).lower() != "x" else "X")
     if n:
-        result["n"] = "N" + n.group(1).upper()
+        result["n"] = "N" + (n.group(1).lower() if n.group(1).lower() != "x" else "X")
     if m:
-        result["m"] = "M" + m.group(1).upper()
+        result["m"] = "M" + (m.group(1).lower() if m.group(1).lower() != "x" else "X")
     if result["stage"] is not None:
         return result
     if result["t"] is None:
+        # a lone N or M category is a stage part only with its p/c/y prefix ("pN1", "cM0")
+        if re.match(r"[ypc]{1,2}[NM]", text, re.IGNORECASE) and (result["n"] or result["m"]):
+            return result
         return None
     if result["n"] is None and result["m"] is None and not re.match(r"p", text):
         return None

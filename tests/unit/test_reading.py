@@ -48,7 +48,7 @@ def test_a_span_touching_a_replacement_covers_all_it_replaced() -> None:
     start, end = view.to_original(found.start(), found.end())
 
     # Assert
-    assert original[start:end] == "p T 4, p N 0"
+    assert original[start:end] == "p T 4, p N 0, M X"
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -193,3 +193,30 @@ def test_a_ticked_checklist_option_is_read_and_an_unticked_one_is_not() -> None:
 def test_transcription_blanks_are_not_checklists() -> None:
     text = "Peripheral pulses _______ procedure. The right heart catheter _______ pulled out."
     assert read_checklists(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("AJCC stage: pT3cN1MO.", "AJCC stage: pT3c N1 M0."),
+        ("Pathological Staging (pTNM): T 3a NOM x", "Pathological Staging (pTNM): T3a N0 MX"),
+        ("PATHOLOGIC TNM STAGE: pT3bNOMXRI", "PATHOLOGIC TNM STAGE: pT3b N0 MXRI"),
+        ("The final stage (T1 b/N 1 /MX)", "The final stage (T1b N1 MX)"),
+        ("Pathologic stage pTia NX MX", "Pathologic stage pT1a NX MX"),
+    ],
+)
+def test_whole_tnm_strings_damaged_by_ocr_are_rewritten(text: str, expected: str) -> None:
+    assert _view(read_codes, text) == expected
+
+
+def test_an_mri_sequence_before_a_word_is_not_a_tnm_string() -> None:
+    assert read_codes("Sagittal T2 No abnormal signal is seen.") == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [("Greatest dimension: 5 em", "Greatest dimension: 5 cm"), ("a 3.5 crn mass", "a 3.5 cm mass")])
+def test_centimetres_misread_by_ocr_after_a_number(text: str, expected: str) -> None:
+    assert _view(read_numbers, text) == expected
+
+
+def test_the_next_codes_prefix_is_not_a_sub_letter() -> None:
+    assert read_codes("Stage: cT2 cN0 cM1, pT2 pN1 cM0") == []
