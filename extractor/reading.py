@@ -207,6 +207,8 @@ _CODE_HINTS = (
 _GRADE_CODE = re.compile(r"(?i:grade)[ \t:]{1,4}G[ \t]([1-4Xx]|[lI](?![A-Za-z]))(?![A-Za-z0-9])")
 # a synoptic grade whose G was read as a zero: "HISTOLOGIC GRADE:" / "02: Moderately differentiated"
 _GRADE_ZERO = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?(?P<zero>[O0])(?=[1-3][ \t]*[:(-])")
+# a synoptic grade written in Roman numerals that OCR turned into letters: "GI:", "Gill:" (GIII)
+_GRADE_ROMAN = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?G(?P<roman>[Il1|]{1,3}|i[il]{0,2})(?=[ \t]*:)")
 _CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
 
 
@@ -262,7 +264,7 @@ def read_codes(text: str) -> list[Edit]:
     of the run directly, so "T1 ... No known allergies" and "TO MEDICATIONS:
     No ..." stay as written; so does a lone "T 4" (a vertebra).
     """
-    if not any(hint.search(text) for hint in _CODE_HINTS) and not _GRADE_ZERO.search(text):
+    if not any(hint.search(text) for hint in _CODE_HINTS) and not _GRADE_ZERO.search(text) and not _GRADE_ROMAN.search(text):
         return []
     edits: list[Edit] = []
     strings = [(m.start(), m.end()) for m in _TNM_STRING.finditer(text) if _certain_tnm_string(m)]
@@ -308,6 +310,8 @@ def read_codes(text: str) -> list[Edit]:
     if "rade" in text or "RADE" in text:
         for match in _GRADE_ZERO.finditer(text):
             edits.append(Edit(match.start("zero"), match.end("zero"), "G"))
+        for match in _GRADE_ROMAN.finditer(text):
+            edits.append(Edit(match.start("roman"), match.end("roman"), str(len(match.group("roman")))))
     return edits
 
 

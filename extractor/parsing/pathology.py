@@ -46,22 +46,54 @@ def parse_ki67(ctx: SpanContext) -> float | None:
     return max(values) if values else None
 
 
+# A stated grade is the tumour's (any tumour's: the grade of a carcinoma is as much a
+# stated grade as a NET's) when the report or the sentence is about a neoplasm.
+_TUMOUR_CONTEXT = re.compile(
+    r"carcinoma|adenocarcinoma|tumou?r|neoplas|malignan|sarcoma|melanoma|cancer|lymphoma|FIGO|Fuhrman|Nottingham|ISUP|histologic|nuclear\s+grade",
+    re.IGNORECASE,
+)
+# Grades of other things: a murmur, a sprain, dysplasia or intraepithelial lesions,
+# Gleason patterns, CNS tumours (their WHO grades are another scale), block labels.
+_NOT_TUMOUR_GRADE = re.compile(
+    r"murmur|sprain|strain|tear\b|spondylolisthesis|esophagitis|oesophagitis|varice|h(?:a)?emorrhoid|reflux|encephalopathy|"
+    r"burn|ulcer|decubitus|chondromalacia|edema|oedema|fever|procidentia|prolapse|cystocele|rectocele|ptosis|dysplasia|PanIN|Pan\s?IN|\bCIN\b|intraepithelial|\bSIL\b|"
+    r"gleason|\bash\b|clavien|vesicoureteral|glioma|astrocytoma|glioblastoma|oligodendro|ependymoma|meningioma|"
+    r"\bblocks?\b|cassettes?|slides?\b|\bsections?\s+G",
+    re.IGNORECASE,
+)
+_GRADE_VALUE = re.compile(r"\b(?:G\s?)?([1-4]|iv|iii|ii|i|one|two|three|four)\b", re.IGNORECASE)
+_GRADE_WORDS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "one": 1, "two": 2, "three": 3, "four": 4}
+
+
 def parse_grade(ctx: SpanContext) -> str | None:
-    """G1/G2/G3 as stated; only in a neuroendocrine/tumour context (not "grade 2/6 murmur")."""
-    if not _NET_CONTEXT.search(ctx.preceding[-200:] + ctx.sentence):
+    """G1/G2/G3 as stated for the tumour; the highest of a range ("grade 2-3"); none for grade 4.
+
+    Words alone ("low grade", "high-grade") are the older NET terms and count only
+    for a neuroendocrine tumour; a numbered grade counts for any tumour.
+    """
+    around = ctx.preceding[-200:] + ctx.sentence
+    lead = ctx.sentence[max(0, ctx.start - 40) : ctx.start]
+    if _NOT_TUMOUR_GRADE.search(lead + ctx.text + ctx.after[:40]):
         return None
+    net = _NET_CONTEXT.search(around) is not None
     text = ctx.text.lower()
-    if "low" in text:
-        return "G1"
-    if "intermediate" in text:
-        return "G2"
-    if "high" in text:
+    if re.search(r"\b(?:low|intermediate|high)[- ]grade\b", text):
+        if not net:
+            return None
+        if "low" in text:
+            return "G1"
+        if "intermediate" in text:
+            return "G2"
         return None if re.search(r"high[- ]grade\s+dysplasia", ctx.sentence, re.IGNORECASE) else "G3"
-    digit = re.search(r"[123]", text)
-    if digit:
-        return f"G{digit.group()}"
-    word = re.search(r"(?:grade|gr\.?)\s*(iii|ii|i|one|two|three)\b", text)
-    return f"G{_ROMAN[word.group(1)]}" if word else None
+    if not (net or ctx.doc_kind == "pathology" or _TUMOUR_CONTEXT.search(around)):
+        return None
+    # "(for RCC, grades 1-4): 2" and "II OF IV" name the scale, not the grade
+    stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
+    stated = re.sub(r"^.*?\b(?:grade|gr\.?)\b", " ", stated)
+    values = [int(v) if v.isdigit() else _GRADE_WORDS[v] for v in _GRADE_VALUE.findall(stated)]
+    if not values or max(values) > 3:
+        return None
+    return f"G{max(values)}"
 
 
 _PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)

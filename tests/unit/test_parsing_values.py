@@ -38,6 +38,15 @@ def test_ki67(phrase: str, expected: float) -> None:
         ("Neuroendocrine carcinoma, grade III.", "grade III", "G3"),
         ("There is a grade 2/6 systolic murmur.", "grade 2", None),
         ("Grade 2 ankle sprain.", "Grade 2", None),
+        ("Papillary renal cell carcinoma, Fuhrman nuclear grade 2-3, confined to the kidney.", "Fuhrman nuclear grade 2-3", "G3"),
+        ("FUHRMAN'S NUCLEAR GRADE IS ( II OF IV)", "NUCLEAR GRADE IS ( II OF IV", "G2"),
+        ("F.1. Fuhrman grade (for RCC, grades 1-4): 2", "Fuhrman grade (for RCC, grades 1-4): 2", "G2"),
+        ("Invasive ductal carcinoma, Nottingham grade 3 of 3.", "Nottingham grade 3 of 3", "G3"),
+        ("Clear cell renal cell carcinoma, Fuhrman grade 4.", "Fuhrman grade 4", None),
+        ("Low grade serous carcinoma of the ovary.", "Low grade", None),
+        ("Uterine procidentia grade II-III.", "grade II-III", None),
+        ("Primary Gleason grade: 4, adenocarcinoma.", "grade: 4", None),
+        ("Cervical intraepithelial neoplasia grade III.", "grade III", None),
     ],
 )
 def test_grade_needs_tumour_context(sentence: str, match: str, expected: str | None) -> None:

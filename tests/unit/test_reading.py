@@ -220,3 +220,15 @@ def test_centimetres_misread_by_ocr_after_a_number(text: str, expected: str) -> 
 
 def test_the_next_codes_prefix_is_not_a_sub_letter() -> None:
     assert read_codes("Stage: cT2 cN0 cM1, pT2 pN1 cM0") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Histologic Grade: Gill: Poorly differentiated", "Histologic Grade: G3: Poorly differentiated"),
+        ("HISTOLOGIC GRADE:\nGI:Well differentiated", "HISTOLOGIC GRADE:\nG1:Well differentiated"),
+        ("HISTOLOGIC GRADE:\n02: Moderately differentiated", "HISTOLOGIC GRADE:\nG2: Moderately differentiated"),
+    ],
+)
+def test_synoptic_grades_misread_by_ocr(text: str, expected: str) -> None:
+    assert _view(read_codes, text) == expected
