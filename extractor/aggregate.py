@@ -347,6 +347,9 @@ def _pathology(b: _Builder, record: dict[str, Any]) -> None:
     if sizes:
         pathology = [i for i in sizes if i.mention.value.get("source") == "pathology"]
         pool = pathology or sizes
+        # a report's tumour-size field says which measurement is the tumour's; gross
+        # descriptions also measure specimens, nodules and other lesions
+        pool = [i for i in pool if i.mention.value.get("labelled")] or pool
         largest = max(pool, key=lambda i: (max(i.mention.value["dims"]), len(i.mention.value["dims"]), -i.order))
         # pathology giving only the greatest dimension of the same tumour imaging
         # measured in full: keep the fuller measurement

@@ -321,6 +321,8 @@ _NUMBER_CHARS = frozenset("0123456789OolI \t")
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
 # centimetres as OCR reads them after a number: "5 em", "3.5 crn", "2.0 c m"
 _OCR_CM = re.compile(r"(?<=[0-9])[ \t]?(?:em|crn|cnn|c[ \t]m)\b", re.IGNORECASE)
+# a unit glued to the next heading by a lost line end: "2.0 cmHISTOLOGIC TYPE:"
+_GLUED_UNIT = re.compile(r"(?<=[0-9])[ \t]?(?:cm|mm)(?=[A-Z][A-Za-z])")
 _STRAY_AFTER_VALUE = re.compile(r"(?:(?<=[0-9%])|(?<=\bcm)|(?<=\bmm))[_|~^`]+(?=[\s.,;:)]|$)")
 
 
@@ -342,6 +344,8 @@ def read_numbers(text: str) -> list[Edit]:
         fixed = "".join(_CODE_DIGIT.get(c, c) for c in written)
         if fixed != written:
             edits.append(Edit(before.start(), before.start() + len(written), fixed))
+    for match in _GLUED_UNIT.finditer(text):
+        edits.append(Edit(match.end(), match.end(), " "))
     for match in _OCR_CM.finditer(text):
         written = match.group(0)
         edits.append(Edit(match.start(), match.end(), written[: len(written) - len(written.lstrip())] + ("CM" if written.strip()[0].isupper() else "cm")))
@@ -372,9 +376,9 @@ def _split_words() -> _SplitWords:
 
 
 def _broken_variants(word: str) -> Iterable[str]:
-    """``word`` with one break (any position leaving 2+ letters each side), or two."""
+    """``word`` with one break (any position leaving a letter before it and two after), or two."""
     n = len(word)
-    for i in range(2, n - 1):
+    for i in range(1, n - 1):
         for sep in (" ", "- ", " -", "-\n", "\n", " =", "= "):
             yield word[:i] + sep + word[i:]
         for j in range(i + 2, n - 1):

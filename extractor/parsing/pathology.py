@@ -126,6 +126,16 @@ def _tumour_just_after() -> re.Pattern[str]:
     )
 
 
+_SIZE_LABEL = re.compile(
+    r"(?:tumou?r|neoplasm|carcinoma|lesion|mass)\s*(?:size|diameter|dimensions?)"
+    r"|size\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm|largest\s+tumou?r|primary)|size\s*\(if\s+multi"
+    r"|diameter\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm)|(?:greatest|maximum|maximal|largest)\s+(?:tumou?r\s+)?(?:dimension|diameter)",
+    re.IGNORECASE,
+)
+_COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|[<>≤≥]\s*$|\b(?:exceeding|up\s+to)\s*$", re.IGNORECASE)
+_COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNORECASE)
+
+
 def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     """Dimensions in cm, largest first, of a pancreatic tumour.
 
@@ -150,14 +160,29 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     tumour_before = max(
         _last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), _last(_PANCREATIC_SITE, qualified)
     )
+    if _COMPARED.search(lead) or _COMPARED_AFTER.match(trail):
+        return None  # "more than 2 cm in greatest dimension", "2 cm or less": a stage's definition
+    # a form's tumour-size field ("Tumor size: Greatest dimension: 2.0 cm", "Diameter of
+    # tumor: right ovary 9.5 x 6.5 cm") names what is measured, whatever organ follows
+    # (a form field may end a "sentence" of its own: "B. TUMOR SIZE. 5 CM")
+    label_lead = sentence[max(clause_start, ctx.start - 120) : ctx.start]
+    if clause_start == 0 and len(label_lead) < 40:
+        label_lead = ctx.preceding[-40:].split("\n")[-1] + label_lead
+    labels = list(_SIZE_LABEL.finditer(label_lead))
+    # the label names the first measurement after it, not one further on
+    labelled = (
+        bool(labels)
+        and not re.search(r"\d|[(,;]|\)(?!\s*:)", label_lead[labels[-1].end() :])
+        and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
+    )
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
     tumour_after = _tumour_just_after().match(trail)
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
-    if tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
+    if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
-    if tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
+    if not labelled and tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
         return None
     numbers = [parse_number(n) for n in re.findall(NUMBER, ctx.text)]
     dims = [n for n in numbers if n is not None]
@@ -168,7 +193,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         dims = [round(d / 10, 2) for d in dims]
     if max(dims) > 30 or min(dims) <= 0:
         return None
-    return {"dims": sorted(dims, reverse=True), "source": ctx.doc_kind or "other"}
+    value: dict[str, Any] = {"dims": sorted(dims, reverse=True), "source": ctx.doc_kind or "other"}
+    if labelled:
+        value["labelled"] = True
+    return value
 
 
 def parse_location(ctx: SpanContext) -> list[str] | None:

@@ -61,6 +61,10 @@ def test_grade_needs_tumour_context(sentence: str, match: str, expected: str | N
         ("Tumour size: 4.2 x 6.0 x 5.0 cm.", "4.2 x 6.0 x 5.0 cm", [6.0, 5.0, 4.2]),
         ("Pancreaticoduodenectomy specimen measuring 15 x 8 x 4 cm.", "15 x 8 x 4 cm", None),
         ("Several liver lesions, the largest 2.1 cm.", "2.1 cm", None),
+        ("-Diameter of tumor: right ovary 9.5 x 6.5 x 5.5 cm", "9.5 x 6.5 x 5.5 cm", [9.5, 6.5, 5.5]),
+        ("-Size of tumor: Left ovary and fallopian tube: 10 cm.", "10 cm", [10.0]),
+        ("pT2: Tumor limited to the pancreas, more than 2 cm in greatest dimension", "2 cm", None),
+        ("pT1 Tumor limited to the pancreas, 2 cm or less in greatest dimension", "2 cm", None),
     ],
 )
 def test_size(sentence: str, match: str, dims: list[float] | None) -> None:
@@ -193,3 +197,14 @@ def test_survival_from_death_sentence() -> None:
 def test_size_names_what_is_measured(sentence: str, match: str, dims: list[float] | None) -> None:
     value = pathology.parse_size(_ctx(sentence, match))
     assert (value["dims"] if value else None) == dims
+
+
+def test_a_forms_tumour_size_field_is_marked_as_the_tumours() -> None:
+    labelled = pathology.parse_size(_ctx("Tumor Size: Greatest dimension: 2.0 cm", "2.0 cm", kind="pathology"))
+    described = pathology.parse_size(_ctx("A 4.0 x 3.0 cm tan mass is present.", "4.0 x 3.0 cm", kind="pathology"))
+    further_on = pathology.parse_size(
+        _ctx("pancreas (2.0 cm in greatest diameter), distal stomach (3 cm along the curvature) and tumour", "3 cm", kind="pathology")
+    )
+    assert labelled is not None and labelled.get("labelled") is True
+    assert described is not None and "labelled" not in described
+    assert further_on is None or "labelled" not in further_on
