@@ -61,6 +61,10 @@ _NOT_TUMOUR_GRADE = re.compile(
     r"\bblocks?\b|cassettes?|slides?\b|\bsections?\s+G",
     re.IGNORECASE,
 )
+_CNS_TUMOUR = re.compile(r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma", re.IGNORECASE)
+_BARE_GRADE_CONTEXT = re.compile(
+    r"grade|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r", re.IGNORECASE
+)
 _GRADE_VALUE = re.compile(r"\b(?:G\s?)?([1-4]|iv|iii|ii|i|one|two|three|four)\b", re.IGNORECASE)
 _GRADE_WORDS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "one": 1, "two": 2, "three": 3, "four": 4}
 
@@ -73,8 +77,16 @@ def parse_grade(ctx: SpanContext) -> str | None:
     """
     around = ctx.preceding[-200:] + ctx.sentence
     lead = ctx.sentence[max(0, ctx.start - 40) : ctx.start]
-    if _NOT_TUMOUR_GRADE.search(lead + ctx.text + ctx.after[:40]):
+    if _NOT_TUMOUR_GRADE.search(lead + ctx.text + ctx.after[:40]) or _CNS_TUMOUR.search(around):
         return None
+    if re.search(r"\(\s*(?:for\s[^()]*)?$", lead) and re.match(r"\s*\)", ctx.after) and re.search(r"\d\s*[-~]\s*\d", ctx.text):
+        return None  # "WHO grade (grade 1-3): ..." names the scale
+    if re.search(r"[A-Za-z0-9]-$", lead) and ctx.text.startswith("G"):
+        return None  # inside an identifier: "TCGA-G3-A25S"
+    if re.fullmatch(r"G[123](?:\s*[-/]\s*G[1-4])?", ctx.text.strip()) and not _BARE_GRADE_CONTEXT.search(
+        ctx.sentence[max(0, ctx.start - 40) : ctx.end + 40] + " " + ctx.preceding[-40:]
+    ):
+        return None  # a bare "G2" is a grade beside grade or differentiation words, else a block label
     net = _NET_CONTEXT.search(around) is not None
     text = ctx.text.lower()
     if re.search(r"\b(?:low|intermediate|high)[- ]grade\b", text):

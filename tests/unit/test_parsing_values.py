@@ -47,6 +47,10 @@ def test_ki67(phrase: str, expected: float) -> None:
         ("Uterine procidentia grade II-III.", "grade II-III", None),
         ("Primary Gleason grade: 4, adenocarcinoma.", "grade: 4", None),
         ("Cervical intraepithelial neoplasia grade III.", "grade III", None),
+        ("Anaplastic astrocytoma, WHO grade III.", "grade III", None),
+        ("Labeled G1 - second largest node, serially sectioned; G2 - remaining tissue.", "G1", None),
+        ("Report TCGA-G3-A25S, hepatocellular carcinoma.", "G3", None),
+        ("Colic adenocarcinoma with partial neuroendocrine differentiation (G3), pT3.", "G3", "G3"),
     ],
 )
 def test_grade_needs_tumour_context(sentence: str, match: str, expected: str | None) -> None:
