@@ -15,6 +15,7 @@ import typer
 
 from extractor.batch.cli import batch_cli
 from extractor.evaluate import evaluate_cli
+from extractor.summary.cli import summarize_cli
 
 app = typer.Typer(
     name="extractor",
@@ -129,6 +130,7 @@ def schema_cli() -> None:
 
 app.command("evaluate")(evaluate_cli)
 app.command("batch")(batch_cli)
+app.command("summarize")(summarize_cli)
 
 
 def main() -> None:

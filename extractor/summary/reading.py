@@ -154,6 +154,17 @@ def _prrt_cell(prrt: dict[str, Any]) -> str:
     return f"{text} x {prrt['cycles']}" if prrt.get("cycles") else text
 
 
+def field_text(layout: SummaryLayout, field: str, record: dict[str, Any]) -> tuple[str, str]:
+    """(row label, value as its row writes it) of any summary field, for explanations."""
+    for row in layout.rows:
+        if row.field == field:
+            return row.label, _value_text(layout, row, field, record)
+        for also in row.also:
+            if also.field == field:
+                return f"{row.label}: {also.label}", _value_text(layout, row, field, record)
+    return field, str(value_of(record, field))
+
+
 # --------------------------------------------------------------------------- the cohort column
 
 
