@@ -118,7 +118,10 @@ def _presentation(layout: SummaryLayout, figures: dict[str, dict[str, Any]], pat
         if not figure or not figure["known"]:
             continue
         n = figure["counts"].get("present", 0)
-        (present if n else none).append(f"{term} {share_text(n, figure['known'])}")
+        if n:
+            present.append(f"{term} {share_text(n, figure['known'])}")
+        else:
+            none.append(f"{term} (0/{figure['known']})")
     if present:
         text += f" Presenting findings were {_join(present)}."
     if none:
