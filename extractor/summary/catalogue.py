@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from extractor.schema import PRRT, CohortRecord, GlucagonValue, SerumMarker, SomatostatinAnalogue
-from extractor.scoring import EMPTY_LIST_IS_VALUE, field_value, scored_fields
+from extractor.scoring import EMPTY_LIST_IS_VALUE, scored_fields
 
 SUMMARY_FIELDS: tuple[str, ...] = scored_fields()
 
@@ -79,10 +79,16 @@ def _kind_of(annotation: Any) -> Kind:
 FIELD_KINDS: dict[str, Kind] = {field: _kind_of(_annotation(field)) for field in SUMMARY_FIELDS}
 
 
+_PATHS: dict[str, tuple[str, ...]] = {field: tuple(field.split(".")) for field in SUMMARY_FIELDS}
+
+
 def value_of(record: dict[str, Any], field: str) -> Any:
     """The raw value of a (dotted) field; an object whose members are all null is None."""
-    value = field_value(record, field)
-    if isinstance(value, dict) and all(v is None for v in value.values()):
+    head, *rest = _PATHS.get(field) or tuple(field.split("."))
+    value = record.get(head)
+    for part in rest:
+        value = value.get(part) if type(value) is dict else None
+    if type(value) is dict and all(v is None for v in value.values()):
         return None
     return value
 
@@ -132,7 +138,7 @@ COMPARATOR_FIELDS: frozenset[str] = frozenset({"glucagon_peak_pg_ml", "glucagon_
 
 def number_of(record: dict[str, Any], field: str) -> tuple[float, str] | None:
     """A number field's value with its comparator ("=" unless it came from a bound)."""
-    value = record.get(field) if "." not in field else field_value(record, field)
+    value = value_of(record, field)
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value), glucagon_comparator(record, field) if field in COMPARATOR_FIELDS else "="

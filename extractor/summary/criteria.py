@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,13 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from extractor.errors import ExtractorError
 from extractor.ruleset import rules_root
-from extractor.scoring import evidence_for
 from extractor.summary.catalogue import FIELD_KINDS, is_filled, number_of, value_of
 
 DEFAULT_CRITERIA_FILE = "cohort_criteria.json"
 Status = Literal["meets", "does_not_meet", "unknown"]
-SPANS_PER_FIELD = 3
-"""Evidence spans quoted per field in an eligibility reason (the record holds them all)."""
+SPANS_PER_FIELD = 1
+"""Evidence spans quoted per field in an eligibility reason (the record holds them all; ``more_spans`` counts the rest)."""
 
 _NUMERIC_KINDS = frozenset({"number", "dimensions", "measurements", "marker"})
 _VALUE_KINDS = frozenset({"category", "yes_no", "items"})
@@ -63,17 +63,21 @@ class FieldTest(_Strict):
     every_item: bool = False
     where: dict[str, list[str]] | None = None
 
-    @property
-    def fields(self) -> list[str]:
-        return [self.field] if isinstance(self.field, str) else list(self.field)
+    @cached_property
+    def fields(self) -> tuple[str, ...]:
+        return (self.field,) if isinstance(self.field, str) else tuple(self.field)
 
-    @property
+    @cached_property
     def numeric(self) -> tuple[str, float] | None:
         for op in ("ge", "gt", "le", "lt"):
             threshold = getattr(self, op)
             if threshold is not None:
                 return op, threshold
         return None
+
+    @cached_property
+    def allowed(self) -> frozenset[str | bool]:
+        return frozenset(self.is_ or ())
 
     @model_validator(mode="after")
     def _one_test_on_known_fields(self) -> FieldTest:
@@ -230,8 +234,7 @@ def _test_field(test: FieldTest, record: dict[str, Any], name: str) -> bool:
         op, threshold = numeric
         passes = [_certain(op, threshold, v, c) for v, c in _numbers(record, name, test.where)]
     else:
-        allowed = set(test.is_ or [])
-        passes = [v in allowed for v in _values(record, name)]
+        passes = [v in test.allowed for v in _values(record, name)]
     if not passes:
         return False
     return all(passes) if test.every_item else any(passes)
@@ -240,7 +243,7 @@ def _test_field(test: FieldTest, record: dict[str, Any], name: str) -> bool:
 def fields_read(condition: Condition) -> list[str]:
     """Every field a condition reads, in order, once."""
     if isinstance(condition, FieldTest):
-        return condition.fields
+        return list(condition.fields)
     if isinstance(condition, NotOf):
         return fields_read(condition.not_)
     children = condition.all if isinstance(condition, AllOf) else condition.any
@@ -273,38 +276,30 @@ def _merge(groups: Any) -> tuple[str, ...]:
     return tuple(seen)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CriterionResult:
+    """One criterion for one patient: its status, why, and the values and spans behind it."""
+
     criterion: Criterion
     status: Status
-    fields: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
-    contradictory: bool = False
+    because: str
+    fields: tuple[str, ...] = ()  # the deciding fields that hold a value
+    not_stated: tuple[str, ...] = ()  # deciding fields without a value ("no tumour described")
+    missing: tuple[str, ...] = ()  # for unknown: the fields the criterion reads that hold nothing
+    evidence: tuple[dict[str, Any], ...] = ()
 
-    def as_json(self, record: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {  # the criterion's label and needs are in the definition, once
             "criterion": self.criterion.id,
-            "label": self.criterion.label,
             "status": self.status,
-            "because": self.because(record),
-            "evidence": [_evidence(record, name) for name in self.fields],
+            "because": self.because,
+            "evidence": list(self.evidence),
         }
+        if self.not_stated:
+            out["not_stated"] = list(self.not_stated)
         if self.status == "unknown":
             out["missing"] = list(self.missing)
-            if self.criterion.unknown_means:
-                out["needs"] = self.criterion.unknown_means
         return out
-
-    def because(self, record: dict[str, Any]) -> str:
-        if self.contradictory:
-            return "the record both meets and contradicts this criterion: " + _facts(record, self.fields)
-        if self.status == "unknown":
-            stated = "; ".join(
-                filter(None, [self.criterion.unknown_means, "not stated: " + ", ".join(self.missing) if self.missing
-                              else "the stated values neither meet nor contradict it"])
-            )
-            return stated
-        return _facts(record, self.fields)
 
 
 def _shown(value: Any) -> str:
@@ -312,6 +307,12 @@ def _shown(value: Any) -> str:
         return "not stated"
     if isinstance(value, list) and not value:
         return "none"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -319,43 +320,75 @@ def _facts(record: dict[str, Any], names: tuple[str, ...]) -> str:
     return "; ".join(f"{name} = {_shown(value_of(record, name))}" for name in names)
 
 
+def field_spans(record: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The record's evidence spans of a field: ``name``, then ``name[0]``, ``name[1]`` ... in item order;
+    a sub-field without spans of its own (``tnm.t``) takes its parent's (``tnm``)."""
+    evidence = record.get("evidence")
+    if not isinstance(evidence, dict):
+        return []
+    spans = list(evidence.get(name) or [])
+    item = 0
+    while (key := f"{name}[{item}]") in evidence:
+        spans.extend(evidence[key] or [])
+        item += 1
+    if not spans and "." in name:
+        spans = list(evidence.get(name.rsplit(".", 1)[0]) or [])
+    return [span for span in spans if isinstance(span, dict)]
+
+
 def _evidence(record: dict[str, Any], name: str) -> dict[str, Any]:
-    refs = evidence_for(record, name) if is_filled(record, name) else []
-    spans = [{"doc_id": r.doc_id, "start": r.start, "end": r.end, "text": r.text} for r in refs[:SPANS_PER_FIELD]]
-    item: dict[str, Any] = {"field": name, "value": value_of(record, name), "spans": spans}
-    if len(refs) > SPANS_PER_FIELD:
-        item["more_spans"] = len(refs) - SPANS_PER_FIELD
+    spans = field_spans(record, name)
+    shown = [{k: span.get(k) for k in ("doc_id", "start", "end", "text")} for span in spans[:SPANS_PER_FIELD]]
+    item: dict[str, Any] = {"field": name, "value": value_of(record, name), "spans": shown}
+    if len(spans) > SPANS_PER_FIELD:
+        item["more_spans"] = len(spans) - SPANS_PER_FIELD
     return item
+
+
+def _decided(criterion: Criterion, status: Status, record: dict[str, Any], witnesses: tuple[str, ...],
+             *, contradictory: bool = False) -> CriterionResult:
+    filled = tuple(n for n in witnesses if is_filled(record, n))
+    empty = tuple(n for n in witnesses if n not in filled)
+    because = _facts(record, witnesses)
+    if contradictory:
+        because = "the record both meets and contradicts this criterion: " + because
+    return CriterionResult(criterion, status, because, filled, empty,
+                           evidence=tuple(_evidence(record, n) for n in filled))
 
 
 def judge_criterion(criterion: Criterion, record: dict[str, Any]) -> CriterionResult:
     meets = evaluate(criterion.meets, record)
     fails = evaluate(criterion.does_not_meet, record)
     if meets.holds and fails.holds:
-        return CriterionResult(criterion, "unknown", _merge([meets.witnesses, fails.witnesses]), contradictory=True)
+        return _decided(criterion, "unknown", record, _merge([meets.witnesses, fails.witnesses]), contradictory=True)
     if meets.holds:
-        return CriterionResult(criterion, "meets", meets.witnesses)
+        return _decided(criterion, "meets", record, meets.witnesses)
     if fails.holds:
-        return CriterionResult(criterion, "does_not_meet", fails.witnesses)
+        return _decided(criterion, "does_not_meet", record, fails.witnesses)
     read = _merge([fields_read(criterion.meets), fields_read(criterion.does_not_meet)])
-    return CriterionResult(criterion, "unknown", missing=tuple(n for n in read if not is_filled(record, n)))
+    missing = tuple(n for n in read if not is_filled(record, n))
+    because = "; ".join(filter(None, [
+        criterion.unknown_means,
+        "not stated: " + ", ".join(missing) if missing else "the stated values neither meet nor contradict it",
+    ]))
+    return CriterionResult(criterion, "unknown", because, missing=missing)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Eligibility:
     """One patient against the cohort definition."""
 
     patient_id: str
     status: Status
-    results: list[CriterionResult] = field(default_factory=list)
+    results: tuple[CriterionResult, ...] = field(default=())
 
-    def as_json(self, record: dict[str, Any]) -> dict[str, Any]:
-        return {"status": self.status, "reasons": [r.as_json(record) for r in self.results]}
+    def as_json(self) -> dict[str, Any]:
+        return {"status": self.status, "reasons": [r.as_json() for r in self.results]}
 
 
 def judge(definition: CohortDefinition, record: dict[str, Any]) -> Eligibility:
     """The patient's status: does_not_meet if any criterion is not met, meets if all are, else unknown."""
-    results = [judge_criterion(c, record) for c in definition.criteria]
+    results = tuple(judge_criterion(c, record) for c in definition.criteria)
     statuses = {r.status for r in results}
     status: Status = (
         "does_not_meet" if "does_not_meet" in statuses else "meets" if statuses == {"meets"} else "unknown"

@@ -13,7 +13,7 @@ from html import escape
 from collections.abc import Callable
 from typing import Any
 
-from extractor.summary.criteria import CohortDefinition, Eligibility
+from extractor.summary.criteria import CohortDefinition, CriterionResult, Eligibility
 from extractor.summary.table1 import Table1
 
 HTML_PATIENT_ROWS = 500
@@ -76,7 +76,7 @@ Describe = Callable[[str, dict[str, Any]], tuple[str, str]]
 """(field, record) -> (its row label, its value as Table 1 writes it)."""
 
 
-def _reason(item: Any, record: dict[str, Any], describe: Describe) -> str:
+def _reason(item: CriterionResult, record: dict[str, Any], describe: Describe) -> str:
     """A criterion's status for one patient, its deciding values and a quote of the first span of each."""
     lines = []
     if item.status == "unknown":
@@ -87,7 +87,9 @@ def _reason(item: Any, record: dict[str, Any], describe: Describe) -> str:
     for field in item.fields:
         label, value = describe(field, record)
         lines.append(f"{label}: {value}")
-    for evidence in item.as_json(record)["evidence"]:
+    if item.not_stated:
+        lines.append("not stated: " + ", ".join(describe(f, record)[0] for f in item.not_stated))
+    for evidence in item.evidence:
         for span in evidence["spans"][:1]:
             if span.get("text"):
                 lines.append(f"{span['doc_id']}: \u201c{span['text']}\u201d")

@@ -177,9 +177,12 @@ def stats_text(figures: dict[str, Any], decimals: int | None = None, suffix: str
         sign = figures.get(f"{name}_comparator", "")
         return f"{sign}{number_text(float(figures[name]), fixed)}{suffix}"
 
+    def span(low: str, high: str) -> str:  # "217 to >3155", never "217->3155"
+        bounded = figures.get(f"{low}_comparator") or figures.get(f"{high}_comparator")
+        return f"{stat(low)}{' to ' if bounded else '-'}{stat(high)}"
+
     mean = stat("mean", 1 if decimals is None else max(decimals, 1))
-    return (f"mean {mean}, median {stat('median')} (IQR {stat('q1')}-{stat('q3')}), "
-            f"range {stat('min')}-{stat('max')}")
+    return f"mean {mean}, median {stat('median')} (IQR {span('q1', 'q3')}), range {span('min', 'max')}"
 
 
 def figure_text(layout: SummaryLayout, row: Row, figures: dict[str, dict[str, Any]], patients: int) -> str:

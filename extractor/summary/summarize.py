@@ -77,8 +77,12 @@ def read_records(path: Path) -> RecordsRead:
         if not isinstance(obj, dict):
             problems.append(f"{where}: not a JSON object; record left out")
             continue
+        evidence = obj.pop("evidence", {})  # spans are only quoted, and read defensively: not re-validated
+        if not isinstance(evidence, dict):
+            problems.append(f"{where}: 'evidence' is not an object; record left out")
+            continue
         try:
-            record = CohortRecord.model_validate(obj).model_dump(mode="json")
+            record = CohortRecord.model_validate(obj).model_dump(mode="json", exclude={"evidence"})
         except ValidationError as exc:
             first = exc.errors(include_input=False, include_url=False)[0]
             loc = ".".join(str(p) for p in first["loc"]) or "record"
@@ -90,6 +94,7 @@ def read_records(path: Path) -> RecordsRead:
             problems.append(f"{where}: a second record of patient {record['patient_id']!r}; left out")
             continue
         seen.add(record["patient_id"])
+        record["evidence"] = evidence
         records.append(record)
     return RecordsRead(records, problems, hashlib.sha256(data).hexdigest())
 
@@ -146,11 +151,11 @@ def summary_json(summary: Summary, *, source: str | None = None, sha256: str | N
         out["records"] = {"file": source, "sha256": sha256, "problems": list(problems)}
     out.update({
         "fields": summary.figures,
-        "eligibility": {e.patient_id: e.as_json(r) for r, e in zip(summary.records, summary.eligibility,
-                                                                      strict=True)},
+        "eligibility": {e.patient_id: e.as_json() for e in summary.eligibility},
         "eligibility_counts": counts,
         "criteria": {"name": summary.definition.name, "source": summary.definition.source,
-                     "criteria": [{"id": c.id, "label": c.label} for c in summary.definition.criteria]},
+                     "criteria": [{"id": c.id, "label": c.label, "unknown_means": c.unknown_means}
+                                  for c in summary.definition.criteria]},
         "completeness": summary.completeness.as_json(),
         "results": summary.paragraph,
     })
@@ -162,10 +167,10 @@ def eligibility_csv(summary: Summary) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     ids = [c.id for c in summary.definition.criteria]
     writer.writerow(["patient_id", "status", *ids, *(f"{i}_because" for i in ids)])
-    for record, result in zip(summary.records, summary.eligibility, strict=True):
+    for result in summary.eligibility:
         pid = result.patient_id
         safe = "'" + pid if pid[:1] in ("=", "+", "-", "@") else pid
-        becauses = [r.because(record) for r in result.results]
+        becauses = [r.because for r in result.results]
         writer.writerow([safe, result.status, *(r.status for r in result.results),
                          *("'" + b if b[:1] in ("=", "+", "-", "@") else b for b in becauses)])
     return buffer.getvalue()
@@ -185,8 +190,9 @@ def write_summary(summary: Summary, out: Path, *, source: str | None = None, sha
     """Write the summary files into ``out`` (created); ``json_file`` gets a copy of summary.json."""
     out.mkdir(parents=True, exist_ok=True)
     heatmap = heatmap_png(summary.completeness)
+    # one line: json's C encoder (indenting falls back to pure Python, ~6x slower on a large cohort)
     document = json.dumps(summary_json(summary, source=source, sha256=sha256, problems=problems),
-                          indent=2, ensure_ascii=False) + "\n"
+                          ensure_ascii=False, separators=(",", ":")) + "\n"
     n, total = len(summary.population), len(summary.records)
     meta = (f"{n} patients" + (f" of {total} (those who meet the cohort definition)" if summary.eligible_only else "")
             + (f"; records: {source}" if source else ""))

@@ -64,7 +64,8 @@ def test_pseudoglucagonoma_without_a_tumour_does_not_meet() -> None:
     assert result.status == "does_not_meet"
     failed = [r for r in result.results if r.status == "does_not_meet"]
     assert [r.criterion.id for r in failed] == ["pancreatic_net_pathology"]
-    assert "tumor_location" in failed[0].fields
+    assert {"tumor_location", "ki67_percent", "surgery"} <= set(failed[0].not_stated)
+    assert "tumor_location = none" in failed[0].because
 
 
 def test_insulinoma_does_not_meet_the_glucagonoma_syndrome() -> None:
@@ -93,8 +94,8 @@ def test_a_tumour_seen_on_imaging_without_pathology_is_unknown_and_says_what_is_
     (pathology,) = [r for r in result.results if r.status == "unknown"]
     assert pathology.criterion.id == "pancreatic_net_pathology"
     assert {"ki67_percent", "who_grade", "ihc.glucagon"} <= set(pathology.missing)
-    reason = pathology.as_json(rec)
-    assert reason["missing"] == list(pathology.missing) and "pathology" in reason["needs"]
+    reason = pathology.as_json()
+    assert reason["missing"] == list(pathology.missing) and "pathology" in reason["because"]
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,7 @@ def test_postoperative_values_do_not_count_as_elevated_glucagon() -> None:
 def test_evidence_carries_the_deciding_values_and_their_spans() -> None:
     rec = record(**GLUCAGONOMA, evidence={"findings.nme": [{"doc_id": "01-derm", "start": 10, "end": 13,
                                                              "text": "NME"}]})
-    reasons = judge(DEFAULT, rec).as_json(rec)["reasons"]
+    reasons = judge(DEFAULT, rec).as_json()["reasons"]
     syndrome = reasons[0]
     assert syndrome["status"] == "meets"
     assert syndrome["evidence"] == [{"field": "findings.nme", "value": "present",
