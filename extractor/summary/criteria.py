@@ -28,7 +28,8 @@ from extractor.summary.catalogue import FIELD_KINDS, is_filled, number_of, value
 DEFAULT_CRITERIA_FILE = "cohort_criteria.json"
 Status = Literal["meets", "does_not_meet", "unknown"]
 SPANS_PER_FIELD = 1
-"""Evidence spans quoted per field in an eligibility reason (the record holds them all; ``more_spans`` counts the rest)."""
+"""Evidence spans quoted per field in an eligibility reason (the record holds them all;
+``more_spans`` counts the rest)."""
 
 _NUMERIC_KINDS = frozenset({"number", "dimensions", "measurements", "marker"})
 _VALUE_KINDS = frozenset({"category", "yes_no", "items"})

@@ -156,7 +156,8 @@ def _item_figures(field: str, lists: list[Any]) -> dict[str, Any]:
 def _measurement_figures(lists: list[Any]) -> dict[str, Any]:
     items = [i for values in lists for i in values if isinstance(i, dict)]
     timings = Counter(t for values in lists for t in sorted({str(i.get("timing")) for i in values}))
-    numbers = [(float(i["value"]), i.get("comparator") or "=") for i in items if isinstance(i.get("value"), int | float)]
+    numbers = [(float(i["value"]), i.get("comparator") or "=")
+               for i in items if isinstance(i.get("value"), int | float)]
     counts = _sorted_counts(timings)
     return {
         "counts": counts,

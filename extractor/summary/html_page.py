@@ -108,8 +108,8 @@ def _eligibility(definition: CohortDefinition, judged: list[tuple[dict[str, Any]
             f'<div class="because">{_reason(item, record, describe)}</div></td>'
             for item in result.results
         ]
-        rows.append(f'<tr><th scope="row">{_e(result.patient_id)}</th>'
-                    f'<td class="status {result.status}">{_e(result.status.replace("_", " "))}</td>{"".join(cells)}</tr>')
+        status = f'<td class="status {result.status}">{_e(result.status.replace("_", " "))}</td>'
+        rows.append(f'<tr><th scope="row">{_e(result.patient_id)}</th>{status}{"".join(cells)}</tr>')
     more = len(judged) - HTML_PATIENT_ROWS
     tail = f'<p class="note">{more} more patients are in eligibility.csv.</p>' if more > 0 else ""
     source = f'<p class="note">{_e(definition.source)}</p>' if definition.source else ""

@@ -141,7 +141,8 @@ def test_eligible_only_counts_the_patients_who_meet_the_definition(tmp_path: Pat
 def test_a_failing_summary_costs_the_summary_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     stderr = io.StringIO()
     assert write_batch_summary(tmp_path, stderr) == {}
-    assert stderr.getvalue().startswith("extractor batch: summary not written: ") and "records.jsonl" in stderr.getvalue()
+    line = stderr.getvalue()
+    assert line.startswith("extractor batch: summary not written: ") and "records.jsonl" in line
     (tmp_path / "records.jsonl").write_text(DEV_GOLD.read_text(encoding="utf-8"), encoding="utf-8")
 
     def broken(*args: Any, **kwargs: Any) -> None:

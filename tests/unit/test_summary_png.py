@@ -72,7 +72,8 @@ def test_a_large_cohort_is_shaded_by_runs_of_patients() -> None:
     width, height, rows = decode(heatmap_png(completeness(records)))
     assert height < MAX_ROWS + 400  # labels, totals and legend around at most MAX_ROWS rows
     half = tuple(round(e + (f - e) * 0.5) for e, f in zip(EMPTY, FILLED, strict=True))
-    assert half in {pixel(rows, x, y) for y in range(height) for x in range(width)}  # the totals row: half the patients state their sex
+    # the totals row: half the patients state their sex
+    assert half in {pixel(rows, x, y) for y in range(height) for x in range(width)}
 
 
 def test_the_completeness_grid_as_csv() -> None:
