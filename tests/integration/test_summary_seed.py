@@ -206,3 +206,12 @@ def test_hostile_values_stay_text_in_a_browser(tmp_path: Path, browser: Any) -> 
     header = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.table1 thead th")]
     assert header[1] == HOSTILE_ID
     assert HOSTILE_TEXT in browser.find_element(By.ID, "table1").text
+
+
+def test_summarize_writes_beside_the_records_by_default(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    records.write_text(DEV_GOLD.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["summarize", str(records)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "summary").iterdir()} == set(SUMMARY_FILES)
+    assert "36 meet, 9 do not, 0 unknown" in result.output

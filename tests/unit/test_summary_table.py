@@ -143,3 +143,18 @@ def test_csv_cells_cannot_run_as_formulas(text: str, safe: str) -> None:
 
 def test_markdown_escape_keeps_cells_in_their_column() -> None:
     assert md_escape("a|b") == "a\\|b" and md_escape("<x>") == "&lt;x>" and md_escape("a\nb") == "a b"
+
+
+def test_the_layout_places_every_scored_field_in_exactly_one_row() -> None:
+    from pydantic import ValidationError
+
+    from extractor.summary.layout import SummaryLayout
+
+    data = LAYOUT.model_dump(mode="json")
+    data["sections"][0]["rows"] = data["sections"][0]["rows"][1:]  # drop the sex row
+    with pytest.raises(ValidationError, match="fields without a row: sex"):
+        SummaryLayout.model_validate(data)
+    data = LAYOUT.model_dump(mode="json")
+    data["sections"][0]["rows"].append({"field": "ki67_percent", "label": "again"})
+    with pytest.raises(ValidationError, match="more than one row: ki67_percent"):
+        SummaryLayout.model_validate(data)
