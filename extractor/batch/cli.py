@@ -112,6 +112,8 @@ def batch_cli(
     typer.echo(f"database: {out / 'cohort.sqlite'}")
     typer.echo(f"errors:   {out / 'errors.jsonl'}")
     typer.echo(f"manifest: {out / 'manifest.json'}")
+    if "summary" in summary.outputs:
+        typer.echo(f"summary:  {summary.outputs['summary']}")
 
 
 __all__ = ["Engine", "Format", "batch_cli"]

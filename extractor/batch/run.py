@@ -21,6 +21,7 @@ from extractor.batch.shard import PatientOutput, canonical
 from extractor.batch.writers import COUNT_COLUMNS, OutputWriter, atomic_path
 from extractor.errors import ExtractorError
 from extractor.ruleset import rules_fingerprint
+from extractor.summary.summarize import write_batch_summary
 
 OUTPUT_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl", "cohort.csv",
                 "cohort.sqlite", "manifest.json")
@@ -266,6 +267,7 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)  # the manifest now marks the run finished
     summary.outputs = {name: str(out / name) for name in outputs}
+    summary.outputs.update(write_batch_summary(out, stderr))  # Table 1, figures, eligibility: out/summary/
     return summary
 
 
