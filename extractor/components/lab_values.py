@@ -34,6 +34,9 @@ _IHC_RESULT_WORDS = re.compile(
 )
 
 
+_BLOOD_WORDS = re.compile(r"\b(?:serum|plasma|blood|level|levels|concentration|assay|ng/ml|pg/ml|u/l|pmol/l)\b", re.IGNORECASE)
+
+
 _CONTINUATION = re.compile(
     r"\n[ \t]*(?=(?-i:[a-z0-9(\-•*])|(?:pre|post|baseline|at\s|on\s|day|pod|follow|after|before|initial|repeat|fasting|random)\w*)",
     re.IGNORECASE,
@@ -123,7 +126,10 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
             return ("serum_markers", {"marker": marker, "readings": values})
         return None
     sentence_window = sentence[end : min([len(sentence), *[s.start_char - sent.start_char for s in others if s.start_char > ent.start_char]])]
-    if pathology or ihc_words or _IHC_RESULT_WORDS.search(sentence_window):
+    # "positive for synaptophysin and NSE": a result before a list of markers is a stain's
+    # result, unless the sentence speaks of blood ("serum chromogranin was elevated")
+    stated_before = _IHC_RESULT_WORDS.search(sentence[:start]) is not None and not _BLOOD_WORDS.search(sentence)
+    if pathology or ihc_words or _IHC_RESULT_WORDS.search(sentence_window) or stated_before:
         if marker == "c_peptide":
             return None
         return ("ihc", {"marker": marker})

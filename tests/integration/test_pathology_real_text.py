@@ -61,3 +61,17 @@ def test_ocr_damaged_tnm_strings(record_of: Callable[..., CohortRecord], line: s
 def test_cranial_nerves_are_not_stage_parts(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of("NEUROLOGIC EXAM: CN3 intact, CN2 through CN12 grossly intact. Pupils equal.")
     assert record.tnm is None
+
+
+def test_pan_keratins_are_cytokeratin_and_specific_keratins_are_not(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nImmunoperoxidase studies: the tumor cells are positive for AE1/AE3 and CAM 5.2, "
+        "and negative for CK7, cytokeratin 20 and CK19. High molecular weight cytokeratin is negative.\n"
+    )
+    assert record.ihc.cytokeratin == "positive"
+    assert [e.text for e in record.evidence["ihc.cytokeratin"]] == ["AE1/AE3", "CAM 5.2"]
+
+
+def test_a_result_before_a_list_of_markers_is_their_stain_result(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("Parts of the tumor are highly positive for synaptophysin and NSE and negative for chromatogranin.")
+    assert (record.ihc.synaptophysin, record.ihc.nse, record.ihc.chromogranin_a) == ("positive", "positive", "negative")
