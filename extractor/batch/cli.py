@@ -104,7 +104,8 @@ def batch_cli(
     ] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the outputs of a previous run.")] = False,
     note_timeout: Annotated[
-        float, typer.Option("--note-timeout", help="Seconds one note may take before its worker is stopped.")
+        float, typer.Option("--note-timeout", help="Seconds one note may take before its worker is stopped "
+                     "(a guard against a runaway note; raise it for very long notes).")
     ] = 120.0,
     max_archive_gb: Annotated[
         float, typer.Option("--max-archive-gb", help="Stop reading an archive past this many uncompressed GB.")
