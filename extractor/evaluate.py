@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from extractor.brat import DocKey, SpanAnnotation, SpanReport, mention_spans, read_ann, score_spans
 from extractor.errors import InputError
-from extractor.notes import NoteInput, ids_from_filename, read_note_file
+from extractor.notes import NoteInput, ids_from_filename, looks_binary, read_note_file
 from extractor.schema import RECORD_KEYS, CohortRecord
 from extractor.scoring import Counts, Disagreement, Report, format_value, score_records
 
@@ -150,6 +150,8 @@ def read_records(path: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     except OSError as exc:
         reason = f"cannot be read ({exc.strerror or type(exc).__name__})"
         raise InputError(str(path), "unreadable", reason) from None
+    if looks_binary(data):
+        raise InputError(str(path), "binary", "looks like a binary file, not JSON Lines of records")
     data = data.removeprefix(b"\xef\xbb\xbf")
     records: dict[str, dict[str, Any]] = {}
     first_line: dict[str, int] = {}
@@ -182,6 +184,9 @@ def read_records(path: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
         problems.extend(_schema_problems(obj, where))
         records[patient_id] = obj
         first_line[patient_id] = number
+    if not records and len(problems) > 1:  # not a records file at all: one line, not one per line
+        raise InputError(str(path), "malformed", f"no line is a record ({len(problems)} lines could not be "
+                         f"used; the first: {problems[0].removeprefix(str(path) + ':')})")
     return records, problems
 
 

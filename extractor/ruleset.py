@@ -212,3 +212,55 @@ def reading_rules() -> ReadingRulesSpec:
         raise RuleFileError(
             "\n".join(f"reading.json [{' -> '.join(map(str, e['loc'])) or 'file'}] {e['msg']}" for e in exc.errors())
         ) from None
+
+
+class OmopConceptSpec(_Rule):
+    """The OMOP concept of one mention label (NOTE_NLP export), with the public source that states it.
+
+    ``concept_id`` 0 is OMOP's "no matching concept"; a non-zero id must name its
+    Standard SNOMED or LOINC concept and where that is confirmed. ``unit``: the
+    unit of the label's bare numeric value (``ki67_percent`` -> ``%``).
+    """
+
+    label: str
+    concept_id: int
+    concept_name: str | None = None
+    vocabulary: Literal["SNOMED", "LOINC"] | None = None
+    concept_code: str | None = None
+    source: str | None = None
+    unit: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> OmopConceptSpec:
+        if self.concept_id < 0:
+            raise ValueError("concept_id is 0 (no concept) or a positive OMOP concept id")
+        described = (self.concept_name, self.vocabulary, self.concept_code, self.source)
+        if self.concept_id and not all(described):
+            raise ValueError("a concept id needs concept_name, vocabulary, concept_code and source")
+        if not self.concept_id and any(described):
+            raise ValueError("concept_id 0 takes no concept_name, vocabulary, concept_code or source")
+        return self
+
+
+class OmopConceptsSpec(_Rule):
+    about: str
+    labels: list[OmopConceptSpec]
+
+
+@cache
+def omop_concepts() -> dict[str, OmopConceptSpec]:
+    """``rules/omop_concepts.json``: the OMOP concept of each mention label, validated, by label."""
+    text = rules_root().joinpath("omop_concepts.json").read_text(encoding="utf-8")
+    try:
+        spec = OmopConceptsSpec.model_validate(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise RuleFileError(f"omop_concepts.json:{exc.lineno} [json] {exc.msg}") from None
+    except ValidationError as exc:
+        raise RuleFileError(
+            "\n".join(f"omop_concepts.json [{' -> '.join(map(str, e['loc'])) or 'file'}] {e['msg']}"
+                      for e in exc.errors())
+        ) from None
+    by_label = {c.label: c for c in spec.labels}
+    if len(by_label) != len(spec.labels):
+        raise RuleFileError("omop_concepts.json: a label is listed twice")
+    return by_label

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from extractor.batch.config import timeout_reason
 from extractor.batch.shard import BeatingPipeline, PatientGroup, PatientOutput, failed_patient, run_patient
 from extractor.schema import ErrorRow
 
@@ -408,7 +409,7 @@ class Supervisor:
 
     def _reason(self, kind: str, detail: str) -> tuple[str, str]:
         if kind == "timeout":
-            return "timeout", f"note exceeded the {self.note_timeout:g} s time budget; worker stopped"
+            return "timeout", timeout_reason(self.note_timeout, "worker stopped")
         if kind == "crash":
             return "worker_crash", f"note crashed the worker process twice ({detail}); quarantined"
         return "error", f"processing failed: {detail}"
