@@ -492,7 +492,20 @@ def read_label_lines(text: str) -> list[Edit]:
     return edits
 
 
+# a list dash glued to its first word ("-NO EVIDENCE OF ...", "-Grade of tumor: 3"): the
+# tokenizer keeps "-NO" as one token, which no negation or heading rule reads
+_GLUED_DASH = re.compile(r"(?m)^([ \t]*)-(?=[A-Za-z])")
+
+
+def read_list_dashes(text: str) -> list[Edit]:
+    """A dash that opens a line is read apart from the word it touches."""
+    if "\n-" not in text and not text.startswith("-"):
+        return []
+    return [Edit(m.end(), m.end(), " ") for m in _GLUED_DASH.finditer(text)]
+
+
 READERS: tuple[tuple[str, Reader], ...] = (
+    ("list_dashes", read_list_dashes),
     ("checklists", read_checklists),
     ("leaders", read_leaders),
     ("split_words", read_split_words),

@@ -27,7 +27,7 @@ _BOUNDARY = re.compile(
     # a line end that a scrape or an export turned into a comma: "...in time.,PAST MEDICAL HISTORY:"
     r"|(?<=[.!?])[\"')\]]*,\s*(?=[A-Z0-9(\[])"
     r"|\n[ \t]*\n\s*"
-    r"|\n(?=[ \t]*(?:[-*•·>]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&()-]{0,40}:|[A-Z]{2,}|[A-Z][a-z]))"
+    r"|\n(?=[ \t]*(?:[-*•·>]|\d{1,2}[.)]\s|\(?[A-Z][.)]\s|[A-Z][A-Za-z /&()-]{0,40}:|[A-Z]{2,}|[A-Z][a-z]))"
 )
 
 

@@ -33,7 +33,7 @@ _METASTASIS_SITES = (
     ("lymph_nodes", r"lymph|nodal|\bnodes?\b"),
     ("bone", r"\bbone|bony|osseous|skeletal|skeleton|spine|vertebra"),
     ("lung", r"\blungs?\b|pulmonary"),
-    ("peritoneum", r"peritone|omental|carcinomatosis"),
+    ("peritoneum", r"peritone|omental|omentum|carcinomatosis|serosa|mesenter"),
     ("other", r"adrenal|brain|ovar|splenic"),
 )
 
@@ -187,6 +187,12 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         and not re.search(r"\d|[(,;]|\)(?!\s*:)", label_lead[labels[-1].end() :])
         and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
     )
+    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size", labels[-1].group(0), re.IGNORECASE):
+        # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
+        heading = (ctx.preceding[-80:] + sentence[: ctx.start])[-160:]
+        labelled = re.search(r"tumou?r|neoplasm|carcinoma|size", heading, re.IGNORECASE) is not None and not re.search(
+            vocabulary()["size_exclusions"], label_lead[: labels[-1].start()], re.IGNORECASE
+        )
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
@@ -231,7 +237,7 @@ _NOT_ASSESSED = re.compile(
 def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     """Metastatic sites named; "0/12 nodes" and "no metastasis" give ``sites: []`` statements."""
     text = ctx.text.lower()
-    ratio = re.match(r"\s*(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
+    ratio = re.match(r"\s*(?:lymph\s+nodes?\s*(?:\([^)]*\))?\s*:\s*)?(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
     if ratio:
         involved = int(ratio.group(1))
         if re.search(r"negative|free", text) or involved == 0:
@@ -239,11 +245,15 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         if re.search(r"positive|involved|metasta|tumou?r", text + ctx.after[:40].lower()):
             return {"sites": ["lymph_nodes"], "scope": "lymph_nodes"}
         return None
+    if ctx.rule_value == "nodes_negative":
+        return {"sites": [], "scope": "lymph_nodes"}
     if ctx.rule_value == "any":
         # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing
         if _NOT_ASSESSED.match(ctx.after):
             return None
         return {"sites": [], "scope": "any"}
+    # "portal hepatic lymph nodes": the words before "lymph node" name the nodes' region, not an organ
+    text = re.sub(r"\b(?:[\w-]+\s+){1,2}(?=lymph\s+nodes?)", "", text) if "lymph" in text else text
     sites = [name for name, pattern in _METASTASIS_SITES if re.search(pattern, text)]
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
 

@@ -75,3 +75,24 @@ def test_pan_keratins_are_cytokeratin_and_specific_keratins_are_not(record_of: C
 def test_a_result_before_a_list_of_markers_is_their_stain_result(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of("Parts of the tumor are highly positive for synaptophysin and NSE and negative for chromatogranin.")
     assert (record.ihc.synaptophysin, record.ihc.nse, record.ihc.chromogranin_a) == ("positive", "positive", "negative")
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        ("A. Omentum, omentectomy: Metastatic high-grade serous carcinoma.\nB. Ovary: serous carcinoma.\n", ["peritoneum"]),
+        ("B. Liver, segment 6, wedge resection: metastatic adenocarcinoma, consistent with colonic primary.\n", ["liver"]),
+        ("METASTATIC SQUAMOUS CELL CARCINOMA IN 3 OF 6 LEVEL I LYMPH NODES.\n", ["lymph_nodes"]),
+        ("METASTATIC CARCINOMA in one of thirty two (1:32) lymph nodes.\n", ["lymph_nodes"]),
+        ("Colon adenocarcinoma (pT3), with five lymph node metastases (5 of 15) and free resection margins.\n", ["lymph_nodes"]),
+        ("(A) LEFT OBTURATOR LYMPH NODE:\nFour lymph nodes, no tumor present.\n", []),
+        ("Lymph nodes: 0/7 positive for metastasis (Regional 0/7)\n", []),
+        ("LEFT PARAAORTIC LYMPH NODES (F):\n-NO EVIDENCE OF METASTATIC DISEASE IN SEVEN LYMPH NODES EXAMINED (0/7)\n", []),
+        ("-NO EVIDENCE OF METASTATIC DISEASE (0/7)\nJ. Portal hepatic lymph nodes, excision: Metastatic serous carcinoma.\n", ["lymph_nodes"]),
+        ("B: Lymph node, right portal, removal.\n- No tumor identified in one lymph node (0/1).\n", []),
+    ],
+)
+def test_metastasis_as_pathology_reports_write_it(
+    record_of: Callable[..., CohortRecord], report: str, expected: list[str]
+) -> None:
+    assert record_of(f"SURGICAL PATHOLOGY REPORT\n{report}").metastasis_sites == expected

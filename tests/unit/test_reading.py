@@ -13,6 +13,7 @@ from extractor.reading import (
     read_checklists,
     read_codes,
     read_label_lines,
+    read_list_dashes,
     read_leaders,
     read_note,
     read_numbers,
@@ -232,3 +233,8 @@ def test_the_next_codes_prefix_is_not_a_sub_letter() -> None:
 )
 def test_synoptic_grades_misread_by_ocr(text: str, expected: str) -> None:
     assert _view(read_codes, text) == expected
+
+
+def test_a_list_dash_glued_to_its_word_is_read_apart() -> None:
+    text = "LYMPH NODES (F):\n-NO EVIDENCE OF METASTATIC DISEASE\n-Grade of tumor: 3"
+    assert ReadingView(text).with_edits(read_list_dashes(text)).text == "LYMPH NODES (F):\n- NO EVIDENCE OF METASTATIC DISEASE\n- Grade of tumor: 3"

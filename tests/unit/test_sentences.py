@@ -31,3 +31,10 @@ def test_a_comma_after_an_abbreviation_inside_a_sentence_is_not_a_boundary() -> 
 
     text = "Seen by Dr. Smith, who found a 2 cm mass, i.e., a small tumour."
     assert sentence_boundaries(text) == []
+
+
+def test_a_lettered_specimen_line_starts_a_sentence() -> None:
+    from extractor.components.sentences import sentence_boundaries
+
+    text = "-NO EVIDENCE OF METASTATIC DISEASE (0/7)\nJ. Portal lymph nodes, excision: metastatic carcinoma."
+    assert text.index("J. Portal") in sentence_boundaries(text)
