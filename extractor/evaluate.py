@@ -34,7 +34,8 @@ from extractor.brat import DocKey, SpanAnnotation, SpanReport, mention_spans, re
 from extractor.errors import InputError
 from extractor.notes import NoteInput, ids_from_filename, read_note_file
 from extractor.schema import RECORD_KEYS, CohortRecord
-from extractor.scoring import Counts, Disagreement, Report, format_value, score_records
+from extractor.metrics import Counts
+from extractor.scoring import Disagreement, Report, format_value, score_records
 
 if TYPE_CHECKING:
     from spacy.language import Language

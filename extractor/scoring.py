@@ -71,7 +71,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.metrics import Counts, perfect_matching, total
 
 from extractor.schema import FINDING_KEYS, IHC_KEYS, RECORD_KEYS, SERUM_MARKER_KEYS
 
@@ -129,38 +131,6 @@ def scored_fields() -> tuple[str, ...]:
 SCORED_FIELDS: tuple[str, ...] = scored_fields()
 
 
-class Counts(BaseModel):
-    """True positives, false positives and false negatives, with their rates.
-
-    The rates are 0.0 when their denominator is 0.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def precision(self) -> float:
-        """``tp / (tp + fp)``, 0.0 without predictions."""
-        return _ratio(self.tp, self.tp + self.fp)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def recall(self) -> float:
-        """``tp / (tp + fn)``, 0.0 without gold values."""
-        return _ratio(self.tp, self.tp + self.fn)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def f1(self) -> float:
-        """Harmonic mean of precision and recall, 0.0 when both are 0."""
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r > 0 else 0.0
-
-
 class EvidenceRef(BaseModel):
     """One evidence span of a predicted value, with the evidence key it was filed under."""
 
@@ -211,10 +181,6 @@ class Report(BaseModel):
     fields: dict[str, Counts]
     patients: PatientCounts
     disagreements: list[Disagreement] = Field(default_factory=list)
-
-
-def _ratio(numerator: int, denominator: int) -> float:
-    return numerator / denominator if denominator else 0.0
 
 
 # ---------------------------------------------------------------------------
@@ -420,69 +386,6 @@ def numbers_match(gold: float, pred: float, *, absolute: bool = False) -> bool:
     return abs(pred - gold) <= limit + _FLOAT_SLACK
 
 
-def perfect_matching(
-    gold: Sequence[Any], pred: Sequence[Any], compatible: Callable[[Any, Any], bool]
-) -> list[tuple[int, int]] | None:
-    """Pair every gold item with a distinct compatible pred item, if possible.
-
-    Parameters
-    ----------
-    gold, pred
-        The two multisets.
-    compatible
-        ``compatible(gold_item, pred_item)``: may the two be paired?
-
-    Returns
-    -------
-    list of (int, int) or None
-        Index pairs of a maximum matching when it covers both sides; None otherwise.
-    """
-    if len(gold) != len(pred):
-        return None
-    pairs = maximum_matching(len(gold), len(pred), lambda i, j: compatible(gold[i], pred[j]))
-    return pairs if len(pairs) == len(gold) else None
-
-
-def maximum_matching(
-    n_left: int,
-    n_right: int,
-    edge: Callable[[int, int], bool],
-    order: Callable[[int], Sequence[int]] | None = None,
-) -> list[tuple[int, int]]:
-    """Return a maximum bipartite matching (Kuhn's augmenting paths).
-
-    Parameters
-    ----------
-    n_left, n_right
-        Sizes of the two sides.
-    edge
-        ``edge(i, j)``: may left ``i`` and right ``j`` be paired?
-    order
-        Optional preference: right indices to try for left ``i``, best first.
-
-    Returns
-    -------
-    list of (int, int)
-        ``(left, right)`` pairs, sorted by left index.
-    """
-    candidates = [[j for j in (order(i) if order else range(n_right)) if edge(i, j)] for i in range(n_left)]
-    owner: dict[int, int] = {}
-
-    def _augment(i: int, seen: set[int]) -> bool:
-        for j in candidates[i]:
-            if j in seen:
-                continue
-            seen.add(j)
-            if j not in owner or _augment(owner[j], seen):
-                owner[j] = i
-                return True
-        return False
-
-    for i in range(n_left):
-        _augment(i, set())
-    return sorted((i, j) for j, i in owner.items())
-
-
 def values_match(gold: Any, pred: Any, *, absolute: bool = False) -> bool:
     """Return whether two canonical values are the same value.
 
@@ -611,10 +514,6 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _add(total: Counts, part: Counts) -> Counts:
-    return Counts(tp=total.tp + part.tp, fp=total.fp + part.fp, fn=total.fn + part.fn)
-
-
 def score_records(
     gold: Mapping[str, Mapping[str, Any]],
     pred: Mapping[str, Mapping[str, Any]],
@@ -651,7 +550,7 @@ def score_records(
         for field in fields:
             g_value, p_value = field_value(g_record, field), field_value(p_record, field)
             counts = compare_field(field, g_value, p_value)
-            per_field[field] = _add(per_field[field], counts)
+            per_field[field] = total((per_field[field], counts))
             if counts.fp or counts.fn:
                 kind: Literal["fp", "fn", "mismatch"] = (
                     "mismatch" if counts.fp and counts.fn else "fp" if counts.fp else "fn"
@@ -666,9 +565,7 @@ def score_records(
                         evidence=evidence_for(p_record, field) if counts.fp else [],
                     )
                 )
-    micro = Counts()
-    for counts in per_field.values():
-        micro = _add(micro, counts)
+    micro = total(per_field.values())
     patients = PatientCounts(
         gold=len(gold),
         predicted=len(pred),

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from extractor.schema import CohortRecord
+from extractor.metrics import Counts
 from extractor.scoring import (
     SCORED_FIELDS,
-    Counts,
     compare_field,
     evidence_for,
     score_records,
