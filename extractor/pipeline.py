@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from extractor.components._common import TEXT_KEY, text_of
 
 from extractor.components.abbreviations import speed_up_detector
-from extractor.components.fast_regex import (
+from extractor.search.matcher import (
     NOTE_INDEX_KEY,
     GatedRegexMatcher,
     NoteIndex,

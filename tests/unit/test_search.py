@@ -9,7 +9,8 @@ import pytest
 import spacy
 from medspacy.common.regex_matcher import RegexMatcher
 
-from extractor.components.fast_regex import GatedRegexMatcher, regex_requirement, required_keywords
+from extractor.search.matcher import GatedRegexMatcher
+from extractor.search.regex_analysis import regex_requirement, required_keywords
 from extractor.ruleset import section_rules, target_rules
 
 NOTES = [
