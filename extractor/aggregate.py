@@ -29,6 +29,7 @@ from extractor.schema import (
     PRRT,
     SERUM_MARKER_KEYS,
     TNM,
+    TNM_KEYS,
     CohortRecord,
     EvidenceSpan,
     Findings,
@@ -372,7 +373,7 @@ def _pathology(b: _Builder, record: dict[str, Any]) -> None:
             b.cite("metastasis_sites", statements)
     tnm = b.of("tnm")
     if tnm:
-        parts: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
+        parts: dict[str, str | None] = dict.fromkeys(TNM_KEYS)
         used: list[_Item] = []
         for item in tnm:
             for part, value in item.mention.value.items():

@@ -16,32 +16,6 @@ Comparator = Literal["=", ">", "<"]
 Timing = Literal["preoperative", "postoperative", "unknown"]
 MarkerStatus = Literal["elevated", "normal", "low"]
 
-FINDING_KEYS: tuple[str, ...] = (
-    "nme",
-    "diabetes",
-    "igt",
-    "stomatitis",
-    "weight_loss",
-    "anemia",
-    "diarrhea",
-    "dvt",
-    "depression",
-)
-SERUM_MARKER_KEYS: tuple[str, ...] = ("chromogranin_a", "nse", "gastrin", "insulin", "c_peptide")
-IHC_KEYS: tuple[str, ...] = (
-    "glucagon",
-    "chromogranin_a",
-    "synaptophysin",
-    "sstr2",
-    "gastrin",
-    "insulin",
-    "somatostatin",
-    "cd56",
-    "nse",
-    "cytokeratin",
-)
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -116,6 +90,12 @@ class PRRT(_Strict):
     cycles: int | None = None
 
 
+FINDING_KEYS: tuple[str, ...] = tuple(Findings.model_fields)
+SERUM_MARKER_KEYS: tuple[str, ...] = tuple(SerumMarkers.model_fields)
+IHC_KEYS: tuple[str, ...] = tuple(IHC.model_fields)
+TNM_KEYS: tuple[str, ...] = tuple(TNM.model_fields)
+
+
 class EvidenceSpan(_Strict):
     """A span of a note that supports a value; `start`/`end` are character offsets."""
 
@@ -177,11 +157,6 @@ class Assertion(_Strict):
     hypothetical: bool = False
     family: bool = False
     uncertain: bool = False
-
-    @property
-    def counts_for_patient(self) -> bool:
-        """True when the mention asserts something about this patient (historical counts)."""
-        return not (self.hypothetical or self.family or self.uncertain)
 
 
 class Mention(_Strict):

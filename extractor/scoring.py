@@ -75,13 +75,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from extractor.metrics import Counts, perfect_matching, total
 
-from extractor.schema import FINDING_KEYS, IHC_KEYS, RECORD_KEYS, SERUM_MARKER_KEYS
+from extractor.schema import FINDING_KEYS, IHC_KEYS, RECORD_KEYS, SERUM_MARKER_KEYS, TNM_KEYS
 
 NESTED_KEYS: dict[str, tuple[str, ...]] = {
     "findings": FINDING_KEYS,
     "serum_markers": SERUM_MARKER_KEYS,
     "ihc": IHC_KEYS,
-    "tnm": ("t", "n", "m", "stage"),
+    "tnm": TNM_KEYS,
 }
 """Fixed-key objects scored per sub-key."""
 

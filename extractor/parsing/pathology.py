@@ -136,7 +136,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         dims = [round(d / 10, 2) for d in dims]
     if max(dims) > 30 or min(dims) <= 0:
         return None
-    return {"dims": sorted(dims, reverse=True), "source": ctx.doc_kind or "other"}
+    return {"dims": sorted(dims, reverse=True), "source": ctx.report_kind or "other"}
 
 
 def parse_location(ctx: SpanContext) -> list[str] | None:

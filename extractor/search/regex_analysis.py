@@ -333,9 +333,3 @@ def regex_requirement(pattern: str, flags: int = re.IGNORECASE) -> _Requirement 
     except re.error:
         return None
     return _sequence_requirement(list(parsed), not flags & re.IGNORECASE, False, False)
-
-
-def required_keywords(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str] | None:
-    """Literals (as written, lower-cased unless case-sensitive) one of which every match contains."""
-    requirement = regex_requirement(pattern, flags)
-    return None if requirement is None else frozenset(k.text for k in requirement.selective.keywords)
