@@ -31,6 +31,14 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc
 
 from extractor.components._common import text_of
+from extractor.medspacy_internals import (
+    component_matcher,
+    phrase_matcher,
+    regex_callbacks,
+    regex_matcher,
+    regex_patterns,
+    token_matcher,
+)
 from extractor.search.regex_analysis import (
     ANCHORED_BEFORE,
     DIGIT_START,
@@ -150,8 +158,11 @@ class GatedRegexMatcher(RegexMatcher):
 
     def build_gates(self) -> None:
         """Derive every rule's plan (call after rules were added)."""
+        # medspaCy's own dicts (rules added later show up in them)
+        self._rule_patterns = regex_patterns(self)
+        self._rule_callbacks = regex_callbacks(self)
         requirements: dict[int, tuple[Gate, Gate | None] | None] = {}
-        for match_id, patterns in self._patterns.items():
+        for match_id, patterns in self._rule_patterns.items():
             found = [regex_requirement(p.pattern, p.flags) for p in patterns]
             if any(r is None for r in found):
                 requirements[match_id] = None
@@ -166,7 +177,7 @@ class GatedRegexMatcher(RegexMatcher):
         }
         self._vocabulary = vocabulary = _Vocabulary(keywords)
         self._plans = {}
-        for match_id, patterns in self._patterns.items():
+        for match_id, patterns in self._rule_patterns.items():
             width = min(MAX_MATCH_CHARS, max(sre_parse.parse(p.pattern, p.flags).getwidth()[1] for p in patterns))
             requirement = requirements[match_id]
             if requirement is None:
@@ -183,7 +194,7 @@ class GatedRegexMatcher(RegexMatcher):
                 frozenset(vocabulary.ids[k] for k in selective.keywords), anchors, width, near_selective
             )
         # which rules (by position in rule order) each keyword lets run; and those that always run
-        self._rule_order = list(self._patterns)
+        self._rule_order = list(self._rule_patterns)
         self._always = [n for n, m in enumerate(self._rule_order) if self._plans[m].selective is None]
         self._triggered_by: dict[int, list[int]] = {}
         for n, match_id in enumerate(self._rule_order):
@@ -278,7 +289,7 @@ class GatedRegexMatcher(RegexMatcher):
         for position in sorted(to_run):
             match_id = self._rule_order[position]
             plan = self._plans[match_id]
-            for pattern in self._patterns[match_id]:
+            for pattern in self._rule_patterns[match_id]:
                 for match in self._finditer(index, found, plan, pattern):
                     char_matches.append((match_id, match.start(), match.end()))
         index.found_by[key] = char_matches
@@ -294,7 +305,7 @@ class GatedRegexMatcher(RegexMatcher):
             end = self._token_end(starts, end_char, self.resolve_end)
             if end > start:
                 matches.append((match_id, start, end))
-                on_match = self._callbacks[match_id]
+                on_match = self._rule_callbacks[match_id]
                 if on_match is not None:
                     on_match(self, doc, len(matches) - 1, matches)
         return matches
@@ -318,34 +329,24 @@ class GatedRegexMatcher(RegexMatcher):
 
 def speed_up(component: Any) -> None:
     """Swap the RegexMatcher inside a medspaCy TargetMatcher or Sectionizer for the gated one."""
-    matcher = _inner_matcher(component)
-    regex_matcher = getattr(matcher, "_MedspacyMatcher__regex_matcher", None)
-    if isinstance(regex_matcher, RegexMatcher):
-        regex_matcher.__class__ = GatedRegexMatcher
-        regex_matcher.build_gates()
-
-
-def _inner_matcher(component: Any) -> Any:
-    for attribute in ("_TargetMatcher__matcher", "_Sectionizer__matcher", "_ConText__matcher"):
-        matcher = getattr(component, attribute, None)
-        if matcher is not None:
-            return matcher
-    return None
+    matcher = component_matcher(component)
+    regex = regex_matcher(matcher) if matcher is not None else None
+    if isinstance(regex, RegexMatcher):
+        regex.__class__ = GatedRegexMatcher
+        regex.build_gates()
 
 
 def regex_only_matcher(component: Any) -> GatedRegexMatcher | None:
     """The gated regex matcher of a medspaCy component whose rules are all regexes
     (no token or phrase patterns): its matches in the text are then all the
     component can find. None otherwise."""
-    matcher = _inner_matcher(component)
+    matcher = component_matcher(component)
     if matcher is None:
         return None
-    regex_matcher = getattr(matcher, "_MedspacyMatcher__regex_matcher", None)
-    token_matcher = getattr(matcher, "_MedspacyMatcher__matcher", None)
-    phrase_matcher = getattr(matcher, "_MedspacyMatcher__phrase_matcher", None)
-    if not isinstance(regex_matcher, GatedRegexMatcher) or token_matcher is None or phrase_matcher is None:
+    regex = regex_matcher(matcher)
+    if not isinstance(regex, GatedRegexMatcher):
         return None
-    return regex_matcher if len(token_matcher) == 0 and len(phrase_matcher) == 0 else None
+    return regex if len(token_matcher(matcher)) == 0 and len(phrase_matcher(matcher)) == 0 else None
 
 
 def found_in_text(matcher: GatedRegexMatcher, text: str) -> tuple[NoteIndex, bool]:
