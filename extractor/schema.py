@@ -15,6 +15,19 @@ IHCResult = Literal["positive", "negative", "equivocal", "not_done"]
 Comparator = Literal["=", ">", "<"]
 Timing = Literal["preoperative", "postoperative", "unknown"]
 MarkerStatus = Literal["elevated", "normal", "low"]
+SurgicalProcedure = Literal[
+    "pancreaticoduodenectomy",
+    "pylorus_preserving_pancreaticoduodenectomy",
+    "distal_pancreatectomy",
+    "enucleation",
+    "total_pancreatectomy",
+    "splenectomy",
+    "hepatic_metastasectomy",
+    "liver_transplant",
+    "exploration",
+    "other",
+]
+SurgicalApproach = Literal["robotic", "laparoscopic"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -130,7 +143,7 @@ class CohortRecord(_Strict):
         list[Literal["liver", "lymph_nodes", "bone", "lung", "peritoneum", "other"]] | None
     ) = None
     tnm: TNM | None = None
-    surgery: list[str] = Field(default_factory=list)
+    surgery: list[SurgicalProcedure | SurgicalApproach] = Field(default_factory=list)
     somatostatin_analogue: list[SomatostatinAnalogue] = Field(default_factory=list)
     amino_acid_infusion: bool | None = None
     zinc_supplementation: bool | None = None

@@ -74,29 +74,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from extractor.metrics import Counts, perfect_matching, total
+from extractor.fields import FIELDS
+from extractor.schema import SERUM_MARKER_KEYS
 
-from extractor.schema import FINDING_KEYS, IHC_KEYS, RECORD_KEYS, SERUM_MARKER_KEYS, TNM_KEYS
-
-NESTED_KEYS: dict[str, tuple[str, ...]] = {
-    "findings": FINDING_KEYS,
-    "serum_markers": SERUM_MARKER_KEYS,
-    "ihc": IHC_KEYS,
-    "tnm": TNM_KEYS,
-}
+NESTED_KEYS: dict[str, tuple[str, ...]] = {f.key: f.sub_keys for f in FIELDS if f.sub_keys}
 """Fixed-key objects scored per sub-key."""
 
-UNSCORED_KEYS: frozenset[str] = frozenset({"patient_id", "evidence"})
-
-ABSOLUTE_TOLERANCE_FIELDS: frozenset[str] = frozenset(
-    {"ki67_percent", "months_symptoms_to_diagnosis", "survival_months_from_diagnosis"}
-)
-"""Percent and month fields: numbers match within 0.5 absolute instead of 1%."""
+ABSOLUTE_TOLERANCE_FIELDS: frozenset[str] = frozenset(f.key for f in FIELDS if f.absolute_tolerance)
+"""Fields whose numbers match within 0.5 absolute instead of 1% (the field catalogue's)."""
 
 RELATIVE_TOLERANCE = 0.01
 ABSOLUTE_TOLERANCE = 0.5
 _FLOAT_SLACK = 1e-9
 
-EMPTY_LIST_IS_VALUE: frozenset[str] = frozenset({"metastasis_sites"})
+EMPTY_LIST_IS_VALUE: frozenset[str] = frozenset(f.key for f in FIELDS if f.empty_list_is_value)
 """Lists for which ``[]`` is a value; for every other list ``[]`` is nothing."""
 
 GLUCAGON_TO_PG_ML: dict[str, float] = {
@@ -118,9 +109,7 @@ def scored_fields() -> tuple[str, ...]:
         ``("sex", "age_at_diagnosis", "findings.nme", ..., "survival_months_from_diagnosis")``.
     """
     fields: list[str] = []
-    for key in RECORD_KEYS:
-        if key in UNSCORED_KEYS:
-            continue
+    for key in (f.key for f in FIELDS):
         if key in NESTED_KEYS:
             fields.extend(f"{key}.{sub}" for sub in NESTED_KEYS[key])
         else:
