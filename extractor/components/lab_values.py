@@ -24,7 +24,7 @@ from extractor.parsing.labs import (
     timing_cues,
     to_pg_per_ml,
 )
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 from extractor.schema import SERUM_MARKER_KEYS
 
 _DEFAULT_UNITS = {"glucagon": "pg/ml", "chromogranin_a": "ng/ml", "nse": "ng/ml", "gastrin": "pg/ml"}

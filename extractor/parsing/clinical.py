@@ -7,7 +7,7 @@ from typing import Any
 
 from extractor.parsing.context import SpanContext
 from extractor.parsing.numbers import duration_in_days, duration_in_months
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss)\b", re.IGNORECASE)
 _MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr)\b", re.IGNORECASE)

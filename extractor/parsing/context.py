@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 
 @dataclass(frozen=True)

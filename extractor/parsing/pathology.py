@@ -12,7 +12,7 @@ from typing import Any
 
 from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import NUMBER, parse_number
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "one": 1, "two": 2, "three": 3}
 # The WHO grade of a neuroendocrine neoplasm: other tumours' grades (breast, prostate,

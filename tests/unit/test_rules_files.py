@@ -7,7 +7,8 @@ import re
 import pytest
 
 from extractor.errors import RuleFileError
-from extractor.ruleset import TargetRuleSpec, context_rules, section_rules, target_rules, vocabulary
+from extractor.resources import vocabulary
+from extractor.ruleset import TargetRuleSpec, context_rules, section_rules, target_rules
 
 RULES = target_rules()
 
