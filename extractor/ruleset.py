@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from extractor.errors import RuleFileError
 from extractor.fields import FIELDS, HELPER_LABELS, field_labels, rule_labels
+from extractor.lexicon import expand
 from extractor.parsing.registry import PARSERS
 from extractor.resources import rules_root
 
@@ -64,6 +65,12 @@ class TargetRuleSpec(_Rule):
     parser: str | None = None
     examples: list[str] = []
     counter_examples: list[str] = []
+
+    @field_validator("regex", mode="before")
+    @classmethod
+    def _expand_lexicon(cls, regex: object) -> object:
+        # "{{nme}}", "{{@department}}": the concept lexicon's forms (extractor/lexicon.py)
+        return expand(regex) if isinstance(regex, str) else regex
 
     @field_validator("label")
     @classmethod

@@ -10,6 +10,7 @@ import re
 from functools import cache
 from typing import Any
 
+from extractor.lexicon import concept_finder
 from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import NUMBER, parse_number
 from extractor.resources import vocabulary
@@ -21,23 +22,6 @@ _NET_CONTEXT = re.compile(
     r"neuroendocrine|\bNETs?\b|\bNENs?\b|\bNEC\b|glucagonoma|insulinoma|gastrinoma|somatostatinoma|VIPoma|islet|ki-?67|mib-?1|\bENETS\b",
     re.IGNORECASE,
 )
-_SITE_WORDS = (
-    ("uncinate", r"uncinate"),
-    ("head", r"\bhead\b"),
-    ("neck", r"\bneck\b"),
-    ("body", r"\bbody\b"),
-    ("tail", r"\btail\b"),
-)
-_METASTASIS_SITES = (
-    ("liver", r"liver|hepatic"),
-    ("lymph_nodes", r"lymph|nodal|\bnodes?\b"),
-    ("bone", r"\bbone|bony|osseous|skeletal|skeleton|spine|vertebra"),
-    ("lung", r"\blungs?\b|pulmonary"),
-    ("peritoneum", r"peritone|omental|carcinomatosis"),
-    ("other", r"adrenal|brain|ovar|splenic"),
-)
-
-
 def parse_ki67(ctx: SpanContext) -> float | None:
     """Ki-67 percent: a range gives its upper bound, "<2%" gives 2."""
     tail = ctx.text
@@ -145,8 +129,7 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?margin", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
-    text = ctx.text.lower()
-    sites = [name for name, pattern in _SITE_WORDS if re.search(pattern, text)]
+    sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
 
 
@@ -163,7 +146,7 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return None
     if ctx.rule_value == "any":
         return {"sites": [], "scope": "any"}
-    sites = [name for name, pattern in _METASTASIS_SITES if re.search(pattern, text)]
+    sites = [site.record_value for site, search in concept_finder("metastatic_site", "anywhere") if search.search(text)]
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
 
 
