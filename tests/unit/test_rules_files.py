@@ -89,3 +89,8 @@ def test_pathology_sections_and_the_categories_components_read_exist() -> None:
 def test_a_rule_needs_exactly_one_pattern() -> None:
     with pytest.raises(ValueError, match="exactly one"):
         TargetRuleSpec(id="x", label="nme")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_has_an_example(rule: TargetRuleSpec) -> None:
+    assert rule.examples, f"{rule.id}: add a realistic sentence it must match (and a near miss it must not)"
