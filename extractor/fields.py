@@ -317,3 +317,47 @@ def scoring_units() -> Iterator[tuple[Field, str]]:
     for f in FIELDS:
         for unit in f.scoring_units:
             yield f, unit
+
+
+_TOLERANCE = {True: "±0.5", False: "1%"}
+
+
+def _holds_numbers(annotation: object) -> bool:
+    """Whether a field's type has a number anywhere in it (a list of, a model holding one)."""
+    if annotation in (int, float):
+        return True
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return any(_holds_numbers(f.annotation) for f in annotation.model_fields.values())  # type: ignore[attr-defined]
+    return any(_holds_numbers(arg) for arg in typing.get_args(annotation))
+
+
+def catalogue_table() -> str:
+    """The catalogue as a Markdown table (the README's field table is this, between markers)."""
+    rows = [
+        "| field | mention labels (+ read) | which mentions count | merge | list order | scoring units | numbers |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for f in FIELDS:
+        labels = ", ".join(f"`{label}`" for label in f.labels)
+        if f.key == "findings":
+            labels = "the finding's own label (`nme`, `diabetes`, ...)"
+        if f.reads:
+            labels += " (+ " + ", ".join(f"`{label}`" for label in f.reads) + ")"
+        units = ", ".join(f"`{u}`" for u in f.scoring_units)
+        if f.scoring == "sub_keys":
+            units = f"`{f.key}.*` ({len(f.sub_keys)})"
+        elif f.scoring == "marker_value_status":
+            units = f"`{f.key}.<marker>.value`, `.status` ({2 * len(f.sub_keys)})"
+        if f.scoring == "items":
+            units += " per item" + (", `[]` = the item none" if f.empty_list_is_value else "")
+        elif f.scoring == "measurements":
+            units += " per measurement (paired within 1% + 0.5)"
+        elif f.scoring == "regimens":
+            units += " per distinct one"
+        if f.aliases:
+            units += "; " + ", ".join(f"{a} = {c}" for a, c in f.aliases.items())
+        rows.append(
+            f"| `{f.key}` | {labels} | {f.assertion.name} | `{f.merge}` | {f.list_order or '-'} | {units} | "
+            f"{_TOLERANCE[f.absolute_tolerance] if _holds_numbers(CohortRecord.model_fields[f.key].annotation) else '-'} |"
+        )
+    return "\n".join(rows)

@@ -183,3 +183,11 @@ def test_every_record_key_is_scored_by_the_spec() -> None:
         _ticked(_bullet(section, "One unit per distinct item:"))
     )
     assert {f.key for f in FIELDS} <= mentioned
+
+
+def test_the_readme_field_table_is_the_catalogues() -> None:
+    from extractor.fields import catalogue_table
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- field-table:start -->\n", 1)[1].split("\n<!-- field-table:end -->", 1)[0]
+    assert block == catalogue_table(), "regenerate it: python bench/field_table.py --write"
