@@ -68,7 +68,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -507,7 +507,7 @@ def score_records(
     gold: Mapping[str, Mapping[str, Any]],
     pred: Mapping[str, Mapping[str, Any]],
     *,
-    fields: Sequence[str] = SCORED_FIELDS,
+    keys: Collection[str] | None = None,
 ) -> Report:
     """Score predicted records against gold records, per field and micro.
 
@@ -518,8 +518,9 @@ def score_records(
     pred
         Predicted records by patient id; their ``evidence`` is used only for
         the disagreement listing.
-    fields
-        The fields to score (default: every scored field of the spec).
+    keys
+        The top-level record keys to score, with their sub-keys (default:
+        every field; a gold set's ``scope.json`` narrows it).
 
     Returns
     -------
@@ -532,6 +533,7 @@ def score_records(
     -----
     See the module docstring for the exact rules.
     """
+    fields = [f for f in SCORED_FIELDS if keys is None or f.split(".")[0] in keys]
     per_field = {field: Counts() for field in fields}
     disagreements: list[Disagreement] = []
     for patient_id in sorted(set(gold) | set(pred)):
