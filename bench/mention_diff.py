@@ -12,8 +12,9 @@ The notes at hand:
 
 ``snapshot`` writes one canonical JSONL file: a line per mention (the
 :class:`extractor.schema.Mention` fields plus ``doc``, the note's key), notes in
-a fixed order, mentions in pipeline order; with ``--records`` also a line per
-patient of every gold set that has ``records.jsonl``. Two runs of the same code
+a fixed order, mentions in pipeline order; with ``--records`` also a record line per
+patient of every gold set that has ``records.jsonl`` and per note (the note as
+a one-note patient, so aggregation is compared over every note at hand). Two runs of the same code
 give byte-identical files, so a refactoring that must not change output is
 checked with ``cmp``; ``compare`` says what changed when something did.
 
@@ -72,6 +73,7 @@ class Task:
     kind: str  # "note" or "record"
     key: str  # "mtsamples/17", "tcga/<report id>", "corpora/dev/P01__02-path"; "corpora/dev:P01"
     notes: tuple[Any, ...]  # NoteInput objects
+    with_record: bool = False  # a note task: also the record of the note as a one-note patient
 
 
 def reserved_ids(path: Path = RESERVED) -> set[str]:
@@ -163,24 +165,27 @@ def canonical(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def run_task(task: Task) -> list[str]:
-    """The snapshot lines of one task (a note's mentions, or a patient's record)."""
+def run_task(task: Task) -> tuple[list[str], int]:
+    """The snapshot lines of one task (a note's mentions, or a patient's record) and its mention count."""
+    from extractor.aggregate import DocumentMentions, aggregate
     from extractor.core import note_mentions, process_patient
 
     if task.kind == "note":
         (note,) = task.notes
-        return [
-            canonical({"doc": task.key, **mention.model_dump(mode="json")})
-            for mention in note_mentions(_NLP, note)
-        ]
+        mentions = note_mentions(_NLP, note)
+        lines = [canonical({"doc": task.key, **mention.model_dump(mode="json")}) for mention in mentions]
+        if task.with_record:
+            record = aggregate(task.key, [DocumentMentions(note.doc_id, note.date, note.text, mentions)])
+            lines.append(canonical({"record": f"note:{task.key}", **record.model_dump(mode="json")}))
+        return lines, len(mentions)
     gold_set, patient_id = task.key.split(":", 1)
     result = process_patient(_NLP, patient_id, list(task.notes))
     record = result.record.model_dump(mode="json")
-    return [canonical({"record": f"{gold_set}:{patient_id}", **record})]
+    return [canonical({"record": f"{gold_set}:{patient_id}", **record})], 0
 
 
-def _run_chunk(chunk: Sequence[Task]) -> list[tuple[str, list[str]]]:
-    return [(task.kind, run_task(task)) for task in chunk]
+def _run_chunk(chunk: Sequence[Task]) -> list[tuple[list[str], int]]:
+    return [run_task(task) for task in chunk]
 
 
 def snapshot(out: Path, *, records: bool, workers: int, sources: Sequence[str]) -> dict[str, int]:
@@ -198,24 +203,26 @@ def snapshot(out: Path, *, records: bool, workers: int, sources: Sequence[str]) 
     if "corpora" in sources:
         found = corpus_tasks(records=records)
         counts["corpora"] = sum(t.kind == "note" for t in found)
-        counts["records"] = sum(t.kind == "record" for t in found)
         tasks += found
+    if records:  # every note also as a one-note patient: aggregation over far more inputs than the gold sets
+        tasks = [Task(t.kind, t.key, t.notes, t.kind == "note") for t in tasks]
+    counts["records"] = sum(t.kind == "record" or t.with_record for t in tasks)
     chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
     out.parent.mkdir(parents=True, exist_ok=True)
     mentions = 0
     with out.open("w", encoding="utf-8", newline="\n") as handle:
         if workers <= 1:
             _load_pipeline()
-            results: Iterator[list[tuple[str, list[str]]]] = map(_run_chunk, chunks)
+            results: Iterator[list[tuple[list[str], int]]] = map(_run_chunk, chunks)
             pool = None
         else:
             pool = mp.get_context("fork").Pool(workers, initializer=_load_pipeline)
             results = pool.imap(_run_chunk, chunks)  # in task order: the file is deterministic
         try:
             for chunk_lines in results:
-                for kind, lines in chunk_lines:
+                for lines, count in chunk_lines:
                     handle.writelines(line + "\n" for line in lines)
-                    mentions += len(lines) if kind == "note" else 0
+                    mentions += count
         finally:
             if pool is not None:
                 pool.close()
@@ -328,7 +335,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     snap = commands.add_parser("snapshot", help="run the pipeline over every note at hand and write a snapshot")
     snap.add_argument("out", type=Path, help="the JSONL file to write (keep it out of the repository)")
-    snap.add_argument("--records", action="store_true", help="also the record of every gold-set patient")
+    snap.add_argument(
+        "--records", action="store_true",
+        help="also the record of every gold-set patient and of every note as a one-note patient",
+    )
     snap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     snap.add_argument(
         "--sources", default="mtsamples,tcga,corpora", help="comma-separated: mtsamples, tcga, corpora (default: all)"

@@ -24,11 +24,11 @@ from typing import Any
 
 from spacy.language import Language
 
-from extractor.components.fast_regex import required_keywords
 from extractor.components.sentences import sentence_boundaries
 from extractor.core import note_mentions
 from extractor.notes import NoteInput
 from extractor.ruleset import target_rules
+from extractor.search.regex_analysis import regex_requirement
 
 # labels that stand for a value of another field once classified (a marker name
 # becomes a glucagon value, a serum marker or a stain)
@@ -49,7 +49,8 @@ class Cue:
 
 @cache
 def field_cues() -> dict[str, tuple[Cue, ...]]:
-    """Each field's cue words: the literals its target rules need (every match holds one).
+    """Each field's cue words: the literals its target rules need (every match holds one);
+    the rules are built from the concept lexicon, so these are the lexicon's names.
 
     Short literals ("is", "at") only anchor a rule and say nothing of the field, so
     cues are words of four or more characters, or abbreviations written in capitals.
@@ -59,7 +60,9 @@ def field_cues() -> dict[str, tuple[Cue, ...]]:
         if not rule.regex:
             continue
         fields = _MARKER_FIELDS if rule.label == "marker" else (rule.label,)
-        for literal in required_keywords(rule.regex) or ():
+        requirement = regex_requirement(rule.regex)
+        literals = {k.text for k in requirement.selective.keywords} if requirement else set()
+        for literal in sorted(literals):
             word = literal.strip()
             capitals = word.isupper() and len(word) >= 2
             if not capitals and (len(word) < _MIN_CUE_CHARS or not re.search("[a-z]", word)):

@@ -7,8 +7,6 @@ value parsers -> ConText. ConText runs last so that it sees the final entities
 
 from __future__ import annotations
 
-import logging
-import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +17,7 @@ from spacy.tokens import Doc
 from extractor.components._common import TEXT_KEY, text_of
 
 from extractor.components.abbreviations import speed_up_detector
-from extractor.components.fast_regex import (
+from extractor.search.matcher import (
     NOTE_INDEX_KEY,
     GatedRegexMatcher,
     NoteIndex,
@@ -38,29 +36,11 @@ from extractor.focus import (
     focused_doc,
     focused_share,
 )
+from extractor.privacy import keep_note_text_out_of_logs
 from extractor.reading import VIEW_KEY, read_note
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
 CANDIDATES = "extractor_candidates"
-
-
-def silence_phi_leaks() -> None:
-    """Switch off library output that can carry note text.
-
-    PyRuSH logs every sentence's tokens at DEBUG through loguru (imported by
-    medspaCy even when PyRuSH is not in the pipeline); medspaCy's TargetMatcher
-    warns with the matched text; spaCy's own warnings can quote spans.
-    """
-    from loguru import logger
-
-    logger.disable("PyRuSH")
-    logger.disable("medspacy")
-    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"medspacy(\..*)?")
-    warnings.filterwarnings("ignore", message=r".*conflicts with a pre-existing entity.*")
-    # medspaCy and scispaCy keep matchers that may hold no patterns of a kind
-    warnings.filterwarnings("ignore", message=r"\[W036\]")
-    for name in ("medspacy", "PyRuSH", "spacy"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _target_rules() -> list:
@@ -233,7 +213,7 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     ``sentences`` names the sentence splitter; ``"medspacy_pyrush"`` swaps in
     medspaCy's PyRuSH for comparisons (bench/sentence_splitters.py).
     """
-    silence_phi_leaks()
+    keep_note_text_out_of_logs()
     import medspacy  # noqa: F401  registers the medspacy_* factories
     import scispacy.abbreviation  # noqa: F401  registers abbreviation_detector
     from medspacy.section_detection import SectionRule

@@ -20,7 +20,7 @@ from extractor.batch.readers import read_inputs, walk_files
 from extractor.batch.shard import PatientOutput, canonical
 from extractor.batch.writers import COUNT_COLUMNS, OutputWriter, atomic_path
 from extractor.errors import ExtractorError
-from extractor.ruleset import rules_fingerprint
+from extractor.resources import rules_fingerprint
 from extractor.summary.summarize import write_batch_summary
 
 OUTPUT_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl", "cohort.csv",

@@ -10,9 +10,10 @@ import re
 from functools import cache
 from typing import Any
 
+from extractor.lexicon import concept_finder
 from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import NUMBER, parse_number
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "one": 1, "two": 2, "three": 3}
 # The WHO grade of a neuroendocrine neoplasm: other tumours' grades (breast, prostate,
@@ -21,23 +22,6 @@ _NET_CONTEXT = re.compile(
     r"neuroendocrine|\bNETs?\b|\bNENs?\b|\bNEC\b|glucagonoma|insulinoma|gastrinoma|somatostatinoma|VIPoma|islet|ki-?67|mib-?1|\bENETS\b",
     re.IGNORECASE,
 )
-_SITE_WORDS = (
-    ("uncinate", r"uncinate"),
-    ("head", r"\bhead\b"),
-    ("neck", r"\bneck\b"),
-    ("body", r"\bbody\b"),
-    ("tail", r"\btail\b"),
-)
-_METASTASIS_SITES = (
-    ("liver", r"liver|hepatic"),
-    ("lymph_nodes", r"lymph|nodal|\bnodes?\b"),
-    ("bone", r"\bbone|bony|osseous|skeletal|skeleton|spine|vertebra"),
-    ("lung", r"\blungs?\b|pulmonary"),
-    ("peritoneum", r"peritone|omental|omentum|carcinomatosis|serosa|mesenter"),
-    ("other", r"adrenal|brain|ovar|splenic"),
-)
-
-
 def parse_ki67(ctx: SpanContext) -> float | None:
     """Ki-67 percent: a range gives its upper bound, "<2%" gives 2."""
     tail = ctx.text
@@ -97,7 +81,7 @@ def parse_grade(ctx: SpanContext) -> str | None:
         if "intermediate" in text:
             return "G2"
         return None if re.search(r"high[- ]grade\s+dysplasia", ctx.sentence, re.IGNORECASE) else "G3"
-    if not (net or ctx.doc_kind == "pathology" or _TUMOUR_CONTEXT.search(around)):
+    if not (net or ctx.report_kind == "pathology" or _TUMOUR_CONTEXT.search(around)):
         return None
     # "(for RCC, grades 1-4): 2" and "II OF IV" name the scale, not the grade
     stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
@@ -211,7 +195,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         dims = [round(d / 10, 2) for d in dims]
     if max(dims) > 30 or min(dims) <= 0:
         return None
-    value: dict[str, Any] = {"dims": sorted(dims, reverse=True), "source": ctx.doc_kind or "other"}
+    value: dict[str, Any] = {"dims": sorted(dims, reverse=True), "source": ctx.report_kind or "other"}
     if labelled:
         value["labelled"] = True
     return value
@@ -223,8 +207,7 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?margin", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
-    text = ctx.text.lower()
-    sites = [name for name, pattern in _SITE_WORDS if re.search(pattern, text)]
+    sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
 
 
@@ -254,7 +237,7 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return {"sites": [], "scope": "any"}
     # "portal hepatic lymph nodes": the words before "lymph node" name the nodes' region, not an organ
     text = re.sub(r"\b(?:[\w-]+\s+){1,2}(?=lymph\s+nodes?)", "", text) if "lymph" in text else text
-    sites = [name for name, pattern in _METASTASIS_SITES if re.search(pattern, text)]
+    sites = [site.record_value for site, search in concept_finder("metastatic_site", "anywhere") if search.search(text)]
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
 
 

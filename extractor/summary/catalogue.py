@@ -1,11 +1,9 @@
 """The fields the cohort summary reports, and what kind of value each one holds.
 
 ``SUMMARY_FIELDS`` is the one place the summary takes its field list from: the
-scored fields of the spec, derived from the pydantic models in
-``extractor/schema.py`` (fixed-key objects expanded: ``findings.nme``,
-``ihc.sstr2``, ``serum_markers.nse``, ``tnm.stage``). When the catalogue of
-scored fields (``extractor/fields.py``) lands, this assignment is the one line
-to switch.
+fields of the catalogue
+``extractor/fields.py`` (fixed-key objects expanded: ``findings.nme``,
+``ihc.sstr2``, ``serum_markers.nse``, ``tnm.stage``).
 """
 
 from __future__ import annotations
@@ -16,10 +14,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from extractor.fields import FIELDS
 from extractor.schema import PRRT, CohortRecord, GlucagonValue, SerumMarker, SomatostatinAnalogue
-from extractor.scoring import EMPTY_LIST_IS_VALUE, scored_fields
 
-SUMMARY_FIELDS: tuple[str, ...] = scored_fields()
+# the field catalogue's fields, fixed-key objects one row per key (findings.nme, ihc.sstr2,
+# serum_markers.nse, tnm.stage): what a reader of Table 1 counts
+SUMMARY_FIELDS: tuple[str, ...] = tuple(
+    name for f in FIELDS for name in ([f"{f.key}.{sub}" for sub in f.sub_keys] if f.sub_keys else [f.key])
+)
+EMPTY_LIST_IS_VALUE: frozenset[str] = frozenset(f.key for f in FIELDS if f.empty_list_is_value)
 
 Kind = Literal[
     "category",  # one of a few strings: counts per value

@@ -15,7 +15,7 @@ from typing import Any
 
 from extractor.summary.catalogue import FIELD_KINDS, SUMMARY_FIELDS, number_of, value_of
 from extractor.summary.criteria import FieldTest, evaluate
-from extractor.scoring import EMPTY_LIST_IS_VALUE
+from extractor.summary.catalogue import EMPTY_LIST_IS_VALUE
 
 Number = tuple[float, str]  # (value, comparator "=", ">" or "<")
 _RANK = {"<": 0, "=": 1, ">": 2}

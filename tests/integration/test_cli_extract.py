@@ -78,3 +78,15 @@ def test_nothing_readable_exits_non_zero(runner: CliRunner, tmp_path: Path) -> N
 def test_schema_is_generated_from_the_models(runner: CliRunner) -> None:
     schema = json.loads(runner.invoke(app, ["schema"]).stdout)
     assert {"patient_id", "findings", "glucagon", "evidence"} <= set(schema["properties"])
+
+
+def test_schema_describes_every_field(runner: CliRunner) -> None:
+    """Readable on its own: every property of the record and of its parts says what it holds."""
+    # Act
+    schema = json.loads(runner.invoke(app, ["schema"]).stdout)
+    objects = [("record", schema), *schema["$defs"].items()]
+    # Assert
+    missing = [f"{name}.{key}" for name, obj in objects for key, prop in obj.get("properties", {}).items() if not prop.get("description")]
+    assert missing == []
+    assert "pg/mL" in schema["$defs"]["GlucagonValue"]["properties"]["value"]["description"]
+    assert "enum" in json.dumps(schema["properties"]["surgery"])
