@@ -197,7 +197,7 @@ def read_leaders(text: str) -> list[Edit]:
 _CODE_DIGIT = {"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "|": "1"}
 _TNM_CODE = re.compile(
     r"(?<![A-Za-z0-9])(?P<prefix>(?:y[ \t]?)?(?:[pcr][ \t]?)?)(?P<letter>[TNM])[ \t]?"
-    r"(?P<value>[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z]))(?P<sub>[ \t]?[a-d](?![A-Za-z]))?(?![0-9])"
+    r"(?P<value>[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z])|[lI](?=[a-d](?![A-Za-z])))(?P<sub>[ \t]?[a-d](?![A-Za-z]))?(?![0-9])"
 )
 # (two patterns: each opens with a literal or a capital class, which re scans for fast)
 _CODE_HINTS = (

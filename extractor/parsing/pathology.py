@@ -217,6 +217,9 @@ _NOT_ASSESSED = re.compile(
 )
 
 
+_ANSWERED_NONE = re.compile(r"\s*:\s*(?:0\b|none\b|no\b|negative\b|absent\b|not\s+identified\b|nil\b)", re.IGNORECASE)
+
+
 def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     """Metastatic sites named; "0/12 nodes" and "no metastasis" give ``sites: []`` statements."""
     text = ctx.text.lower()
@@ -230,6 +233,17 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return None
     if ctx.rule_value == "nodes_negative":
         return {"sites": [], "scope": "lymph_nodes"}
+    if ctx.rule_value == "nodes_count":
+        # "Number of lymph nodes with metastatic disease: 0" / "Lymph nodes positive: 2"
+        count = re.search(r"(\d{1,2})\s*$", text)
+        if count is None:
+            return None
+        return {"sites": [] if int(count.group(1)) == 0 else ["lymph_nodes"], "scope": "lymph_nodes"}
+    if re.fullmatch(r"\s*:?\s*", ctx.after) and ctx.after.strip() == ":":
+        return None  # a form's label left unanswered ("Extracapsular spread of lymph node metastases:")
+    if _ANSWERED_NONE.match(ctx.after):
+        # "Lymph node metastasis: 0 of 17", "Distant metastasis: none"
+        return {"sites": [], "scope": "any" if ctx.rule_value == "any" else "lymph_nodes" if "lymph" in text or "nod" in text else "any_site"}
     if ctx.rule_value == "any":
         # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing
         if _NOT_ASSESSED.match(ctx.after):

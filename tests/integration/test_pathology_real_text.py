@@ -87,12 +87,16 @@ def test_a_result_before_a_list_of_markers_is_their_stain_result(record_of: Call
         ("Colon adenocarcinoma (pT3), with five lymph node metastases (5 of 15) and free resection margins.\n", ["lymph_nodes"]),
         ("(A) LEFT OBTURATOR LYMPH NODE:\nFour lymph nodes, no tumor present.\n", []),
         ("Lymph nodes: 0/7 positive for metastasis (Regional 0/7)\n", []),
+        ("Lymph Node Dissection:\nBenign lymph nodes\nNumber of lymph nodes examined: 3\nNumber of lymph nodes with metastatic disease: 0\n", []),
+        ("L. Lymph node metastasis: 0 of 17 lymph nodes contain metastasis\n", []),
+        ("Number of lymph nodes positive: 2\nNumber of lymph nodes examined: 14\n", ["lymph_nodes"]),
+        ("Extracapsular spread of lymph node metastases:\nMargins: negative\n", None),
         ("LEFT PARAAORTIC LYMPH NODES (F):\n-NO EVIDENCE OF METASTATIC DISEASE IN SEVEN LYMPH NODES EXAMINED (0/7)\n", []),
         ("-NO EVIDENCE OF METASTATIC DISEASE (0/7)\nJ. Portal hepatic lymph nodes, excision: Metastatic serous carcinoma.\n", ["lymph_nodes"]),
         ("B: Lymph node, right portal, removal.\n- No tumor identified in one lymph node (0/1).\n", []),
     ],
 )
 def test_metastasis_as_pathology_reports_write_it(
-    record_of: Callable[..., CohortRecord], report: str, expected: list[str]
+    record_of: Callable[..., CohortRecord], report: str, expected: list[str] | None
 ) -> None:
     assert record_of(f"SURGICAL PATHOLOGY REPORT\n{report}").metastasis_sites == expected

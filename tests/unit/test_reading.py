@@ -238,3 +238,7 @@ def test_synoptic_grades_misread_by_ocr(text: str, expected: str) -> None:
 def test_a_list_dash_glued_to_its_word_is_read_apart() -> None:
     text = "LYMPH NODES (F):\n-NO EVIDENCE OF METASTATIC DISEASE\n-Grade of tumor: 3"
     assert ReadingView(text).with_edits(read_list_dashes(text)).text == "LYMPH NODES (F):\n- NO EVIDENCE OF METASTATIC DISEASE\n- Grade of tumor: 3"
+
+
+def test_a_letter_read_for_a_one_before_a_sub_letter() -> None:
+    assert _view(read_codes, "Pathologic stage: pTlb, R0") == "Pathologic stage: pT1b, R0"
