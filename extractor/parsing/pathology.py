@@ -203,10 +203,18 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
 
 def parse_location(ctx: SpanContext) -> list[str] | None:
     """Parts of the pancreas named for a tumour ("body and tail of the pancreas")."""
-    if not vocab_regex("tumour_words").search(ctx.sentence):
+    # a form's "Tumor site:" field may stand on the line before its answer ("Pancreatic head")
+    site_field = re.search(r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*$", ctx.preceding[-40:] + ctx.before, re.IGNORECASE)
+    if not site_field and not vocab_regex("tumour_words").search(ctx.sentence):
         return None
-    if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?margin", ctx.after, re.IGNORECASE):
+    if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?(?:margin|edge)", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
+    if not site_field and re.match(
+        r"[\s,]*(?:(?:and|&)\s+(?:the\s+)?(?:spleen|duodenum|stomach)\s*)?,\s*(?:(?:partial|distal|subtotal|total|central)\s+)?(?:pancreatectomy|resection|excision|whipple)",
+        ctx.after,
+        re.IGNORECASE,
+    ):
+        return None  # "Pancreatic body and tail and spleen, partial pancreatectomy" names the specimen
     sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
 

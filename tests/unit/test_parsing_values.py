@@ -212,3 +212,20 @@ def test_a_forms_tumour_size_field_is_marked_as_the_tumours() -> None:
     assert labelled is not None and labelled.get("labelled") is True
     assert described is not None and "labelled" not in described
     assert further_on is None or "labelled" not in further_on
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "expected"),
+    [
+        ("TUMOR SITE.:\nPancreatic head", "Pancreatic head", ["head"]),
+        ("B. Pancreatic body and tail and spleen, partial pancreatectomy and splenectomy: adenocarcinoma", "Pancreatic body and tail", None),
+        ("Invasive adenocarcinoma located in the pancreatic body.", "pancreatic body", ["body"]),
+        ("A2 - pancreatic neck edge, en face; the tumor is in the tail", "pancreatic neck", None),
+    ],
+)
+def test_location_is_the_tumours_site_not_the_specimen_or_a_margin(sentence: str, match: str, expected: list[str] | None) -> None:
+    start = sentence.index(match)
+    before, rest = sentence[:start], sentence[start:]
+    preceding, _, line = before.rpartition("\n")
+    ctx = SpanContext(match, line + rest, len(line), len(line) + len(match), None, None, "pathology", "", preceding + "\n" if preceding else "")
+    assert pathology.parse_location(ctx) == expected
