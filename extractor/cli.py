@@ -15,6 +15,7 @@ import typer
 
 from extractor.batch.cli import batch_cli
 from extractor.evaluate import evaluate_cli
+from extractor.review.cli import review_cli
 from extractor.summary.cli import summarize_cli
 
 app = typer.Typer(
@@ -182,6 +183,7 @@ def audit_cli(
 app.command("evaluate")(evaluate_cli)
 app.command("batch")(batch_cli)
 app.command("summarize")(summarize_cli)
+app.command("review")(review_cli)
 
 
 def main() -> None:
