@@ -30,6 +30,7 @@ from extractor.review.pages import (
     SectionView,
     SpanView,
     index_page,
+    json_for_script,
     mention_value_text,
     page_names,
     patient_page,
@@ -92,7 +93,10 @@ def sources_for_batch_folder(folder: Path, *, notes: Sequence[Path] = (), fmt: s
     if not records.is_file():
         raise ReviewError(f"{folder}: no records.jsonl (not a batch output folder); "
                           "for notes and a records file give --records FILE")
-    manifest_paths, manifest = manifest_inputs(folder) if not notes else ([], {})
+    if notes and not (folder / "manifest.json").is_file():
+        manifest_paths, manifest = [], {}
+    else:  # the run's format and columns read the notes given with --notes too
+        manifest_paths, manifest = manifest_inputs(folder)
     options = options_from_manifest(manifest, columns or {})
     if fmt and fmt != "auto":
         options = replace(options, fmt=fmt)
@@ -196,9 +200,10 @@ def patient_view(layout: SummaryLayout, definition: Any, record: dict[str, Any],
     for m in mentions:
         by_place.setdefault((m.doc_id, m.start, m.end), m)
     spans = _Spans(texts, {n.doc_id: n.date for n in notes}, by_place)
-    losers = losers_of_patient(record, mentions, field_spans, value_of)
+    evidence = {name: field_spans(record, name) for name in SUMMARY_FIELDS}
+    losers = losers_of_patient(record, mentions, lambda _, name: evidence[name], value_of)
     sections = []
-    without_evidence = 0
+    without_evidence = filled_fields = 0
     for section in layout.sections:
         rows = []
         for row in section.rows:
@@ -206,13 +211,15 @@ def patient_view(layout: SummaryLayout, definition: Any, record: dict[str, Any],
             names = [(row.field, row.field.rsplit(".", 1)[-1] if row.also and "." in row.field else None),
                      *((a.field, a.label) for a in row.also)]
             for name, sub_label in names:
-                raw = field_spans(record, name)
-                ids = tuple(dict.fromkeys(spans.add(s) for s in raw))
+                ids = tuple(dict.fromkeys(spans.add(s) for s in evidence[name]))
                 filled = is_filled(record, name)
+                filled_fields += filled
                 if filled and not ids:
                     without_evidence += 1
+                # most fields of most records are not stated: their words need no lookup
+                text = field_text(layout, name, record)[1] if value_of(record, name) is not None else layout.missing
                 views.append(FieldView(
-                    field=name, sub_label=sub_label, value_text=field_text(layout, name, record)[1], filled=filled,
+                    field=name, sub_label=sub_label, value_text=text, filled=filled,
                     spans=ids, items=_items(layout, record, name, spans), losers=tuple(losers.get(name, ())),
                     gold=(gold or {}).get(name),
                 ))
@@ -225,8 +232,9 @@ def patient_view(layout: SummaryLayout, definition: Any, record: dict[str, Any],
         notes=notes,
         mentions=mentions,
         mention_doc=[doc_index.get(m.doc_id, -1) if m.doc_id in texts else -1 for m in mentions],
+        evidence=evidence,
         eligibility=judge(definition, record),
-        filled=sum(is_filled(record, f) for f in SUMMARY_FIELDS),
+        filled=filled_fields,  # the layout places every scored field in exactly one row
         fields_total=len(SUMMARY_FIELDS),
         without_evidence=without_evidence,
         conflicts=len(conflicting_fields(losers)),
@@ -235,10 +243,10 @@ def patient_view(layout: SummaryLayout, definition: Any, record: dict[str, Any],
 
 
 def _patient_data(view: PatientView, record: dict[str, Any], losers_by_mention: dict[int, list[tuple[str, Loser]]],
-                  shared: dict[str, Any], export_name: str) -> dict[str, Any]:
+                  shared: str, export_name: str) -> str:
     cited: dict[tuple[str, int, int], list[str]] = {}
-    for name in SUMMARY_FIELDS:
-        for span in field_spans(record, name):
+    for name, spans in view.evidence.items():
+        for span in spans:
             key = (str(span.get("doc_id")), _int(span.get("start")) or 0, _int(span.get("end")) or 0)
             cited.setdefault(key, []).append(name)
     mentions = []
@@ -250,8 +258,9 @@ def _patient_data(view: PatientView, record: dict[str, Any], losers_by_mention: 
             "x": [[item_field, item.kind, item.reason] for item_field, item in losers_by_mention.get(index, [])],
         })
     base = {k: v for k, v in record.items() if k != "evidence"}
-    return {**shared, "patient": view.patient_id, "record": base, "mentions": mentions,
-            "docs": [{"id": n.doc_id, "date": n.date} for n in view.notes], "export": export_name}
+    own = {"patient": view.patient_id, "record": base, "mentions": mentions,
+           "docs": [{"id": n.doc_id, "date": n.date} for n in view.notes], "export": export_name}
+    return shared + "," + json_for_script(own)[1:]  # the shared part is encoded once for all pages
 
 
 # --------------------------------------------------------------------------- the whole review
@@ -330,6 +339,7 @@ def build_review(sources: ReviewSources, out: Path, *, gold_file: Path | None = 
     editors, fields = _editor_tables()
     shared = {"review": review_id, "storage": f"extractor-review:{review_id}:", "editors": editors,
               "fields": fields, "parents": _parents()}
+    shared_json = json_for_script(shared)[:-1]
     patients = {str(r["patient_id"]) for r in read.records}
     out.mkdir(parents=True, exist_ok=True)
     work = out / WORK_DIR
@@ -371,7 +381,7 @@ def build_review(sources: ReviewSources, out: Path, *, gold_file: Path | None = 
                         for item in f.losers:
                             pairs.setdefault(item.mention, []).append((f.field, item))
             export = "records." + names[pid].removesuffix(".html") + ".jsonl"
-            data = _patient_data(view, record, pairs, shared, export)
+            data = _patient_data(view, record, pairs, shared_json, export)
             _write(pages_dir / names[pid], patient_page(view, data))
             index_rows.append(IndexRow(
                 patient_id=pid, href=f"{PATIENTS_DIR}/{names[pid]}", status=view.eligibility.status,

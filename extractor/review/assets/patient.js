@@ -260,4 +260,13 @@ function openEditor(node, field) {
   slot.appendChild(box);
 }
 
+// the same four buttons on every field: written here, not 52 times into each page
+for (const slot of document.querySelectorAll(".field[data-field] .actions")) {
+  for (const [act, text, title] of [["accept", "accept", "accept the value as it is"],
+    ["edit", "change", "change the value or add a missing one"], ["clear", "clear", "the notes do not state it"],
+    ["undo", "undo", "forget this correction"]]) {
+    slot.appendChild(el("button", { type: "button", "data-act": act, title: title }, text));
+  }
+  slot.after(el("span", { class: "corrected" }), el("div", { class: "editor-slot" }));
+}
 render();
