@@ -40,6 +40,7 @@ def review_cli(
     The pages hold patient text: they are written only into --out. Open OUT/index.html in a browser
     (offline; nothing is loaded from the network).
 
+    \b
     Examples:
       extractor review out/ --out out/review
       extractor review corpora/dev/notes --records corpora/dev/records.jsonl --out /tmp/dev-review

@@ -168,3 +168,17 @@ def test_the_pages_go_only_where_asked(seed_batch: Path, tmp_path: Path) -> None
     assert not (tmp_path / "r").exists()
     after = {p for p in tmp_path.parent.rglob("*")}
     assert after - before == {not_a_folder}
+
+
+def test_a_failing_review_costs_only_the_review(seed_batch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from extractor.review import build
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a note's words must not reach this message")
+
+    monkeypatch.setattr(build, "build_review", broken)
+    stderr = io.StringIO()
+    assert build.write_batch_review(seed_batch, stderr) is None
+    assert stderr.getvalue() == "extractor batch: review not written: internal error (RuntimeError)\n"

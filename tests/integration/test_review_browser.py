@@ -213,3 +213,35 @@ def test_the_index_sorts_and_filters(seed: Path, browser: Any) -> None:
     assert shown() == ["P05"]
     browser.find_element(By.LINK_TEXT, "P05").click()
     assert browser.title == "Review: P05"
+
+
+def test_hostile_ids_and_values_run_nothing(browser: Any, tmp_path: Path) -> None:
+    """Records and notes from elsewhere (--records): a patient id, a value and a quote that are markup."""
+    from selenium.webdriver.common.by import By
+
+    pid = '<img src=x onerror="window.pwned=1">'
+    text = 'Referred by "><script>window.pwned=2</script> for the rash.'
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text(json.dumps({"patient_id": pid, "doc_id": "d1</title>", "text": text}) + "\n", encoding="utf-8")
+    record = CohortRecord(patient_id=pid).model_dump(mode="json")
+    record["first_department"] = "</script><script>window.pwned=3</script>"
+    start = text.index('">')
+    record["evidence"] = {"first_department": [{"doc_id": "d1</title>", "start": start, "end": len(text) - 1,
+                                                "text": text[start:-1]}]}
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    out = tmp_path / "review"
+    result = CliRunner().invoke(app, ["review", str(notes), "--records", str(records), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (page,) = (out / "patients").iterdir()
+    assert page.name.startswith("img_src_x_onerror_window_pwned_1") and page.name.endswith(".html")
+    _open(browser, out / "index.html")
+    assert browser.find_element(By.CSS_SELECTOR, "tbody th a").text == pid
+    browser.find_element(By.CSS_SELECTOR, "tbody th a").click()
+    assert browser.title == f"Review: {pid}"
+    field = browser.find_element(By.CSS_SELECTOR, '[data-field="first_department"]')
+    assert record["first_department"] in field.text
+    field.find_element(By.CSS_SELECTOR, "button.value").click()
+    assert _highlighted(browser) == [text[start:-1]]
+    assert browser.execute_script("return window.pwned === undefined && document.scripts.length === 2")
+    assert browser.find_element(By.CSS_SELECTOR, "pre.text").text == text
