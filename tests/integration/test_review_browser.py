@@ -134,11 +134,18 @@ def test_corrections_are_kept_exported_and_scored(seed: Path, browser: Any, tmp_
     assert browser.find_element(By.ID, "progress").text == "52 of 52 fields reviewed, 3 corrected"
     assert "present" in browser.find_element(By.CSS_SELECTOR, '[data-field="findings.depression"] .corrected').text
 
+    # a patient begun but not finished is not gold yet
+    browser.get((seed / "review" / "patients" / "P05.html").as_uri())
+    browser.find_element(By.CSS_SELECTOR, '[data-field="sex"] [data-act="accept"]').click()
+
     browser.get((seed / "review" / "index.html").as_uri())
     row = browser.find_element(By.CSS_SELECTOR, 'tr[data-pid="P04"] td.review')
     assert row.text == "52 reviewed, 3 corrected"
+    assert browser.find_element(By.CSS_SELECTOR, 'tr[data-pid="P05"] td.review').text == "1 reviewed"
     exported = _download(browser, tmp_path, browser.find_element(By.ID, "export-all"), "records.jsonl")
     assert exported == browser.find_element(By.ID, "export-box").get_attribute("value")
+    assert browser.find_element(By.ID, "status").text == (
+        "1 reviewed record(s) exported; 1 patient(s) left out: some of their fields are not reviewed yet")
 
     (reviewed,) = [json.loads(line) for line in exported.splitlines()]
     CohortRecord.model_validate(reviewed)  # a gold record of the schema: every key, no evidence

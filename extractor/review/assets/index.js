@@ -58,8 +58,12 @@ document.querySelectorAll(".filters input, .filters select").forEach((input) => 
   input.addEventListener("change", applyFilters);
 });
 document.getElementById("export-all").addEventListener("click", () => {
-  const records = store.all().map((saved) => saved.record);
-  document.getElementById("status").textContent = records.length + " reviewed record(s) exported";
+  // a gold record is one whose every field a person has decided; the rest would pass off the pipeline's values
+  const saved = store.all();
+  const records = saved.filter((s) => s.complete).map((s) => s.record);
+  const left = saved.length - records.length;
+  document.getElementById("status").textContent = records.length + " reviewed record(s) exported"
+    + (left ? "; " + left + " patient(s) left out: some of their fields are not reviewed yet" : "");
   download("records.jsonl", jsonl(records), document.getElementById("export-box"));
 });
 

@@ -97,7 +97,8 @@ function reviewed() {
 
 function save() {
   const n = Object.keys(state).length;
-  const ok = store.put(D.patient, n ? { patient_id: D.patient, fields: state, record: reviewed() } : null);
+  const complete = n === Object.keys(D.fields).length;
+  const ok = store.put(D.patient, n ? { patient_id: D.patient, fields: state, complete: complete, record: reviewed() } : null);
   if (!ok) document.getElementById("status").textContent = "corrections could not be saved in this browser";
   render();
 }
@@ -129,7 +130,13 @@ function act(button) {
   const field = node && node.dataset.field;
   const what = button.dataset.act;
   if (what === "accept-all") { for (const f of Object.keys(D.fields)) if (!state[f]) state[f] = { a: "accept" }; save(); return; }
-  if (what === "export") { save(); download(D.export, jsonl([reviewed()]), document.getElementById("export-box")); return; }
+  if (what === "export") {
+    save();
+    download(D.export, jsonl([reviewed()]), document.getElementById("export-box"));
+    const left = Object.keys(D.fields).length - Object.keys(state).length;
+    document.getElementById("status").textContent = "exported" + (left ? "; " + left + " fields not yet reviewed are the pipeline's values" : "");
+    return;
+  }
   if (what === "reset") { for (const f of Object.keys(state)) delete state[f]; save(); return; }
   if (!field) return;
   if (what === "accept") state[field] = { a: "accept" };
