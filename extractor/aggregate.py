@@ -140,7 +140,12 @@ class Builder:
             key = (m.doc_id, m.start, m.end)
             if key not in seen:
                 seen.add(key)
-                spans.append(EvidenceSpan(doc_id=m.doc_id, start=m.start, end=m.end, text=m.text))
+                spans.append(EvidenceSpan(
+                    doc_id=m.doc_id, start=m.start, end=m.end, text=m.text,
+                    # the mention's context, so the record explains itself (why "DVT" means absent)
+                    date=item.date.isoformat() if item.date else None, section=m.section,
+                    flags=[flag for flag, on in m.assertion if on], rule=m.rule,
+                ))
         if spans:
             self.evidence[path] = spans
 

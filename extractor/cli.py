@@ -26,6 +26,7 @@ import typer
 
 from extractor.batch.cli import BATCH_EXAMPLES, batch_cli
 from extractor.evaluate import evaluate_cli
+from extractor.review.cli import review_cli
 from extractor.summary.cli import summarize_cli
 
 if TYPE_CHECKING:
@@ -413,6 +414,11 @@ app.command("audit", epilog=examples(
     "extractor audit corpora/dev/notes --out audit-dev.md",
     "extractor audit ../shared/data/mtsamples/mtsamples.csv --patient-col note_id --doc-col note_id --text-col transcription --out audit-mtsamples.json",
 ))(audit_cli)
+app.command("review", epilog=examples(
+    "extractor batch corpora/seed-cohort/notes --out out/demo --overwrite --review",
+    "extractor review out/demo --out out/demo-review",
+    "extractor review out/demo --out out/demo-review --gold corpora/seed-cohort/records.jsonl",
+))(review_cli)
 
 
 def main() -> None:

@@ -629,6 +629,12 @@ def evaluate_cli(
         bool,
         typer.Option("--errors", help="List every disagreement with the evidence spans (quotes notes)."),
     ] = False,
+    gold_patients_only: Annotated[
+        bool,
+        typer.Option("--gold-patients-only",
+                     help="Score only the predicted patients the gold set holds (a cohort reviewed in part, "
+                          "such as the records exported from extractor review's pages)."),
+    ] = False,
 ) -> None:
     """Score the pipeline (or --pred records) against a gold set, field by field."""
     try:
@@ -646,6 +652,10 @@ def evaluate_cli(
     except InputError as exc:
         _say(f"extractor: {exc.source}: {exc.reason}")
         raise typer.Exit(code=2) from None
+    if gold_patients_only:  # the patients nobody reviewed are neither right nor wrong
+        prediction.records = {pid: r for pid, r in prediction.records.items() if pid in gold.records}
+        if prediction.spans is not None:
+            prediction.spans = {key: v for key, v in prediction.spans.items() if key[0] in gold.records}
     evaluation = evaluate(gold, prediction)
     _say_problems(evaluation.problems)
     for line in evaluation.notices:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 FindingStatus = Literal["present", "absent"]
 IHCResult = Literal["positive", "negative", "equivocal", "not_done"]
@@ -155,13 +155,42 @@ IHC_KEYS: tuple[str, ...] = tuple(IHC.model_fields)
 TNM_KEYS: tuple[str, ...] = tuple(TNM.model_fields)
 
 
+AssertionFlag = Literal["negated", "historical", "hypothetical", "family", "uncertain"]
+
+EVIDENCE_CONTEXT_KEYS: tuple[str, ...] = ("date", "section", "flags", "rule")
+"""The keys an evidence span adds to the spec's ``{doc_id, start, end, text}``."""
+
+
 class EvidenceSpan(_Strict):
-    """A span of a note that supports a value; `start`/`end` are character offsets."""
+    """A span of a note that supports a value; `start`/`end` are character offsets.
+
+    ``doc_id``, ``start``, ``end`` and ``text`` are the spec's span. ``date``,
+    ``section``, ``flags`` and ``rule`` are additive: where the pipeline cites a
+    mention they say when the note was written, where in it the span sits, which
+    ConText flags the mention carries (``["negated"]`` is why ``dvt: "absent"``
+    cites "DVT") and which rule matched, so the JSON explains itself. A span
+    that has none of them (a gold record, an older output) is written with the
+    spec's four keys only; readers must not require them.
+    """
 
     doc_id: str = Field(description="the document the span is in")
     start: int = Field(ge=0, description="character offset into the document text")
     end: int = Field(ge=0, description="character offset (exclusive) into the document text")
     text: str = Field(description="the document text between start and end")
+    date: str | None = Field(default=None, description="the note's date (YYYY-MM-DD), when known")
+    section: str | None = Field(default=None, description="the section the span sits in, when known")
+    flags: list[AssertionFlag] | None = Field(
+        default=None, description="ConText flags of the cited mention ([] when it carries none)"
+    )
+    rule: str | None = Field(default=None, description="the id of the rule that matched")
+
+    @model_serializer(mode="wrap")
+    def _spec_keys_unless_context(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if all(getattr(self, key) is None for key in EVIDENCE_CONTEXT_KEYS):
+            for key in EVIDENCE_CONTEXT_KEYS:
+                data.pop(key, None)
+        return data
 
 
 class CohortRecord(_Strict):

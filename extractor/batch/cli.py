@@ -114,6 +114,9 @@ def batch_cli(
     progress: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress line (default: when on a terminal).")
     ] = None,
+    review: Annotated[
+        bool, typer.Option("--review", help="Also write the review pages (OUT/review/index.html): they hold note text.")
+    ] = False,
     pipeline: Annotated[
         str, typer.Option("--pipeline", hidden=True, help="module:function building the pipeline.")
     ] = DEFAULT_PIPELINE,
@@ -186,6 +189,14 @@ def batch_cli(
     typer.echo(f"manifest: {out / 'manifest.json'}")
     if "summary" in summary.outputs:
         typer.echo(f"summary:  {summary.outputs['summary']}")
+    if review:
+        import sys
+
+        from extractor.review.build import write_batch_review
+
+        written = write_batch_review(out, sys.stderr)
+        if written:
+            typer.echo(f"review:   {written}")
     _after_run(out, summary, inputs, missing, omop=omop, omop_text=omop_text, parquet=parquet)
 
 
