@@ -63,7 +63,8 @@ def batch_cli(
     ] = DEFAULT_PIPELINE,
 ) -> None:
     """Run the pipeline over note archives: one cohort record per patient, every note accounted for."""
-    from extractor.batch.run import BatchError, run_batch
+    from extractor.batch.run import run_batch
+    from extractor.errors import BatchError
 
     missing = [path for path in inputs if not path.exists()]
     if len(missing) == len(inputs):  # a typo, not an archive with a bad entry: say so, run nothing

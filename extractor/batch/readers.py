@@ -76,7 +76,7 @@ def problem(source: str, kind: str, reason: str, *, patient_id: str | None = Non
     return Problem(row, is_note)
 
 
-def kind_of(name: str) -> str:
+def entry_kind(name: str) -> str:
     """The kind of an entry from its name: zip, tar, gz, jsonl, csv, tsv, parquet or note."""
     lower = name.lower()
     if lower.endswith(".zip"):
@@ -481,7 +481,7 @@ def read_entry(name: str, source: str, parts: tuple[str, ...], opener: Callable[
                in_archive: bool) -> Iterator[Item]:
     """One file or archive member, by kind (``forced`` overrides the name)."""
     limits = options.limits
-    kind = forced or kind_of(name)
+    kind = forced or entry_kind(name)
     if kind in ("zip", "tar", "gz") and in_archive:
         yield problem(source, "nested_archive", "archive inside an archive; not followed",
                       patient_id=None, doc_id=None)
@@ -615,7 +615,7 @@ def read_zip(path_or_stream: str | os.PathLike[str] | IO[bytes], source: str,
                 yield problem(where, "too_large", "member larger than its size limit; skipped", is_note=False)
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
                 yield problem(where, "corrupt", f"member cannot be read ({type(exc).__name__}); "
-                              "anything before the error was kept", is_note=kind_of(name) == "note")
+                              "anything before the error was kept", is_note=entry_kind(name) == "note")
 
 
 def _tar_common_top(path: str | os.PathLike[str], max_members: int) -> CommonTop:
@@ -673,7 +673,7 @@ def read_tar(path: str | os.PathLike[str], source: str, options: BatchOptions) -
                                   f"bytes; stopped after {entries - 1} entries", is_note=False)
                     return
                 parts = common.strip(member_parts(name))
-                kind = kind_of(name)
+                kind = entry_kind(name)
                 if kind == "note" and member.size > limits.max_note_bytes:
                     pid, did = note_ids(parts)
                     yield problem(where, "too_large", f"note larger than {limits.max_note_bytes} bytes; skipped",
@@ -723,7 +723,7 @@ def detect_kind(path: Path, fmt: str) -> str:
     """The kind of a top-level input file: by ``--format``, else name, else magic bytes."""
     if fmt not in ("auto", "txt"):
         return {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet", "zip": "zip", "tar": "tar"}[fmt]
-    kind = kind_of(path.name)
+    kind = entry_kind(path.name)
     if fmt == "txt" and kind not in ("zip", "tar", "gz"):
         return "note"
     if kind == "note":
@@ -749,7 +749,7 @@ def read_file(path: Path, source: str, parts: tuple[str, ...], options: BatchOpt
     elif kind == "tar":
         yield from read_tar(path, source, options)
     elif kind == "gz":
-        inner = kind_of(path.name[: -len(".gz")])
+        inner = entry_kind(path.name[: -len(".gz")])
         if options.fmt == "txt":
             inner = "note"
         yield from read_gzip(path, source, options, inner)

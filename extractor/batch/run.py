@@ -14,20 +14,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from extractor.batch.config import BatchOptions
-from extractor.batch.grouping import WORK_DIR, NoteSpill, ResultStore
+from extractor.batch.workdir import WORK_DIR, NoteSpill, ResultStore
 from extractor.batch.progress import Progress
 from extractor.batch.readers import read_inputs, walk_files
-from extractor.batch.shard import PatientOutput, canonical
+from extractor.batch.per_patient import PatientOutput, canonical
 from extractor.batch.writers import COUNT_COLUMNS, OutputWriter, atomic_path
-from extractor.errors import ExtractorError
+from extractor.errors import BatchError
 from extractor.ruleset import rules_fingerprint
 
 OUTPUT_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl", "cohort.csv",
                 "cohort.sqlite", "manifest.json")
-
-
-class BatchError(ExtractorError):
-    """A batch that cannot start or finish (bad output folder, changed inputs, pipeline load failure)."""
 
 
 @dataclass
@@ -361,4 +357,4 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
     return input_errors, pipeline_info, stats
 
 
-__all__ = ["BatchError", "BatchSummary", "run_batch"]
+__all__ = ["BatchSummary", "run_batch"]

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from extractor.batch.config import BatchOptions
-from extractor.batch.grouping import ResultStore
+from extractor.batch.workdir import ResultStore
 from extractor.batch.progress import Progress
 from extractor.batch.readers import Problem, _resolve, detect_kind, normalise_date, read_inputs, walk_files
-from extractor.batch.shard import (
+from extractor.batch.per_patient import (
     BeatingPipeline,
     NoteTimeout,
     PatientGroup,
@@ -41,16 +41,12 @@ from extractor.batch.shard import (
     note_to_dict,
     run_patient,
 )
-from extractor.errors import ExtractorError
+from extractor.errors import BatchError
 from extractor.notes import NoteInput, date_of, sanitize_text
 from extractor.schema import ErrorRow
 
 NOTE_COLUMNS = ("patient_id", "doc_id", "date", "note_type", "source", "text", "decoded_with", "flags", "failed")
 _PIPELINES: dict[str, Any] = {}
-
-
-class SparkUnavailable(ExtractorError):
-    """pyspark or Java is missing."""
 
 
 def spark_available() -> str | None:
@@ -287,8 +283,6 @@ def _session(options: BatchOptions, work: Path) -> Any:
 def run_spark(inputs: list[Path], work: Path, options: BatchOptions, results: ResultStore,
               progress: Progress) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Run the batch on Spark; fill ``results``; return (input errors, pipeline info, fault stats)."""
-    from extractor.batch.run import BatchError
-
     missing = spark_available()
     if missing:
         raise BatchError(f"--engine spark: {missing}")

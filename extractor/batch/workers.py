@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from extractor.batch.shard import BeatingPipeline, PatientGroup, PatientOutput, failed_patient, run_patient
+from extractor.batch.per_patient import BeatingPipeline, PatientGroup, PatientOutput, failed_patient, run_patient
 from extractor.schema import ErrorRow
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from extractor.batch.shard import PatientOutput, canonical
+from extractor.batch.per_patient import PatientOutput, canonical
 from extractor.schema import CohortRecord
 
 COUNT_COLUMNS = ("notes_read", "notes_processed", "notes_failed", "notes_empty", "notes_duplicate")
@@ -226,14 +226,6 @@ def patient_rows(out: PatientOutput, flat: list[Any]) -> Iterator[tuple[str, tup
         yield "errors", _input_error_row(json.loads(line))
 
 
-def table_rows(outputs: Iterable[PatientOutput], input_errors: Iterable[dict[str, Any]]) -> Iterator[tuple[str, tuple]]:
-    """(table, row) pairs for every table, patients in the order given."""
-    for row in input_errors:
-        yield "errors", _input_error_row(row)
-    for out in outputs:
-        yield from patient_rows(out, flat_values(json.loads(out.record)))
-
-
 TableSink = Callable[[str, tuple], None]
 
 
@@ -273,13 +265,6 @@ def sqlite_tables(path: Path) -> Iterator[TableSink]:
             con.close()
 
 
-def write_sqlite(path: Path, rows: Iterable[tuple[str, tuple]]) -> None:
-    """The embedded database from (table, row) pairs."""
-    with sqlite_tables(path) as add:
-        for table, row in rows:
-            add(table, row)
-
-
 @contextlib.contextmanager
 def parquet_tables(folder: Path) -> Iterator[TableSink]:
     """The same tables as Parquet files under ``folder``; yields ``add(table, row)``."""
@@ -317,13 +302,6 @@ def parquet_tables(folder: Path) -> Iterator[TableSink]:
         finally:
             for w in writers.values():
                 w.close()
-
-
-def write_parquet(folder: Path, rows: Iterable[tuple[str, tuple]]) -> None:
-    """The Parquet tables from (table, row) pairs."""
-    with parquet_tables(folder) as add:
-        for table, row in rows:
-            add(table, row)
 
 
 def _parquet_value(value: Any, kind: str) -> Any:

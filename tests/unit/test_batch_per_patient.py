@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from extractor.batch.grouping import NoteSpill, ResultStore
+from extractor.batch.workdir import NoteSpill, ResultStore
 from extractor.batch.readers import problem
-from extractor.batch.shard import (
+from extractor.batch.per_patient import (
     BeatingPipeline,
     PatientGroup,
     PatientOutput,
@@ -130,13 +130,13 @@ def test_spill_groups_scattered_notes_by_patient_in_sorted_order(tmp_path: Path)
              note("2", patient="b"), problem("y.csv:3", "malformed", "bad row")]
     spill = NoteSpill(tmp_path / "notes.sqlite")
     # Act
-    counts = spill.fill(items, "fp")
+    spill.fill(items, "fp")
     groups = list(spill.patients())
     # Assert
     assert [(g.patient_id, [n.doc_id for n in g.notes], len(g.failed)) for g in groups] == [
         ("a", ["1"], 0), ("b", ["1", "2"], 1)
     ]
-    assert counts == {"notes_read": 5, "notes_failed_on_read": 2, "input_errors": 1}
+    assert spill.patient_totals() == (2, 4)  # the failed note of b counts among b's notes
     assert [e["source"] for e in spill.input_errors()] == ["y.csv:3"]
     assert spill.is_complete("fp") and not spill.is_complete("other")
 

@@ -1,4 +1,4 @@
-"""Group notes by patient on disk, and keep finished patients as the resume checkpoint.
+"""The run's work folder: notes grouped by patient on disk, finished patients as the resume checkpoint.
 
 Notes of one patient may be anywhere in the input, so they are spilled to an
 SQLite file (``<out>/.extractor-work/notes.sqlite``) as they are read and
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from extractor.batch.readers import Item, Problem
-from extractor.batch.shard import PatientGroup, PatientOutput, canonical, note_from_dict, note_to_dict
+from extractor.batch.per_patient import PatientGroup, PatientOutput, canonical, note_from_dict, note_to_dict
 from extractor.notes import NoteInput
 from extractor.schema import ErrorRow
 
@@ -56,7 +56,7 @@ class NoteSpill:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        """Store a small value (fingerprint, completion marker, counts)."""
+        """Store a small value (fingerprint, completion marker)."""
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def is_complete(self, fingerprint: str) -> bool:
@@ -76,10 +76,9 @@ class NoteSpill:
             """
         )
 
-    def fill(self, items: Iterable[Item], fingerprint: str, batch: int = 2000) -> dict[str, int]:
-        """Spill every item; return counts (``notes_read``, input-level problems, ...)."""
+    def fill(self, items: Iterable[Item], fingerprint: str, batch: int = 2000) -> None:
+        """Spill every item: notes and failed notes by patient, problems of whole inputs apart."""
         self.reset()
-        counts = {"notes_read": 0, "notes_failed_on_read": 0, "input_errors": 0}
         # a note's text in its own column: serialising it into the JSON payload
         # (and parsing it back) was a third of the time to spill
         note_rows: list[tuple[str, int, str, str | None]] = []
@@ -87,19 +86,14 @@ class NoteSpill:
         self.con.execute("BEGIN")
         for item in items:
             if isinstance(item, NoteInput):
-                counts["notes_read"] += 1
                 fields = note_to_dict(item)
                 text = fields.pop("text")
                 note_rows.append((item.patient_id, len(text), canonical({"note": fields}), text))
             elif isinstance(item, Problem):
                 row = item.row
-                if item.is_note:
-                    counts["notes_read"] += 1
-                    counts["notes_failed_on_read"] += 1
                 if item.is_note and row.patient_id:
                     note_rows.append((row.patient_id, 0, canonical({"failed": row.model_dump(mode="json")}), None))
                 else:
-                    counts["input_errors"] += 1
                     error_rows.append((canonical({"is_note": item.is_note, **row.model_dump(mode="json")}),))
             if len(note_rows) >= batch:
                 self.con.executemany("INSERT INTO notes (patient_id, chars, payload, text) VALUES (?, ?, ?, ?)", note_rows)
@@ -110,15 +104,9 @@ class NoteSpill:
         self.con.executemany("INSERT INTO notes (patient_id, chars, payload, text) VALUES (?, ?, ?, ?)", note_rows)
         self.con.executemany("INSERT INTO input_errors (row) VALUES (?)", error_rows)
         self.con.execute("CREATE INDEX notes_patient ON notes (patient_id, seq)")
-        self.set_meta("counts", json.dumps(counts))
         self.set_meta("fingerprint", fingerprint)
         self.set_meta("complete", "1")
         self.con.execute("COMMIT")
-        return counts
-
-    def counts(self) -> dict[str, int]:
-        """The counts stored by ``fill``."""
-        return json.loads(self.meta("counts") or "{}")
 
     def patient_ids(self) -> Iterator[str]:
         """Every patient id, in the order ``patients`` and the result store sort them."""
