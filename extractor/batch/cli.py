@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from extractor.batch.config import DEFAULT_PIPELINE, BatchOptions, Columns, Engine, Format, Limits
+from extractor.batch.config import DEFAULT_PIPELINE, BatchOptions, Columns, Engine, InputFormat, Limits
 
 
 def _say(message: str) -> None:
@@ -21,8 +21,8 @@ def batch_cli(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
     fmt: Annotated[
-        str, typer.Option("--format", help="auto, txt, jsonl, csv, parquet, zip or tar (default: from the path).")
-    ] = "auto",
+        InputFormat, typer.Option("--format", help="How to read the inputs (auto: from each name, then its first bytes).")
+    ] = InputFormat.auto,
     patient_col: Annotated[
         str | None, typer.Option("--patient-col", help="Patient id column/key (default SUBJECT_ID or patient_id).")
     ] = None,
@@ -39,7 +39,7 @@ def batch_cli(
         str | None, typer.Option("--text-col", help="Note text column/key (default TEXT or text).")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (0 = the machine's cores).")] = 0,
-    engine: Annotated[str, typer.Option("--engine", help="local or spark.")] = "local",
+    engine: Annotated[Engine, typer.Option("--engine", help="Our own worker processes, or Apache Spark.")] = Engine.local,
     master: Annotated[
         str | None, typer.Option("--master", help="Spark master URL (default local[*]).")
     ] = None,
@@ -71,19 +71,13 @@ def batch_cli(
         for path in missing:
             _say(f"extractor batch: {path}: no such file or folder")
         raise typer.Exit(code=2)
-    if fmt not in ("auto", "txt", "jsonl", "csv", "parquet", "zip", "tar"):
-        _say(f"extractor batch: unknown --format {fmt!r} (auto, txt, jsonl, csv, parquet, zip, tar)")
-        raise typer.Exit(code=2)
-    if engine not in ("local", "spark"):
-        _say(f"extractor batch: unknown --engine {engine!r} (local, spark)")
-        raise typer.Exit(code=2)
     options = BatchOptions(
-        fmt=fmt,  # type: ignore[arg-type]
+        fmt=fmt.value,
         columns=Columns(patient=patient_col, doc=doc_col, date=date_col, note_type=type_col, text=text_col),
         limits=Limits(max_note_bytes=int(max_note_mb * 1024 * 1024),
                       max_archive_bytes=int(max_archive_gb * 1024**3)),
         workers=workers,
-        engine=engine,  # type: ignore[arg-type]
+        engine=engine.value,
         master=master,
         parquet=parquet,
         resume=resume,
@@ -101,10 +95,11 @@ def batch_cli(
         _say(f"extractor batch: interrupted; finished patients are kept in {out}. "
              "Run the same command with --resume to continue.")
         raise typer.Exit(code=130) from None
+    counts = summary.counts
     _say(
-        f"extractor batch: {summary.patients} patients, {summary.notes_read} notes read = "
-        f"{summary.notes_processed} processed + {summary.notes_failed} failed "
-        f"({summary.notes_empty} empty, {summary.notes_duplicate} duplicate); "
+        f"extractor batch: {summary.patients} patients, {counts.notes_read} notes read = "
+        f"{counts.notes_processed} processed + {counts.notes_failed} failed "
+        f"({counts.notes_empty} empty, {counts.notes_duplicate} duplicate); "
         f"{summary.error_rows} error rows; {summary.seconds:.1f} s"
         + (f"; {summary.patients_resumed} patients kept from the interrupted run" if summary.patients_resumed else "")
     )
@@ -115,4 +110,4 @@ def batch_cli(
     typer.echo(f"manifest: {out / 'manifest.json'}")
 
 
-__all__ = ["Engine", "Format", "batch_cli"]
+__all__ = ["batch_cli"]

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass, field
-from typing import Literal
 
-Format = Literal["auto", "txt", "jsonl", "csv", "parquet", "zip", "tar"]
-Engine = Literal["local", "spark"]
+
+class InputFormat(str, enum.Enum):
+    """How ``--format`` reads every input: ``auto`` by its name (then its first bytes), ``txt`` every
+    file as one note (archives still opened), any other value every input as that kind."""
+
+    auto = "auto"
+    txt = "txt"
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+    zip = "zip"
+    tar = "tar"
+
+
+class Engine(str, enum.Enum):
+    """Where the pipeline runs: our own worker processes, or Apache Spark."""
+
+    local = "local"
+    spark = "spark"
 
 DEFAULT_PIPELINE = "extractor.pipeline:load_pipeline"
 
@@ -69,11 +86,11 @@ class Limits:
 class BatchOptions:
     """Everything that shapes a batch run's outputs (and its resume fingerprint)."""
 
-    fmt: Format = "auto"
+    fmt: str = InputFormat.auto.value
     columns: Columns = field(default_factory=Columns)
     limits: Limits = field(default_factory=Limits)
     workers: int = 0  # 0 = the machine's cores
-    engine: Engine = "local"
+    engine: str = Engine.local.value
     master: str | None = None
     parquet: bool = False
     resume: bool = False

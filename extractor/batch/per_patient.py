@@ -43,6 +43,42 @@ class PatientGroup:
 
 
 @dataclass
+class NoteCounts:
+    """How notes fared: the one definition of the count columns of every output and summary.
+
+    ``notes_read == notes_processed + notes_failed``; empty notes and exact
+    duplicates count as processed (and are counted again on their own).
+    """
+
+    notes_read: int = 0
+    notes_processed: int = 0
+    notes_failed: int = 0
+    notes_empty: int = 0
+    notes_duplicate: int = 0
+
+    def add(self, other: NoteCounts) -> None:
+        """Add ``other`` into these counts."""
+        for name in COUNT_COLUMNS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def values(self) -> tuple[int, ...]:
+        """The counts in column order."""
+        return tuple(getattr(self, name) for name in COUNT_COLUMNS)
+
+    def as_dict(self) -> dict[str, int]:
+        """Column name -> count, in column order."""
+        return dict(zip(COUNT_COLUMNS, self.values(), strict=True))
+
+    @property
+    def add_up(self) -> bool:
+        """Every note read was processed or failed."""
+        return self.notes_read == self.notes_processed + self.notes_failed
+
+
+COUNT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(NoteCounts))
+
+
+@dataclass
 class PatientOutput:
     """One patient's result as canonical JSON strings (cheap to pickle, to store, to compare)."""
 
@@ -51,20 +87,17 @@ class PatientOutput:
     mentions: list[str]
     errors: list[str]
     documents: list[str]
-    notes_read: int
-    notes_processed: int
-    notes_failed: int
-    notes_empty: int
-    notes_duplicate: int
+    counts: NoteCounts
 
     def to_json(self) -> str:
         """The whole output as one JSON text (the staging format)."""
-        return canonical(_fields(self))
+        return canonical({**_fields(self), "counts": self.counts.as_dict()})
 
     @classmethod
     def from_json(cls, text: str) -> PatientOutput:
         """Inverse of ``to_json``."""
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        return cls(**{**data, "counts": NoteCounts(**data["counts"])})
 
 
 def _fields(obj: Any) -> dict[str, Any]:
@@ -143,15 +176,13 @@ def run_patient(nlp: Any, group: PatientGroup,
     for note in sorted(notes, key=lambda n: (n.date or "", n.doc_id)):
         key = (note.doc_id, note.source)
         status = "failed" if key in fatal_docs else "empty" if key in empty_docs else "processed"
-        documents.append(_document(group.patient_id, note, status))
+        documents.append(_document(group.patient_id, note.doc_id, note.source, status, note))
     for row in sorted(dup_rows, key=lambda r: (r.doc_id or "", r.source)):
         if row.kind == "duplicate":
-            documents.append({"patient_id": group.patient_id, "doc_id": row.doc_id, "date": None, "note_type": None,
-                              "source": row.source, "chars": None, "decoded_with": None, "status": "duplicate"})
+            documents.append(_document(group.patient_id, row.doc_id, row.source, "duplicate"))
     failed_before = sorted(group.failed, key=lambda r: (r.source, r.doc_id or ""))
     for row in failed_before:
-        documents.append({"patient_id": group.patient_id, "doc_id": row.doc_id, "date": None, "note_type": None,
-                          "source": row.source, "chars": None, "decoded_with": None, "status": "failed"})
+        documents.append(_document(group.patient_id, row.doc_id, row.source, "failed"))
     errors = [*failed_before, *sorted(dup_rows, key=lambda r: (r.doc_id or "", r.source)), *result.errors]
     mentions = [canonical({"patient_id": group.patient_id, **m.model_dump(mode="json")}) for m in result.mentions]
     n_dup = sum(1 for r in dup_rows if r.kind == "duplicate")
@@ -161,17 +192,24 @@ def run_patient(nlp: Any, group: PatientGroup,
         mentions=mentions,
         errors=[canonical(_row(e)) for e in errors],
         documents=[canonical(d) for d in documents],
-        notes_read=group.n_notes(),
-        notes_processed=result.notes_processed + n_dup,
-        notes_failed=result.notes_failed + len(group.failed),
-        notes_empty=result.notes_empty,
-        notes_duplicate=n_dup,
+        counts=NoteCounts(
+            notes_read=group.n_notes(),
+            notes_processed=result.notes_processed + n_dup,
+            notes_failed=result.notes_failed + len(group.failed),
+            notes_empty=result.notes_empty,
+            notes_duplicate=n_dup,
+        ),
     )
 
 
-def _document(patient_id: str, note: NoteInput, status: str) -> dict[str, Any]:
-    return {"patient_id": patient_id, "doc_id": note.doc_id, "date": note.date, "note_type": note.note_type,
-            "source": note.source, "chars": len(note.text), "decoded_with": note.decoded_with, "status": status}
+def _document(patient_id: str, doc_id: str | None, source: str, status: str,
+              note: NoteInput | None = None) -> dict[str, Any]:
+    """A ``documents.jsonl`` row; without the note (a duplicate, a note that failed when read) its
+    date, type, length and codec are unknown."""
+    return {"patient_id": patient_id, "doc_id": doc_id, "date": note.date if note else None,
+            "note_type": note.note_type if note else None, "source": source,
+            "chars": len(note.text) if note else None, "decoded_with": note.decoded_with if note else None,
+            "status": status}
 
 
 def failed_patient(group: PatientGroup, kind: str, reason: str) -> PatientOutput:

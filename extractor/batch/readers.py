@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from extractor.batch.config import BatchOptions, Columns, Limits
+from extractor.batch.config import BatchOptions, Columns, InputFormat, Limits
 from extractor.errors import InputError
 from extractor.notes import (
     NoteInput,
@@ -721,8 +721,8 @@ def read_gzip(path: str | os.PathLike[str], source: str, options: BatchOptions, 
 
 def detect_kind(path: Path, fmt: str) -> str:
     """The kind of a top-level input file: by ``--format``, else name, else magic bytes."""
-    if fmt not in ("auto", "txt"):
-        return {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet", "zip": "zip", "tar": "tar"}[fmt]
+    if fmt not in (InputFormat.auto, InputFormat.txt):
+        return fmt  # the other formats are named after the kind they read
     kind = entry_kind(path.name)
     if fmt == "txt" and kind not in ("zip", "tar", "gz"):
         return "note"

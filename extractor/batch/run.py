@@ -17,8 +17,8 @@ from extractor.batch.config import BatchOptions
 from extractor.batch.workdir import WORK_DIR, NoteSpill, ResultStore
 from extractor.batch.progress import Progress
 from extractor.batch.readers import read_inputs, walk_files
-from extractor.batch.per_patient import PatientOutput, canonical
-from extractor.batch.writers import COUNT_COLUMNS, OutputWriter, atomic_path
+from extractor.batch.per_patient import COUNT_COLUMNS, NoteCounts, PatientOutput, canonical
+from extractor.batch.writers import OutputWriter, atomic_path
 from extractor.errors import BatchError
 from extractor.ruleset import rules_fingerprint
 
@@ -31,11 +31,7 @@ class BatchSummary:
     """Counts of a finished run (also in ``manifest.json``)."""
 
     out: Path
-    notes_read: int = 0
-    notes_processed: int = 0
-    notes_failed: int = 0
-    notes_empty: int = 0
-    notes_duplicate: int = 0
+    counts: NoteCounts = field(default_factory=NoteCounts)
     patients: int = 0
     patients_resumed: int = 0
     input_errors: int = 0
@@ -169,10 +165,9 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
     if options.resume:
         manifest = finished_run(out, fingerprint, parquet=options.parquet)
         if manifest is not None:  # nothing left to do
-            summary = BatchSummary(out=out, patients_resumed=manifest["patients"], seconds=0.0)
-            for key in ("notes_read", "notes_processed", "notes_failed", "notes_empty", "notes_duplicate",
-                        "patients", "input_errors", "error_rows"):
-                setattr(summary, key, manifest[key])
+            summary = BatchSummary(out=out, counts=NoteCounts(**{c: manifest[c] for c in COUNT_COLUMNS}),
+                                   patients=manifest["patients"], patients_resumed=manifest["patients"],
+                                   input_errors=manifest["input_errors"], error_rows=manifest["error_rows"])
             summary.outputs = {name: str(out / name) for name in OUTPUT_FILES if name != "manifest.json"}
             return summary
     work = prepare_out(out, options)
@@ -213,14 +208,12 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
         if writer.patients != results.count():  # pragma: no cover - a bug
             raise BatchError("not every finished patient reached the outputs; outputs not written")
         summary.patients = writer.patients
-        for column in COUNT_COLUMNS:
-            setattr(summary, column, writer.notes[column])
+        summary.counts.add(writer.counts)
         for row in input_errors():
             summary.input_errors += 1
             if row.get("is_note"):
-                summary.notes_read += 1
-                summary.notes_failed += 1
-        if summary.notes_read != summary.notes_processed + summary.notes_failed:  # pragma: no cover - a bug
+                summary.counts.add(NoteCounts(notes_read=1, notes_failed=1))
+        if not summary.counts.add_up:  # pragma: no cover - a bug
             raise BatchError("note counts do not add up (read != processed + failed); outputs not written")
     lines = writer.line_counts
     stats = {**stats, "write_seconds": round(time.monotonic() - t_write, 3)}
@@ -240,16 +233,12 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
         "inputs": described,
         "options": {"format": options.fmt, "columns": asdict(options.columns), "limits": asdict(options.limits),
                     "note_timeout": options.note_timeout, "parquet": options.parquet, "resume": options.resume},
-        "notes_read": summary.notes_read,
-        "notes_processed": summary.notes_processed,
-        "notes_failed": summary.notes_failed,
-        "notes_empty": summary.notes_empty,
-        "notes_duplicate": summary.notes_duplicate,
+        **summary.counts.as_dict(),
         "patients": summary.patients,
         "patients_resumed": resumed,
         "input_errors": summary.input_errors,
         "error_rows": summary.error_rows,
-        "counts_add_up": summary.notes_read == summary.notes_processed + summary.notes_failed,
+        "counts_add_up": summary.counts.add_up,
         "faults": stats,
         "outputs": {name: _file_info(out / name, lines.get(name)) for name in outputs},
         "started_at": started,
@@ -327,7 +316,7 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
 
         def emit(output: PatientOutput) -> None:
             if results.add(output):  # False: already stored, nothing new to hand over
-                progress.advance(output.notes_read, 1, failed=output.notes_failed)
+                progress.advance(output.counts.notes_read, 1, failed=output.counts.notes_failed)
                 in_order.catch_up(output)
 
         if patients:

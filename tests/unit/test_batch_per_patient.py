@@ -14,6 +14,7 @@ from extractor.batch.readers import problem
 from extractor.batch.per_patient import (
     BeatingPipeline,
     PatientGroup,
+    NoteCounts,
     PatientOutput,
     dedupe,
     failed_patient,
@@ -75,9 +76,9 @@ def test_run_patient_flattens_to_canonical_json_and_counts_add_up() -> None:
     # Act
     out = run_patient(None, group, process=fake_process)
     # Assert
-    assert out.notes_read == 4
-    assert (out.notes_processed, out.notes_failed, out.notes_duplicate) == (2, 2, 1)
-    assert out.notes_read == out.notes_processed + out.notes_failed
+    assert out.counts.notes_read == 4
+    assert (out.counts.notes_processed, out.counts.notes_failed, out.counts.notes_duplicate) == (2, 2, 1)
+    assert out.counts.add_up
     assert json.loads(out.record)["sex"] == "female"
     assert json.loads(out.mentions[0])["patient_id"] == "p"
     statuses = sorted(json.loads(d)["status"] for d in out.documents)
@@ -93,7 +94,7 @@ def test_failed_patient_still_has_a_record_and_error_rows() -> None:
     out = failed_patient(group, "worker_crash", "crashed twice")
     # Assert
     assert json.loads(out.record)["patient_id"] == "p"
-    assert (out.notes_read, out.notes_processed, out.notes_failed) == (2, 0, 2)
+    assert (out.counts.notes_read, out.counts.notes_processed, out.counts.notes_failed) == (2, 0, 2)
     assert {json.loads(e)["kind"] for e in out.errors} == {"worker_crash"}
 
 
@@ -101,7 +102,7 @@ def test_mark_timeouts_turns_alarm_failures_into_timeout_rows() -> None:
     """An error row caused by NoteTimeout becomes kind `timeout`."""
     # Arrange
     row = ErrorRow(source="s", kind="error", reason="processing failed in extractor: NoteTimeout", fatal=True)
-    out = PatientOutput("p", "{}", [], [json.dumps(row.model_dump())], [], 1, 0, 1, 0, 0)
+    out = PatientOutput("p", "{}", [], [json.dumps(row.model_dump())], [], NoteCounts(1, 0, 1, 0, 0))
     # Act
     fixed = mark_timeouts(out, 5)
     # Assert
@@ -171,7 +172,7 @@ def test_result_store_never_holds_a_patient_twice(tmp_path: Path, times: int) ->
     """Adding the same patient again is ignored (a resumed run cannot duplicate)."""
     # Arrange
     store = ResultStore(tmp_path / "results.sqlite")
-    out = PatientOutput("p", "{}", [], [], [], 1, 1, 0, 0, 0)
+    out = PatientOutput("p", "{}", [], [], [], NoteCounts(1, 1, 0, 0, 0))
     # Act
     stored = [store.add(out) for _ in range(times)]
     store.commit()
@@ -193,13 +194,13 @@ def test_patients_reach_the_writer_in_sorted_order_whatever_order_they_finish(tm
             self.written.append(out.patient_id)
 
     store, writer = ResultStore(tmp_path / "results.sqlite"), Writer()
-    store.add(PatientOutput("a", "{}", [], [], [], 1, 1, 0, 0, 0))  # finished by a run this one resumes
+    store.add(PatientOutput("a", "{}", [], [], [], NoteCounts(1, 1, 0, 0, 0)))  # finished by a run this one resumes
     in_order = _InOrder(writer, store, iter(["a", "b", "c", "d"]))  # type: ignore[arg-type]
     in_order.catch_up()
     seen = [list(writer.written)]
     # Act
     for pid in ("c", "b", "d"):
-        out = PatientOutput(pid, "{}", [], [], [], 1, 1, 0, 0, 0)
+        out = PatientOutput(pid, "{}", [], [], [], NoteCounts(1, 1, 0, 0, 0))
         store.add(out)
         in_order.catch_up(out)
         seen.append(list(writer.written))

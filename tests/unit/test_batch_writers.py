@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from extractor.batch.per_patient import PatientOutput
+from extractor.batch.per_patient import NoteCounts, PatientOutput
 from extractor.batch.writers import FLAT_NAMES, OutputWriter, csv_cell, flat_values
 from extractor.schema import CohortRecord
 
@@ -23,7 +23,7 @@ def output(patient: str) -> PatientOutput:
                 "decoded_with": None, "status": "processed"}
     error = {"source": "s", "patient_id": patient, "doc_id": "d", "kind": "empty", "reason": "r", "fatal": False}
     return PatientOutput(patient, json.dumps(record.model_dump(mode="json")), [json.dumps(mention)],
-                         [json.dumps(error)], [json.dumps(document)], 1, 1, 0, 0, 0)
+                         [json.dumps(error)], [json.dumps(document)], NoteCounts(1, 1, 0, 0, 0))
 
 
 def write_outputs(out: Path, outputs: list[PatientOutput], input_errors: list[dict], *, parquet: bool = False) -> None:
