@@ -9,6 +9,7 @@ result as plain text and any driver writes byte-identical files.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -129,9 +130,11 @@ def dedupe(notes: list[NoteInput]) -> tuple[list[NoteInput], list[ErrorRow]]:
     doc_id and the same text as one before it is a duplicate: it is counted as
     processed (its content is in the record through its twin) and reported as a
     non-fatal ``duplicate`` row. A note with the same doc_id but other text is
-    kept under ``<doc_id>~2``, ``~3``, ... so offsets stay unambiguous.
+    kept under ``<doc_id>~2``, ``~3``, ... so offsets stay unambiguous; an id that
+    a note of the input really has (``a~2`` itself) is never given to another.
     """
     keyed = sorted(((n.doc_id, _digest(n.text), n.source), n) for n in notes)
+    taken = {n.doc_id for n in notes}
     kept: list[NoteInput] = []
     rows: list[ErrorRow] = []
     seen: dict[str, set[str]] = {}
@@ -143,16 +146,15 @@ def dedupe(notes: list[NoteInput]) -> tuple[list[NoteInput], list[ErrorRow]]:
             continue
         digests.add(digest)
         if len(digests) > 1:
-            suffix = len(digests)
-            while f"{doc_id}~{suffix}" in seen:
+            suffix = 2
+            while f"{doc_id}~{suffix}" in taken:
                 suffix += 1
             new_id = f"{doc_id}~{suffix}"
-            seen[new_id] = {digest}
+            taken.add(new_id)
             rows.append(ErrorRow(source=note.source, patient_id=note.patient_id, doc_id=new_id, kind="duplicate_id",
                                  reason=f"document id used by another note with other text; kept as {new_id}",
                                  fatal=False))
-            note = NoteInput(note.patient_id, new_id, note.text, note.date, note.note_type, note.source,
-                             note.decoded_with, note.flags)
+            note = dataclasses.replace(note, doc_id=new_id)
         kept.append(note)
     return kept, rows
 

@@ -68,6 +68,18 @@ def test_dedupe_renames_a_reused_doc_id_whatever_the_input_order() -> None:
     assert sorted(n.doc_id for n in kept_1) == ["a", "a~2"]
 
 
+def test_dedupe_never_gives_a_real_id_to_another_note() -> None:
+    """`a` twice with other texts beside a real `a~2`: the renamed note becomes `a~3`; `a~2` keeps its text."""
+    # Arrange
+    notes = [note("a", "one"), note("a", "two"), note("a~2", "real")]
+    # Act
+    kept, rows = dedupe(list(reversed(notes)))
+    # Assert
+    by_id = {n.doc_id: n.text for n in kept}
+    assert by_id["a~2"] == "real" and set(by_id) == {"a", "a~2", "a~3"}
+    assert [(r.kind, r.doc_id) for r in rows] == [("duplicate_id", "a~3")]
+
+
 def test_run_patient_flattens_to_canonical_json_and_counts_add_up() -> None:
     """Record, mentions, errors and documents are JSON strings; read = processed + failed."""
     # Arrange
