@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from extractor.batch.config import DEFAULT_PIPELINE, BatchOptions, Columns, Engine, InputFormat, Limits
+from extractor.notes import printable
 
 
 def _say(message: str) -> None:
@@ -55,6 +58,15 @@ def batch_cli(
         float, typer.Option("--max-archive-gb", help="Stop reading an archive past this many uncompressed GB.")
     ] = 64.0,
     max_note_mb: Annotated[float, typer.Option("--max-note-mb", help="Skip notes larger than this (MB).")] = 64.0,
+    max_ratio: Annotated[
+        float, typer.Option("--max-ratio", help="Stop a compressed input that expands more than this many times.")
+    ] = 200.0,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Follow symbolic links inside input folders (never by default).")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On a failure, print the traceback (it may quote a note).")
+    ] = False,
     progress: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress line (default: when on a terminal).")
     ] = None,
@@ -64,37 +76,41 @@ def batch_cli(
 ) -> None:
     """Run the pipeline over note archives: one cohort record per patient, every note accounted for."""
     from extractor.batch.run import run_batch
-    from extractor.errors import BatchError
 
     missing = [path for path in inputs if not path.exists()]
     if len(missing) == len(inputs):  # a typo, not an archive with a bad entry: say so, run nothing
         for path in missing:
-            _say(f"extractor batch: {path}: no such file or folder")
+            _say(f"extractor batch: {printable(str(path))}: no such file or folder")
         raise typer.Exit(code=2)
     options = BatchOptions(
         fmt=fmt.value,
         columns=Columns(patient=patient_col, doc=doc_col, date=date_col, note_type=type_col, text=text_col),
         limits=Limits(max_note_bytes=int(max_note_mb * 1024 * 1024),
-                      max_archive_bytes=int(max_archive_gb * 1024**3)),
+                      max_archive_bytes=int(max_archive_gb * 1024**3), max_ratio=max_ratio),
         workers=workers,
         engine=engine.value,
         master=master,
         parquet=parquet,
         resume=resume,
         overwrite=overwrite,
+        follow_links=follow_links,
         note_timeout=note_timeout,
         pipeline=pipeline,
         progress=progress,
     )
+    shown = printable(str(out))
     try:
         summary = run_batch(inputs, out, options)
-    except BatchError as exc:
-        _say(f"extractor batch: {exc}")
-        raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
-        _say(f"extractor batch: interrupted; finished patients are kept in {out}. "
+        _say(f"extractor batch: interrupted; finished patients are kept in {shown}. "
              "Run the same command with --resume to continue.")
         raise typer.Exit(code=130) from None
+    except Exception as exc:
+        if debug:
+            raise
+        message, code = failure_line(exc, shown)
+        _say(f"extractor batch: {message}")
+        raise typer.Exit(code=code) from None
     counts = summary.counts
     _say(
         f"extractor batch: {summary.patients} patients, {counts.notes_read} notes read = "
@@ -103,11 +119,40 @@ def batch_cli(
         f"{summary.error_rows} error rows; {summary.seconds:.1f} s"
         + (f"; {summary.patients_resumed} patients kept from the interrupted run" if summary.patients_resumed else "")
     )
-    typer.echo(f"records:  {out / 'records.jsonl'}")
-    typer.echo(f"cohort:   {out / 'cohort.csv'}")
-    typer.echo(f"database: {out / 'cohort.sqlite'}")
-    typer.echo(f"errors:   {out / 'errors.jsonl'}")
-    typer.echo(f"manifest: {out / 'manifest.json'}")
+    typer.echo(f"records:  {shown}/records.jsonl")
+    typer.echo(f"cohort:   {shown}/cohort.csv")
+    typer.echo(f"database: {shown}/cohort.sqlite")
+    typer.echo(f"errors:   {shown}/errors.jsonl")
+    typer.echo(f"manifest: {shown}/manifest.json")
 
 
-__all__ = ["batch_cli"]
+def failure_line(exc: BaseException, out: str) -> tuple[str, int]:
+    """One line and the exit code for a run that stopped: 2 for what the user or the machine can
+    fix (bad folder, folder in use, read-only, disk full), 1 for a fault of ours. Only error
+    classes, OS reasons and paths: never a message that could quote a note."""
+    from extractor.errors import BatchError
+
+    resume = "; finished patients are kept: rerun with --resume once it is fixed"
+    if isinstance(exc, BatchError):
+        return str(exc), 2
+    if isinstance(exc, OSError):
+        where = printable(str(exc.filename)) if exc.filename else out
+        reason = exc.strerror or type(exc).__name__
+        if exc.errno == errno.ENOSPC:
+            return f"{where}: no space left on the device{resume}", 2
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return f"{where}: cannot write there ({reason}); choose another --out", 2
+        if exc.errno == errno.ENOTDIR:
+            return f"{where}: not a folder ({reason})", 2
+        return f"{where}: {reason}{resume}", 2
+    if isinstance(exc, sqlite3.Error):  # the work folder's databases: disk full, read-only, I/O error
+        text = str(exc)
+        known = ("database or disk is full", "attempt to write a readonly database", "disk I/O error",
+                 "unable to open database file", "database is locked")
+        reason = text if text in known else type(exc).__name__
+        return f"{out}/.extractor-work: {reason}{resume}", 2
+    return (f"stopped by an internal error ({type(exc).__name__}); nothing was written as finished. "
+            "Run again with --debug for the traceback, and report it"), 1
+
+
+__all__ = ["batch_cli", "failure_line"]

@@ -163,14 +163,15 @@ def _row(error: ErrorRow) -> dict[str, Any]:
     return error.model_dump(mode="json")
 
 
-def run_patient(nlp: Any, group: PatientGroup,
-                process: Callable[..., Any] | None = None) -> PatientOutput:
-    """Run one patient's notes through ``process_patient`` and flatten the result."""
+def run_patient(nlp: Any, group: PatientGroup, process: Callable[..., Any] | None = None,
+                watch: NoteWatch | None = None) -> PatientOutput:
+    """Run one patient's notes through ``process_patient`` (each note under ``watch``) and
+    flatten the result."""
     if process is None:
         from extractor.core import process_patient as process
 
     notes, dup_rows = dedupe(group.notes)
-    result = process(nlp, group.patient_id, notes)
+    result = process(nlp, group.patient_id, notes, watch)
     record: CohortRecord = result.record
     fatal_docs = {(e.doc_id, e.source) for e in result.errors if e.fatal}
     empty_docs = {(e.doc_id, e.source) for e in result.errors if e.kind == "empty"}
@@ -222,46 +223,37 @@ def failed_patient(group: PatientGroup, kind: str, reason: str) -> PatientOutput
     return run_patient(None, all_failed)  # no notes to run: the pipeline is never called
 
 
-class BeatingPipeline:
-    """Wraps ``nlp`` so that each call stamps a heartbeat (the watchdog's per-note clock).
+class NoteWatch:
+    """The per-note wall-clock budget, entered once a note however the core chunks it.
 
     ``beat`` is anything with a ``value`` attribute (a shared ``multiprocessing``
-    double); ``alarm`` (seconds) additionally arms ``signal.setitimer`` per call,
-    for drivers without a supervising process (Spark).
+    double) stamped when a note starts, which a supervising process watches (the local
+    engine); ``alarm`` (seconds) arms ``SIGALRM`` for the note instead, for engines
+    without a supervisor (Spark): ``NoteTimeout`` is raised in the note.
     """
 
-    def __init__(self, nlp: Any, beat: Any = None, alarm: float | None = None) -> None:
-        self._nlp = nlp
+    def __init__(self, beat: Any = None, alarm: float | None = None) -> None:
         self._beat = beat
         self._alarm = alarm
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._nlp, name)
-
-    def _stamp(self) -> None:
+    def __enter__(self) -> NoteWatch:
         if self._beat is not None:
             self._beat.value = time.monotonic()
+        if self._alarm:
+            import signal
 
-    def __call__(self, text: str, *args: Any, **kwargs: Any) -> Any:
-        self._stamp()
-        if not self._alarm:
-            return self._nlp(text, *args, **kwargs)
-        import signal
+            signal.setitimer(signal.ITIMER_REAL, self._alarm)
+        return self
 
-        signal.setitimer(signal.ITIMER_REAL, self._alarm)
-        try:
-            return self._nlp(text, *args, **kwargs)
-        finally:
+    def __exit__(self, *exc: object) -> None:
+        if self._alarm:
+            import signal
+
             signal.setitimer(signal.ITIMER_REAL, 0)
-
-    def pipe(self, texts: Any, *args: Any, **kwargs: Any) -> Any:
-        for doc in self._nlp.pipe(texts, *args, **kwargs):
-            self._stamp()
-            yield doc
 
 
 class NoteTimeout(Exception):
-    """Raised by the alarm of ``BeatingPipeline`` when one note runs past its budget."""
+    """Raised by the alarm of ``NoteWatch`` when one note runs past its budget."""
 
 
 def mark_timeouts(output: PatientOutput, budget: float) -> PatientOutput:

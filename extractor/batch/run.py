@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -16,10 +18,12 @@ from typing import IO, Any
 from extractor.batch.config import BatchOptions
 from extractor.batch.workdir import WORK_DIR, NoteSpill, ResultStore
 from extractor.batch.progress import Progress
-from extractor.batch.readers import read_inputs, walk_files
+from extractor.batch.lock import output_lock
+from extractor.batch.readers import read_inputs, walk_folder
 from extractor.batch.per_patient import COUNT_COLUMNS, NoteCounts, PatientOutput, canonical
 from extractor.batch.writers import OutputWriter, atomic_path
 from extractor.errors import BatchError
+from extractor.notes import printable
 from extractor.ruleset import rules_fingerprint
 
 OUTPUT_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl", "cohort.csv",
@@ -53,29 +57,40 @@ def _sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def describe_inputs(paths: list[Path]) -> list[dict[str, Any]]:
-    """Each input with its checksum: a file's sha256, a folder's sha256 over (path, sha256) of its files."""
-    described: list[dict[str, Any]] = []
+def stamp_inputs(paths: list[Path], options: BatchOptions) -> list[dict[str, Any]]:
+    """What the resume fingerprint compares: each input's names, sizes and modification times.
+
+    Bounded work before the run: nothing is opened or read (the content's sha256 is taken
+    while it is read and goes into the manifest); a folder is listed the way the readers
+    list it, so FIFOs and devices are only looked at.
+    """
+    stamped: list[dict[str, Any]] = []
     for path in paths:
-        if path.is_dir():
+        shown = str(path.resolve())
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamped.append({"path": shown, "type": "missing"})
+            continue
+        if stat.S_ISDIR(info.st_mode):
             digest = hashlib.sha256()
             files = size = 0
-            for file in walk_files(path):
-                try:
-                    file_sha, file_size = _sha256_file(file)
-                except OSError:
-                    file_sha, file_size = "unreadable", 0
-                digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha}\n".encode("utf-8", "surrogateescape"))
+            for entry in walk_folder(path, follow_links=options.follow_links):
+                rel = "/".join(entry.parts)
+                if entry.info is None:
+                    digest.update(f"{rel}\0{entry.kind}\n".encode("utf-8", "surrogateescape"))
+                    continue
                 files += 1
-                size += file_size
-            described.append({"path": str(path), "type": "folder", "files": files, "bytes": size,
-                              "sha256": digest.hexdigest()})
-        elif path.is_file():
-            sha, size = _sha256_file(path)
-            described.append({"path": str(path), "type": "file", "bytes": size, "sha256": sha})
+                size += entry.info.st_size
+                digest.update(f"{rel}\0{entry.info.st_size}\0{entry.info.st_mtime_ns}\n"
+                              .encode("utf-8", "surrogateescape"))
+            stamped.append({"path": shown, "type": "folder", "files": files, "bytes": size,
+                            "stamp": digest.hexdigest()})
+        elif stat.S_ISREG(info.st_mode):
+            stamped.append({"path": shown, "type": "file", "bytes": info.st_size, "mtime_ns": info.st_mtime_ns})
         else:
-            described.append({"path": str(path), "type": "missing"})
-    return described
+            stamped.append({"path": shown, "type": "special"})
+    return stamped
 
 
 def versions() -> dict[str, str]:
@@ -95,8 +110,9 @@ def versions() -> dict[str, str]:
 
 def _fingerprint(inputs: list[dict[str, Any]], options: BatchOptions, rules: dict[str, Any]) -> str:
     shaping = {
-        "inputs": [{**i, "path": str(Path(i["path"]).resolve())} for i in inputs],
+        "inputs": inputs,
         "format": options.fmt,
+        "follow_links": options.follow_links,
         "columns": asdict(options.columns),
         "limits": asdict(options.limits),
         "pipeline": options.pipeline,
@@ -159,9 +175,17 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
     stderr = stderr or sys.stderr
     started, t0 = _now(), time.monotonic()
     inputs = [Path(p) for p in inputs]
-    described = describe_inputs(inputs)
+    with output_lock(out) as left_behind:
+        if left_behind:
+            stderr.write(f"extractor batch: {printable(str(out))}: a run that did not finish left its lock "
+                         f"({left_behind}); taken over\n")
+        return _run_locked(inputs, out, options, stderr, started, t0)
+
+
+def _run_locked(inputs: list[Path], out: Path, options: BatchOptions, stderr: IO[str], started: str,
+                t0: float) -> BatchSummary:
     rules = rules_fingerprint()
-    fingerprint = _fingerprint(described, options, rules)
+    fingerprint = _fingerprint(stamp_inputs(inputs, options), options, rules)
     if options.resume:
         manifest = finished_run(out, fingerprint, parquet=options.parquet)
         if manifest is not None:  # nothing left to do
@@ -193,12 +217,12 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
             if options.engine == "spark":
                 from extractor.batch.spark import run_spark
 
-                input_errors, pipeline_info, stats = run_spark(inputs, work, options, results, progress)
+                input_errors, inputs_read, pipeline_info, stats = run_spark(inputs, work, options, results, progress)
                 writer.write_input_errors(input_errors())
                 for output in results.outputs():
                     writer.write(output)
             else:
-                input_errors, pipeline_info, stats = _run_local(
+                input_errors, inputs_read, pipeline_info, stats = _run_local(
                     inputs, work, options, results, progress, fingerprint, writer
                 )
         finally:
@@ -230,7 +254,7 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
         "engine": options.engine,
         "master": options.master if options.engine == "spark" else None,
         "workers": options.worker_count() if options.engine == "local" else None,
-        "inputs": described,
+        "inputs": inputs_read,
         "options": {"format": options.fmt, "columns": asdict(options.columns), "limits": asdict(options.limits),
                     "note_timeout": options.note_timeout, "parquet": options.parquet, "resume": options.resume},
         **summary.counts.as_dict(),
@@ -289,7 +313,7 @@ class _InOrder:
 
 def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: ResultStore,
                progress: Progress, fingerprint: str,
-               writer: OutputWriter) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+               writer: OutputWriter) -> tuple[Any, list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
     from extractor.batch.workers import PipelineLoadError, Supervisor
 
     spill = NoteSpill(work / "notes.sqlite")
@@ -342,8 +366,9 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
         finally:
             errors_spill.close()
 
+    inputs_read = spill.inputs()
     spill.close()
-    return input_errors, pipeline_info, stats
+    return input_errors, inputs_read, pipeline_info, stats
 
 
 __all__ = ["BatchSummary", "run_batch"]

@@ -20,14 +20,14 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from extractor.batch.readers import Item, Problem
+from extractor.batch.items import InputRead, Item, Problem
 from extractor.batch.per_patient import PatientGroup, PatientOutput, canonical, note_from_dict, note_to_dict
 from extractor.notes import NoteInput
 from extractor.schema import ErrorRow
 
 WORK_DIR = ".extractor-work"
 # How notes are laid out in the spill; a work folder from another layout is spilled again.
-_LAYOUT = "2"
+_LAYOUT = "3"
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -83,6 +83,7 @@ class NoteSpill:
         # (and parsing it back) was a third of the time to spill
         note_rows: list[tuple[str, int, str, str | None]] = []
         error_rows: list[tuple[str]] = []
+        inputs: list[dict] = []
         self.con.execute("BEGIN")
         for item in items:
             if isinstance(item, NoteInput):
@@ -94,7 +95,9 @@ class NoteSpill:
                 if item.is_note and row.patient_id:
                     note_rows.append((row.patient_id, 0, canonical({"failed": row.model_dump(mode="json")}), None))
                 else:
-                    error_rows.append((canonical({"is_note": item.is_note, **row.model_dump(mode="json")}),))
+                    error_rows.append((canonical(item.as_input_error()),))
+            elif isinstance(item, InputRead):
+                inputs.append(item.as_dict())
             if len(note_rows) >= batch:
                 self.con.executemany("INSERT INTO notes (patient_id, chars, payload, text) VALUES (?, ?, ?, ?)", note_rows)
                 note_rows.clear()
@@ -104,9 +107,14 @@ class NoteSpill:
         self.con.executemany("INSERT INTO notes (patient_id, chars, payload, text) VALUES (?, ?, ?, ?)", note_rows)
         self.con.executemany("INSERT INTO input_errors (row) VALUES (?)", error_rows)
         self.con.execute("CREATE INDEX notes_patient ON notes (patient_id, seq)")
+        self.set_meta("inputs", canonical(inputs))
         self.set_meta("fingerprint", fingerprint)
         self.set_meta("complete", "1")
         self.con.execute("COMMIT")
+
+    def inputs(self) -> list[dict]:
+        """Each input as it was read (``InputRead.as_dict``), in order."""
+        return json.loads(self.meta("inputs") or "[]")
 
     def patient_ids(self) -> Iterator[str]:
         """Every patient id, in the order ``patients`` and the result store sort them."""

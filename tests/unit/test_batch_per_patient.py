@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,11 @@ from typing import Any
 import pytest
 
 from extractor.batch.workdir import NoteSpill, ResultStore
-from extractor.batch.readers import problem
+from extractor.batch.items import problem
 from extractor.batch.per_patient import (
-    BeatingPipeline,
     PatientGroup,
     NoteCounts,
+    NoteWatch,
     PatientOutput,
     dedupe,
     failed_patient,
@@ -30,7 +31,7 @@ def note(doc: str, text: str = "text", patient: str = "p", date: str | None = No
     return NoteInput(patient_id=patient, doc_id=doc, text=text, date=date, source=f"{patient}__{doc}.txt")
 
 
-def fake_process(nlp: Any, patient_id: str, notes: list[NoteInput]) -> PatientResult:
+def fake_process(nlp: Any, patient_id: str, notes: list[NoteInput], watch: Any = None) -> PatientResult:
     """One mention per note, a failure for notes whose text is 'bad'."""
     mentions, errors, processed, failed = [], [], 0, 0
     for n in notes:
@@ -121,19 +122,55 @@ def test_mark_timeouts_turns_alarm_failures_into_timeout_rows() -> None:
     assert json.loads(fixed.errors[0])["kind"] == "timeout"
 
 
-def test_beating_pipeline_stamps_each_call() -> None:
-    """Each pipeline call updates the heartbeat the watchdog reads."""
+def test_note_watch_budget_covers_every_chunk_of_a_note() -> None:
+    """A note cut into chunks that each take little is still stopped when the whole note runs past its budget."""
+    # Arrange
+    import signal
+
+    import spacy
+
+    from extractor.core import process_patient
+    from extractor.batch.per_patient import NoteTimeout
+
+    blank = spacy.blank("en")
+
+    class SlowChunks:  # 0.05 s a chunk of at most 999 characters
+        max_length = 1_000
+
+        def __call__(self, text: str) -> Any:
+            time.sleep(0.05)
+            return blank(text)
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise NoteTimeout
+
+    long_note = "\n\n".join("word " * 170 for _ in range(20))  # 20 chunks: about 1 s in all
+    notes = [NoteInput(patient_id="p", doc_id="long", text=long_note), NoteInput(patient_id="p", doc_id="short",
+                                                                                   text="short note")]
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    # Act
+    try:
+        result = process_patient(SlowChunks(), "p", notes, NoteWatch(alarm=0.4))  # type: ignore[arg-type]
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    # Assert
+    assert (result.notes_processed, result.notes_failed) == (1, 1)
+    assert [e.doc_id for e in result.errors if e.fatal] == ["long"]
+    assert result.errors[0].reason.endswith("NoteTimeout")
+
+
+def test_note_watch_stamps_the_heartbeat_once_a_note() -> None:
+    """The local engine's watchdog reads the time the current note started."""
     # Arrange
     class Beat:
         value = 0.0
 
     beat = Beat()
-    wrapped = BeatingPipeline(lambda text: text.upper(), beat)
     # Act
-    result = wrapped("abc")
+    with NoteWatch(beat):
+        stamped = beat.value
     # Assert
-    assert result == "ABC"
-    assert beat.value > 0
+    assert stamped > 0
 
 
 def test_spill_groups_scattered_notes_by_patient_in_sorted_order(tmp_path: Path) -> None:
