@@ -37,18 +37,14 @@ def _connect(path: Path) -> sqlite3.Connection:
     return con
 
 
-class NoteSpill:
-    """The on-disk spill of all notes, keyed by patient."""
+class _WorkDatabase:
+    """An SQLite file of the work folder with a ``meta`` table of small values."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tables: str) -> None:
         self.path = path
         self.con = _connect(path)
-        self.con.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS input_errors (seq INTEGER PRIMARY KEY, row TEXT NOT NULL);
-            """
-        )
+        self.con.executescript("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                               + tables)
 
     def meta(self, key: str) -> str | None:
         """A value stored with ``set_meta``."""
@@ -56,8 +52,15 @@ class NoteSpill:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        """Store a small value (fingerprint, completion marker)."""
+        """Store a small value (fingerprint, completion marker, ...)."""
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+class NoteSpill(_WorkDatabase):
+    """The on-disk spill of all notes, keyed by patient."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "CREATE TABLE IF NOT EXISTS input_errors (seq INTEGER PRIMARY KEY, row TEXT NOT NULL);")
 
     def is_complete(self, fingerprint: str) -> bool:
         """True when a previous spill of the same inputs, in this layout, finished."""
@@ -161,29 +164,13 @@ class NoteSpill:
         self.con.close()
 
 
-class ResultStore:
+class ResultStore(_WorkDatabase):
     """Finished patients, one row each; the resume checkpoint."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self.con = _connect(path)
-        self.con.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS results (patient_id TEXT PRIMARY KEY, payload TEXT NOT NULL);
-            """
-        )
+        super().__init__(path, "CREATE TABLE IF NOT EXISTS results (patient_id TEXT PRIMARY KEY, payload TEXT NOT NULL);")
         self._pending = 0
         self._committed = time.monotonic()
-
-    def meta(self, key: str) -> str | None:
-        """A value stored with ``set_meta``."""
-        row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Store a small value."""
-        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def clear(self) -> None:
         """Forget every result (a fresh run)."""
