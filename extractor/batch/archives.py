@@ -91,6 +91,7 @@ class CommonTop:
 
 _DAMAGE_WORDS = {
     "truncated": "is cut short",
+    "trailing": "has bytes after its end that are not compressed data (ignored)",
     "checksum": "fails its checksum",
     "corrupt": "is corrupt (cannot be decompressed)",
 }
@@ -299,6 +300,9 @@ def _check_tar(file: SourceFile, codec: str | None, options: BatchOptions, namin
         return check  # the reading pass stops at the same place and says so
     except Exception as exc:  # noqa: BLE001 - any fault is reported by the reading pass
         check.damage = _tar_damage(exc)
+        if check.damage == "trailing":
+            check.damage = None
+            return check
         error_after = walk.members_seen if walk is not None else 0
         if bad_header_after is None and walk is not None and any(run.damaged for run in walk.take_skipped()):
             bad_header_after = error_after
@@ -328,16 +332,9 @@ def read_tar(file: SourceFile, source: str, options: BatchOptions, naming: Namin
                     "of it is used") if check.untrusted else None
     entries = 0
     current: tuple[str, str, tuple[str | None, str | None]] | None = None  # member being read
+    walk: TarWalk | None = None
     try:
         walk = TarWalk(stream)
-    except Exception as exc:  # noqa: BLE001 - classified below; anything else is re-raised
-        damage = _tar_damage(exc)
-        if damage is None:
-            raise
-        yield problem(source, "corrupt_archive", f"not a readable tar archive ({type(exc).__name__})",
-                      is_note=False)
-        return
-    try:
         for index, member in enumerate(walk.members()):
             yield from _skipped_rows(source, walk.take_skipped(), more=True)
             entries += 1
@@ -396,6 +393,15 @@ def read_tar(file: SourceFile, source: str, options: BatchOptions, naming: Namin
         damage = _tar_damage(exc)
         if damage is None:
             raise
+        if walk is None:
+            yield problem(source, "corrupt_archive",
+                          _stopped(file, f"not a readable tar archive: it {_DAMAGE_WORDS[damage]} "
+                                   f"({type(exc).__name__})", 0), is_note=False)
+            return
+        if damage == "trailing":
+            yield problem(source, "trailing_data", f"the archive {_DAMAGE_WORDS[damage]}", is_note=False,
+                          fatal=False)
+            return
         yield from _skipped_rows(source, walk.take_skipped(), more=False)
         if current is not None:
             where, kind, ids = current
@@ -437,7 +443,7 @@ def read_compressed(file: SourceFile, source: str, options: BatchOptions, codec:
             pass  # the reading pass stops at the same place and says so
         except Exception as exc:  # noqa: BLE001 - only stream faults are judged here
             damage = stream_damage(exc)
-            if damage in ("checksum", "corrupt"):
+            if damage in ("checksum", "corrupt"):  # cut short or trailing bytes: what precedes is sound
                 distrust = (f"the file {_DAMAGE_WORDS[damage]}: its content cannot be trusted, so no row "
                             "of it is used")
         file.rewind()
@@ -452,6 +458,9 @@ def read_compressed(file: SourceFile, source: str, options: BatchOptions, codec:
         damage = stream_damage(exc)
         if damage is None:
             raise
+        if damage == "trailing":
+            yield problem(source, "trailing_data", f"the file {_DAMAGE_WORDS[damage]}", is_note=False, fatal=False)
+            return
         yield problem(source, "corrupt_archive",
                       f"compressed file {_DAMAGE_WORDS[damage]} ({type(exc).__name__}) at byte {file.position} "
                       f"of {file.size}; " + ("the note is not used" if inner_kind == "note"

@@ -269,14 +269,15 @@ def read_file(path: Path, source: str, parts: tuple[str, ...], options: BatchOpt
         elif kind == "compressed":
             codec = compression_of(file.head(8))
             inner = _inner_name(path.name)
+            inner_kind = "note" if options.fmt == InputFormat.txt else entry_kind(inner)
+            if inner_kind in _ARCHIVES:
+                inner_kind = "note"
             if codec is None:
-                items = read_entry(inner, source, parts, lambda: contextlib.nullcontext(file), None, options=options,
-                                   forced="note", in_archive=False,
-                                   distrust="named as compressed, but it is not gzip, bzip2 or xz data")
+                what = "an empty file" if file.size == 0 else "not gzip, bzip2 or xz data"
+                pid, did = note_ids(parts[:-1] + (inner,)) if inner_kind == "note" else (None, None)
+                items = iter([problem(source, "corrupt_archive", f"named as compressed, but {what}; not read",
+                                      patient_id=pid, doc_id=did, is_note=inner_kind == "note")])
             else:
-                inner_kind = "note" if options.fmt == InputFormat.txt else entry_kind(inner)
-                if inner_kind in _ARCHIVES:
-                    inner_kind = "note"
                 items = read_compressed(file, source, options, codec, inner_kind, inner, NAMING, entry)
         else:
             items = read_entry(path.name, source, parts, lambda: contextlib.nullcontext(file), None,

@@ -135,6 +135,7 @@ def read_jsonl(stream: Readable, source: str, options: BatchOptions, *, codec: s
     ``codec``: how the stream was decoded before (``utf-16``), for lines that need no fallback."""
     stem = table_stem(source)
     cap = options.limits.max_line_bytes
+    first = True
     for lineno, raw in physical_lines(stream, cap):
         where = f"{source}:{lineno}"
         if raw is None:
@@ -146,6 +147,11 @@ def read_jsonl(stream: Readable, source: str, options: BatchOptions, *, codec: s
             yield problem(where, "binary", "line holds binary data")
             continue
         text, decoded_with = decode_note(raw)
+        if first and text.strip() in ("[", "{"):  # a pretty-printed JSON document: its lines are no rows
+            yield problem(source, "malformed", "one JSON document spread over lines, not JSON Lines (one object "
+                          "a line); not read", is_note=False)
+            return
+        first = False
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -170,6 +170,18 @@ def test_csv_of_any_line_ending_is_read_row_by_row(tmp_path: Path, ending: str) 
     assert [d["chars"] for d in jsonl(out / "documents.jsonl")] == [3, 9 + len(ending) - 1, 5]
 
 
+def test_a_stray_cr_inside_a_line_of_an_lf_file_ends_no_line(tmp_path: Path) -> None:
+    """CR alone ends lines only in a file whose first line ends so: elsewhere a stray CR stays in its line."""
+    # Arrange
+    path = tmp_path / "notes.jsonl"
+    path.write_bytes(b'{"patient_id": "A", "text": "one"}\n{"patient_id": "B",\r "text": "two"}\n')
+    out = tmp_path / "out"
+    # Act
+    manifest = run([path], out)
+    # Assert
+    assert patients(out) == ["A", "B"] and manifest["notes_processed"] == 2
+
+
 def test_csv_with_nul_bytes_reads_its_good_rows(tmp_path: Path) -> None:
     """NULs in the first 4 KB do not refuse the file: a binary row fails alone, a note with one
     stray NUL is read (NUL as U+FFFD), the good rows are counted."""
@@ -475,6 +487,36 @@ def test_encrypted_zip_member_is_refused_and_the_rest_read(tmp_path: Path) -> No
     # Assert
     assert [(r["doc_id"], r["kind"]) for r in errors(out)] == [("secret", "encrypted")]
     assert (manifest["notes_read"], manifest["notes_processed"]) == (2, 1)
+
+
+def test_more_damaged_containers_each_say_what_they_are(tmp_path: Path) -> None:
+    """Other hostile inputs of the same classes: trailing bytes after a gzip stream (what precedes
+    is sound: read, one warning row), two tar archives end to end (both read), a pretty-printed
+    JSON document (one row, not one per line), a zip member of an unknown compression method
+    (its note fails), an empty compressed file (one row)."""
+    # Arrange
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "trailing.jsonl.gz").write_bytes(gzip.compress(b'{"patient_id": "G", "text": "t"}\n') + b"GARBAGE")
+    (inputs / "two.tar").write_bytes(_tar_bytes({"T1__a.txt": b"one"}) + _tar_bytes({"T2__a.txt": b"two"}))
+    (inputs / "document.json").write_text(json.dumps([{"patient_id": "J", "text": "t"}] * 3, indent=2))
+    with zipfile.ZipFile(inputs / "method.zip", "w") as zf:
+        zf.writestr("Z1__a.txt", "text")
+    data = bytearray((inputs / "method.zip").read_bytes())
+    data[8:10] = (99).to_bytes(2, "little")  # compression method 99 (AES), local header
+    central = data.index(b"PK\x01\x02")
+    data[central + 10: central + 12] = (99).to_bytes(2, "little")
+    (inputs / "method.zip").write_bytes(bytes(data))
+    (inputs / "empty.csv.gz").write_bytes(b"")
+    out = tmp_path / "out"
+    # Act
+    manifest = run([inputs], out)
+    # Assert
+    assert patients(out) == ["G", "T1", "T2", "Z1"]
+    kinds = sorted((Path(r["source"]).name.split(":")[0], r["kind"], r["fatal"]) for r in errors(out))
+    assert kinds == [("document.json", "malformed", True), ("empty.csv.gz", "corrupt_archive", True),
+                     ("method.zip", "corrupt", True), ("trailing.jsonl.gz", "trailing_data", False)]
+    assert (manifest["notes_read"], manifest["notes_processed"]) == (4, 3)
 
 
 # --------------------------------------------------------------------------- folders: links, FIFOs, devices
