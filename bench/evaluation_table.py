@@ -1,5 +1,9 @@
 """Regenerate the README's evaluation table: every gold set under corpora/, scored now.
 
+A gold set is a folder with ``records.jsonl``, one or two levels under corpora/
+(``corpora/dev``, ``corpora/tcga-path/dev``); a set with a ``scope.json`` (in it
+or its parent) is scored on its fields only, as ``extractor evaluate`` does.
+
 Usage: python bench/evaluation_table.py [--write]
 Without --write the table is printed; with it, the block between the markers
 ``<!-- eval-table:start -->`` and ``<!-- eval-table:end -->`` in README.md is replaced.
@@ -19,13 +23,18 @@ REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- eval-table:start -->", "<!-- eval-table:end -->"
 
 
+def gold_sets(corpora: Path = REPO / "corpora") -> list[Path]:
+    """Every gold set folder one or two levels under ``corpora``, sorted."""
+    return sorted({p.parent for pattern in ("*/records.jsonl", "*/*/records.jsonl") for p in corpora.glob(pattern)})
+
+
 def table() -> str:
     nlp = load_pipeline()
     rows = [
-        "| gold set | patients | notes | record P | record R | record micro F1 | span F1 strict / lenient | seconds |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| gold set | fields scored | patients | notes | record P | record R | record micro F1 | span F1 strict / lenient | seconds |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for gold_dir in sorted(p for p in (REPO / "corpora").iterdir() if (p / "records.jsonl").exists()):
+    for gold_dir in gold_sets():
         started = time.perf_counter()
         gold = load_gold_set(gold_dir)
         result = evaluate(gold, predict_gold_set(gold, nlp))
@@ -35,8 +44,9 @@ def table() -> str:
         if result.spans is not None:
             spans = f"{result.spans.strict.micro.f1:.3f} / {result.spans.lenient.micro.f1:.3f}"
         notes = len(list((gold_dir / "notes").glob("*.txt")))
+        scope = "all" if gold.scope is None else ", ".join(f"`{key}`" for key in gold.scope.fields)
         rows.append(
-            f"| `corpora/{gold_dir.name}` | {len(gold.records)} | {notes} | {micro.precision:.3f} | "
+            f"| `{gold_dir.relative_to(REPO).as_posix()}` | {scope} | {len(gold.records)} | {notes} | {micro.precision:.3f} | "
             f"{micro.recall:.3f} | **{micro.f1:.3f}** | {spans} | {seconds:.1f} |"
         )
     return "\n".join(rows)

@@ -1,13 +1,12 @@
 """Patient-level aggregation: the mentions of all documents -> one CohortRecord.
 
-Documents arrive in date order. Which mentions count (the assertion policy) and
-how conflicts are settled are written here once and repeated in the README:
+Documents arrive in date order. For every field of the catalogue
+(:mod:`extractor.fields`, record order) the named merge function below turns the
+mentions that count into the field's value and files their evidence. Which
+mentions count is the field's assertion policy; the merges are the conflict
+rules the README lists ("Interpretation choices"):
 
-* family, hypothetical and uncertain mentions never count for the patient
-  (uncertainty is tolerated for stated measurements: size, site, stains, labs);
 * a negated mention makes a finding ``absent`` only if no mention asserts it;
-  negation is ignored for labels whose parser reads polarity itself (IHC
-  results, skin biopsy, improvement) and for stated numbers;
 * several Ki-67 values: the highest; several stated grades: the highest;
   IHC across specimens: positive > equivocal > negative > not_done;
 * tumour size: pathology over imaging, then the largest tumour;
@@ -18,17 +17,21 @@ how conflicts are settled are written here once and repeated in the README:
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
+from extractor.fields import FIELDS, Field, assertion_policies
 from extractor.schema import (
     FINDING_KEYS,
     IHC_KEYS,
     PRRT,
     SERUM_MARKER_KEYS,
     TNM,
+    TNM_KEYS,
     CohortRecord,
     EvidenceSpan,
     Findings,
@@ -38,6 +41,7 @@ from extractor.schema import (
     SerumMarker,
     SerumMarkers,
     SomatostatinAnalogue,
+    SurgicalProcedure,
 )
 
 
@@ -51,43 +55,12 @@ class DocumentMentions:
     mentions: list[Mention]
 
 
-# labels whose parser decides polarity, or that state a measured value
-NEGATION_IGNORED = {
-    "ihc",
-    "skin_biopsy_diagnostic",
-    "symptoms_improved",
-    "glucagon",
-    "serum_markers",
-    "ki67_percent",
-    "who_grade",
-    "tnm",
-    "age_at_diagnosis",
-    "sex",
-    "months_symptoms_to_diagnosis",
-    "first_department",
-}
-UNCERTAINTY_TOLERATED = NEGATION_IGNORED | {"tumor_location", "tumor_size_cm"}
 IHC_RANK = {"positive": 3, "equivocal": 2, "negative": 1, "not_done": 0}
-SURGERY_ORDER = (
-    "pancreaticoduodenectomy",
-    "pylorus_preserving_pancreaticoduodenectomy",
-    "distal_pancreatectomy",
-    "enucleation",
-    "total_pancreatectomy",
-    "splenectomy",
-    "hepatic_metastasectomy",
-    "liver_transplant",
-    "exploration",
-    "other",
-    "robotic",
-    "laparoscopic",
-)
-MAIN_OPERATIONS = set(SURGERY_ORDER) - {"robotic", "laparoscopic"}
-SITE_ORDER = ("head", "uncinate", "neck", "body", "tail")
-METASTASIS_ORDER = ("liver", "lymph_nodes", "bone", "lung", "peritoneum", "other")
 UNIT_DISPLAY = {"pg/ml": "pg/mL", "ng/ml": "ng/mL", "pmol/l": "pmol/L", "ng/l": "ng/L", "u/l": "U/L",
                 "iu/l": "IU/L", "miu/l": "mIU/L", "mu/l": "mU/L", "µg/l": "µg/L", "ug/l": "µg/L",
                 "nmol/l": "nmol/L", "uiu/ml": "µIU/mL", "µiu/ml": "µIU/mL", "pmol/ml": "pmol/mL"}
+_POLICIES = assertion_policies()
+_PROCEDURES = frozenset(typing.get_args(SurgicalProcedure))
 
 
 @dataclass(frozen=True)
@@ -108,22 +81,37 @@ def _parse_date(text: str | None) -> date | None:
 
 
 def counts(mention: Mention) -> bool:
-    """True when the mention asserts something of this patient (negation aside)."""
+    """True when the mention says something of this patient (negation aside).
+
+    Family and hypothetical mentions never do; uncertain ones only where the
+    label's assertion policy tolerates hedging.
+    """
     flags = mention.assertion
     if flags.family or flags.hypothetical:
         return False
-    return not (flags.uncertain and mention.label not in UNCERTAINTY_TOLERATED)
+    # a label outside the catalogue (none comes from the rules) is held to the strictest policy
+    policy = _POLICIES.get(mention.label)
+    return not (flags.uncertain and not (policy is not None and policy.uncertain_counts))
+
+
+def _negation_ignored(label: str) -> bool:
+    policy = _POLICIES.get(label)
+    return policy is not None and policy.negation_ignored
 
 
 def asserted(mention: Mention) -> bool:
-    return counts(mention) and (mention.label in NEGATION_IGNORED or not mention.assertion.negated)
+    """True when the mention counts and asserts its value."""
+    return counts(mention) and (_negation_ignored(mention.label) or not mention.assertion.negated)
 
 
 def negated(mention: Mention) -> bool:
-    return counts(mention) and mention.assertion.negated and mention.label not in NEGATION_IGNORED
+    """True when the mention counts and states the value's absence."""
+    return counts(mention) and mention.assertion.negated and not _negation_ignored(mention.label)
 
 
-class _Builder:
+class Builder:
+    """The counted mentions of one patient, the evidence filed so far, and what merges share."""
+
     def __init__(self, patient_id: str, documents: list[DocumentMentions]) -> None:
         self.patient_id = patient_id
         self.items: list[_Item] = []
@@ -137,7 +125,12 @@ class _Builder:
 
     # -- helpers -------------------------------------------------------
     def of(self, label: str, keep: Callable[[Mention], bool] = asserted) -> list[_Item]:
+        """The mentions of ``label`` that ``keep`` accepts, in document order."""
         return [i for i in self.items if i.mention.label == label and keep(i.mention)]
+
+    def of_field(self, field: Field, keep: Callable[[Mention], bool] = asserted) -> list[_Item]:
+        """The mentions of the field's labels (label by label, in the catalogue's order)."""
+        return [i for label in field.labels for i in self.of(label, keep)]
 
     def cite(self, path: str, items: Iterable[_Item]) -> None:
         spans = []
@@ -152,11 +145,10 @@ class _Builder:
             self.evidence[path] = spans
 
     # -- timeline ------------------------------------------------------
-    def surgery_date(self) -> tuple[bool, date | None, int | None]:
+    @cached_property
+    def surgery(self) -> tuple[bool, date | None, int | None]:
         """(any tumour operation mentioned, date of the first note reporting one, its position)."""
-        operations = [
-            i for i in self.of("surgery") if set(_as_list(i.mention.value)) & MAIN_OPERATIONS
-        ]
+        operations = [i for i in self.of("surgery") if set(_as_list(i.mention.value)) & _PROCEDURES]
         dates = [i.date for i in operations if i.date is not None]
         first_document = min((i.document for i in operations), default=None)
         return bool(operations), (min(dates) if dates else None), first_document
@@ -164,6 +156,47 @@ class _Builder:
     def diagnosis_date(self) -> date | None:
         dates = [i.date for i in self.of("diagnosis") if i.date is not None]
         return min(dates) if dates else None
+
+    # -- what several merges share ---------------------------------------
+    @cached_property
+    def glucagon_values(self) -> list[tuple[GlucagonValue, _Item]]:
+        """Each glucagon measurement once, with its timing and the mention stating it."""
+        has_surgery, surgery_on, surgery_document = self.surgery
+        values: list[tuple[GlucagonValue, _Item]] = []
+        seen: set[tuple[float, str, str]] = set()
+        for item in self.of("glucagon"):
+            reading = item.mention.value
+            timing = "unknown"
+            if has_surgery:
+                timing = reading.get("timing_cue") or "unknown"
+                if timing == "unknown" and surgery_on is not None and item.date is not None:
+                    timing = "preoperative" if item.date <= surgery_on else "postoperative"
+                elif timing == "unknown" and surgery_on is None and surgery_document is not None:
+                    # undated notes: their order (file names sort chronologically) stands in for dates
+                    if item.document != surgery_document:
+                        timing = "preoperative" if item.document < surgery_document else "postoperative"
+            value = GlucagonValue(value=reading["pg_ml"], comparator=reading["comparator"], timing=timing)
+            key = (round(value.value, 2), value.comparator, value.timing)
+            # a later note that repeats an earlier value without saying when it was
+            # taken is restating it (discharge summaries, timelines), not a new result
+            restated = not reading.get("timing_cue") and any(k[:2] == key[:2] for k in seen)
+            if key in seen or restated:
+                continue
+            seen.add(key)
+            values.append((value, item))
+        return values
+
+    @cached_property
+    def syndrome_changes(self) -> list[_Item]:
+        """Improvement statements, when the patient has the syndrome (NME or a tumour)."""
+        # "NME / syndrome improved after treatment": a rash that is not NME in a
+        # patient without a tumour (psoriasis, zinc deficiency) is not the syndrome
+        syndrome = self.of("diagnosis") or self.of("nme")
+        return self.of("symptoms_improved") if syndrome else []
+
+    @cached_property
+    def deaths(self) -> list[_Item]:
+        return [i for i in self.of("vital_status") if i.mention.value["status"] == "deceased"]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -176,34 +209,86 @@ def _unit_display(unit: str | None) -> str | None:
     return UNIT_DISPLAY.get(unit, unit) if unit else None
 
 
-def _findings(b: _Builder) -> Findings:
-    values: dict[str, str | None] = {}
-    for key in FINDING_KEYS:
-        positive = b.of(key)
-        if positive:
-            values[key] = "present"
-            b.cite(f"findings.{key}", positive)
-            continue
-        negative = b.of(key, negated)
-        if negative:
-            values[key] = "absent"
-            b.cite(f"findings.{key}", negative)
-        else:
-            values[key] = None
-    if values["diabetes"] == "present" and values["igt"] == "present":
-        # the spec's igt is "without diabetes"
-        values["igt"] = None
-        b.evidence.pop("findings.igt", None)
-    return Findings(**values)
+def _in_order(field: Field, found: set[Any]) -> list[Any]:
+    """The items of a list field in the catalogue's order."""
+    if field.list_order == "vocabulary":
+        return [v for v in field.vocabulary if v in found]
+    return sorted(found)
 
 
-def _demographics(b: _Builder, record: dict[str, Any]) -> None:
-    people = b.of("age_at_diagnosis") + b.of("sex")
-    with_sex = [i for i in people if isinstance(i.mention.value, dict) and i.mention.value.get("sex")]
-    if with_sex:
-        record["sex"] = with_sex[0].mention.value["sex"]
-        b.cite("sex", with_sex[:3])
-    ages = [i for i in people if isinstance(i.mention.value, dict) and i.mention.value.get("age")]
+Merge = Callable[[Builder, Field, dict[str, Any]], Any]
+MERGES: dict[str, Merge] = {}
+"""Merge functions by the name the field catalogue gives them."""
+
+
+def merge(name: str) -> Callable[[Merge], Merge]:
+    """Register a merge function under ``name``."""
+
+    def register(function: Merge) -> Merge:
+        MERGES[name] = function
+        return function
+
+    return register
+
+
+# -- generic merges ---------------------------------------------------------
+
+
+@merge("highest")
+def _highest(b: Builder, field: Field, record: dict[str, Any]) -> Any:
+    """The highest stated value; evidence: every mention stating it."""
+    items = b.of_field(field)
+    if not items:
+        return None
+    top = max(i.mention.value for i in items)
+    b.cite(field.key, [i for i in items if i.mention.value == top])
+    return top
+
+
+@merge("ordered_set")
+def _ordered_set(b: Builder, field: Field, record: dict[str, Any]) -> list[Any]:
+    """Every item any counted mention names, once, in the field's list order."""
+    items = b.of_field(field)
+    values = _in_order(field, {v for i in items for v in _as_list(i.mention.value)})
+    for index, value in enumerate(values):
+        b.cite(f"{field.key}[{index}]", [i for i in items if value in _as_list(i.mention.value)])
+    return values
+
+
+@merge("given_or_negated")
+def _given_or_negated(b: Builder, field: Field, record: dict[str, Any]) -> bool | None:
+    """True when a note says it was given, else False when a note says it was not."""
+    given = b.of_field(field)
+    if given:
+        b.cite(field.key, given)
+        return True
+    withheld = b.of_field(field, negated)
+    if withheld:
+        b.cite(field.key, withheld)
+        return False
+    return None
+
+
+# -- demographics and diagnosis path -----------------------------------------
+
+
+def _people(b: Builder, field: Field) -> list[_Item]:
+    return [i for i in b.of_field(field) if isinstance(i.mention.value, dict)]
+
+
+@merge("first_sex_stated")
+def _sex(b: Builder, field: Field, record: dict[str, Any]) -> str | None:
+    with_sex = [i for i in _people(b, field) if i.mention.value.get("sex")]
+    if not with_sex:
+        return None
+    b.cite(field.key, with_sex[:3])
+    return with_sex[0].mention.value["sex"]
+
+
+@merge("age_at_diagnosis")
+def _age_at_diagnosis(b: Builder, field: Field, record: dict[str, Any]) -> int | None:
+    """An age said to be at diagnosis, else the one stated closest to the diagnosis (within a year)."""
+    ages = [i for i in _people(b, field) if i.mention.value.get("age")]
     explicit = [i for i in ages if i.mention.value.get("at_diagnosis")]
     chosen: _Item | None = explicit[0] if explicit else None
     if chosen is None and ages:
@@ -220,76 +305,109 @@ def _demographics(b: _Builder, record: dict[str, Any]) -> None:
             chosen = ages[0]
     if chosen is not None and (explicit or b.of("diagnosis")):
         # an age "at diagnosis" needs a tumour diagnosis (near misses have none)
-        record["age_at_diagnosis"] = int(chosen.mention.value["age"])
-        b.cite("age_at_diagnosis", [chosen])
+        b.cite(field.key, [chosen])
+        return int(chosen.mention.value["age"])
+    return None
 
 
-def _diagnosis_path(b: _Builder, record: dict[str, Any]) -> None:
-    departments = b.of("first_department")
-    if departments:
-        # "first presented to X" says it directly; a referral source only implies it
-        explicit = [i for i in departments if re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)]
-        chosen = (explicit or departments)[0]
-        record["first_department"] = chosen.mention.value
-        b.cite("first_department", [chosen])
-    biopsies = b.of("skin_biopsy_diagnostic")
+@merge("findings_present_absent")
+def _findings(b: Builder, field: Field, record: dict[str, Any]) -> Findings:
+    """Each finding present if any note asserts it, absent if one negates it and none asserts it."""
+    values: dict[str, str | None] = {}
+    for key in FINDING_KEYS:
+        positive = b.of(key)
+        if positive:
+            values[key] = "present"
+            b.cite(f"{field.key}.{key}", positive)
+            continue
+        negative = b.of(key, negated)
+        if negative:
+            values[key] = "absent"
+            b.cite(f"{field.key}.{key}", negative)
+        else:
+            values[key] = None
+    if values["diabetes"] == "present" and values["igt"] == "present":
+        # the spec's igt is "without diabetes"
+        values["igt"] = None
+        b.evidence.pop(f"{field.key}.igt", None)
+    return Findings(**values)
+
+
+@merge("first_department")
+def _first_department(b: Builder, field: Field, record: dict[str, Any]) -> str | None:
+    departments = b.of_field(field)
+    if not departments:
+        return None
+    # "first presented to X" says it directly; a referral source only implies it
+    explicit = [i for i in departments if re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)]
+    chosen = (explicit or departments)[0]
+    b.cite(field.key, [chosen])
+    return chosen.mention.value
+
+
+@merge("skin_biopsy")
+def _skin_biopsy(b: Builder, field: Field, record: dict[str, Any]) -> bool | None:
+    """True when any skin biopsy was read as NME, else False when one was read otherwise."""
+    biopsies = b.of_field(field)
     for wanted in (True, False):
         chosen = [i for i in biopsies if i.mention.value is wanted]
         if chosen:
-            record["skin_biopsy_diagnostic"] = wanted
-            b.cite("skin_biopsy_diagnostic", chosen)
-            break
-    durations = b.of("months_symptoms_to_diagnosis")
-    if durations and b.of("diagnosis"):
-        diagnosed = b.diagnosis_date()
-        before = [i for i in durations if diagnosed is None or i.date is None or i.date <= diagnosed]
-        pool = before or durations
-        chosen = max(pool, key=lambda i: (i.date or date.min, -i.order)) if diagnosed else pool[0]
-        record["months_symptoms_to_diagnosis"] = chosen.mention.value
-        b.cite("months_symptoms_to_diagnosis", [chosen])
+            b.cite(field.key, chosen)
+            return wanted
+    return None
 
 
-def _glucagon(b: _Builder, record: dict[str, Any]) -> None:
-    has_surgery, surgery_on, surgery_document = b.surgery_date()
-    values: list[tuple[GlucagonValue, _Item]] = []
-    seen: set[tuple[float, str, str]] = set()
-    for item in b.of("glucagon"):
-        reading = item.mention.value
-        timing = "unknown"
-        if has_surgery:
-            timing = reading.get("timing_cue") or "unknown"
-            if timing == "unknown" and surgery_on is not None and item.date is not None:
-                timing = "preoperative" if item.date <= surgery_on else "postoperative"
-            elif timing == "unknown" and surgery_on is None and surgery_document is not None:
-                # undated notes: their order (file names sort chronologically) stands in for dates
-                if item.document != surgery_document:
-                    timing = "preoperative" if item.document < surgery_document else "postoperative"
-        value = GlucagonValue(value=reading["pg_ml"], comparator=reading["comparator"], timing=timing)
-        key = (round(value.value, 2), value.comparator, value.timing)
-        # a later note that repeats an earlier value without saying when it was
-        # taken is restating it (discharge summaries, timelines), not a new result
-        restated = not reading.get("timing_cue") and any(k[:2] == key[:2] for k in seen)
-        if key in seen or restated:
-            continue
-        seen.add(key)
-        values.append((value, item))
-    record["glucagon"] = [v for v, _ in values]
-    for index, (_, item) in enumerate(values):
-        b.cite(f"glucagon[{index}]", [item])
-    before = [(v, i) for v, i in values if v.timing != "postoperative"] if has_surgery else values
-    if before:
-        peak = max(before, key=lambda p: p[0].value)
-        record["glucagon_peak_pg_ml"] = peak[0].value
-        b.cite("glucagon_peak_pg_ml", [peak[1]])
-    after = [(v, i) for v, i in values if v.timing == "postoperative"]
-    if after:
-        record["glucagon_post_surgery_pg_ml"] = after[0][0].value
-        b.cite("glucagon_post_surgery_pg_ml", [after[0][1]])
+@merge("symptom_duration_before_diagnosis")
+def _symptom_months(b: Builder, field: Field, record: dict[str, Any]) -> float | None:
+    """The duration stated in the note closest before the diagnosis (needs a diagnosis)."""
+    durations = b.of_field(field)
+    if not (durations and b.of("diagnosis")):
+        return None
+    diagnosed = b.diagnosis_date()
+    before = [i for i in durations if diagnosed is None or i.date is None or i.date <= diagnosed]
+    pool = before or durations
+    chosen = max(pool, key=lambda i: (i.date or date.min, -i.order)) if diagnosed else pool[0]
+    b.cite(field.key, [chosen])
+    return chosen.mention.value
 
 
-def _serum_markers(b: _Builder) -> SerumMarkers:
+# -- laboratory -------------------------------------------------------------
+
+
+@merge("glucagon_measurements")
+def _glucagon(b: Builder, field: Field, record: dict[str, Any]) -> list[GlucagonValue]:
+    for index, (_, item) in enumerate(b.glucagon_values):
+        b.cite(f"{field.key}[{index}]", [item])
+    return [v for v, _ in b.glucagon_values]
+
+
+@merge("glucagon_peak")
+def _glucagon_peak(b: Builder, field: Field, record: dict[str, Any]) -> float | None:
+    """The highest value not taken after a tumour operation."""
+    values = b.glucagon_values
+    before = [(v, i) for v, i in values if v.timing != "postoperative"] if b.surgery[0] else values
+    if not before:
+        return None
+    peak = max(before, key=lambda p: p[0].value)
+    b.cite(field.key, [peak[1]])
+    return peak[0].value
+
+
+@merge("glucagon_after_surgery")
+def _glucagon_post(b: Builder, field: Field, record: dict[str, Any]) -> float | None:
+    """The first postoperative value in date order."""
+    after = [(v, i) for v, i in b.glucagon_values if v.timing == "postoperative"]
+    if not after:
+        return None
+    b.cite(field.key, [after[0][1]])
+    return after[0][0].value
+
+
+@merge("serum_marker_first_preoperative")
+def _serum_markers(b: Builder, field: Field, record: dict[str, Any]) -> SerumMarkers:
+    """Per marker: the first preoperative value, its status from the first reading that gives one."""
     markers: dict[str, SerumMarker | None] = {}
-    mentions = b.of("serum_markers")
+    mentions = b.of_field(field)
     for key in SERUM_MARKER_KEYS:
         own = [i for i in mentions if i.mention.value.get("marker") == key]
         if not own:
@@ -303,13 +421,18 @@ def _serum_markers(b: _Builder) -> SerumMarkers:
             (i.mention.value.get("status") for i in preop if i.mention.value.get("status")), None
         )
         markers[key] = SerumMarker(value=reading.get("value"), unit=_unit_display(reading.get("unit")), status=status)
-        b.cite(f"serum_markers.{key}", [chosen])
+        b.cite(f"{field.key}.{key}", [chosen])
     return SerumMarkers(**markers)
 
 
-def _ihc(b: _Builder) -> IHC:
+# -- pathology --------------------------------------------------------------
+
+
+@merge("ihc_strongest_result")
+def _ihc(b: Builder, field: Field, record: dict[str, Any]) -> IHC:
+    """Per stain, the strongest result of any specimen: positive > equivocal > negative > not done."""
     results: dict[str, str | None] = {}
-    stains = b.of("ihc")
+    stains = b.of_field(field)
     for key in IHC_KEYS:
         own = [i for i in stains if i.mention.value.get("marker") == key]
         if not own:
@@ -318,81 +441,127 @@ def _ihc(b: _Builder) -> IHC:
         best = max(IHC_RANK[i.mention.value["result"]] for i in own)
         winners = [i for i in own if IHC_RANK[i.mention.value["result"]] == best]
         results[key] = winners[0].mention.value["result"]
-        b.cite(f"ihc.{key}", winners)
+        b.cite(f"{field.key}.{key}", winners)
     return IHC(**results)
 
 
-def _pathology(b: _Builder, record: dict[str, Any]) -> None:
-    ki67 = b.of("ki67_percent")
-    if ki67:
-        top = max(i.mention.value for i in ki67)
-        record["ki67_percent"] = top
-        b.cite("ki67_percent", [i for i in ki67 if i.mention.value == top])
-    grades = b.of("who_grade")
+@merge("who_grade")
+def _who_grade(b: Builder, field: Field, record: dict[str, Any]) -> str | None:
+    """The highest stated grade, else derived from Ki-67 for a neuroendocrine tumour."""
+    grades = b.of_field(field)
     if grades:
         top_grade = max(i.mention.value for i in grades)
-        record["who_grade"] = top_grade
-        b.cite("who_grade", [i for i in grades if i.mention.value == top_grade])
-    elif record.get("ki67_percent") is not None and b.of("diagnosis"):
-        # the G1-G3 cut-offs are those of neuroendocrine neoplasms (not gliomas, not carcinomas)
-        k = record["ki67_percent"]
-        record["who_grade"] = "G1" if k < 3 else ("G2" if k <= 20 else "G3")
-        b.cite("who_grade", b.evidence.get("ki67_percent") and [i for i in ki67 if i.mention.value == k])
-    sites = b.of("tumor_location")
-    found = {s for i in sites for s in i.mention.value}
-    record["tumor_location"] = [s for s in SITE_ORDER if s in found]
-    for index, site in enumerate(record["tumor_location"]):
-        b.cite(f"tumor_location[{index}]", [i for i in sites if site in i.mention.value])
-    sizes = b.of("tumor_size_cm")
-    if sizes:
-        pathology = [i for i in sizes if i.mention.value.get("source") == "pathology"]
-        pool = pathology or sizes
-        largest = max(pool, key=lambda i: (max(i.mention.value["dims"]), len(i.mention.value["dims"]), -i.order))
-        # pathology giving only the greatest dimension of the same tumour imaging
-        # measured in full: keep the fuller measurement
-        fuller = [
-            i for i in sizes
-            if len(i.mention.value["dims"]) > len(largest.mention.value["dims"])
-            and abs(max(i.mention.value["dims"]) - max(largest.mention.value["dims"])) <= 0.05 * max(largest.mention.value["dims"])
-        ]
-        if fuller:
-            largest = max(fuller, key=lambda i: (len(i.mention.value["dims"]), -i.order))
-        record["tumor_size_cm"] = largest.mention.value["dims"]
-        b.cite("tumor_size_cm", [largest])
-    mets = b.of("metastasis_sites")
+        b.cite(field.key, [i for i in grades if i.mention.value == top_grade])
+        return top_grade
+    k = record.get("ki67_percent")
+    if k is None or not b.of("diagnosis"):
+        return None
+    # the G1-G3 cut-offs are those of neuroendocrine neoplasms (not gliomas, not carcinomas)
+    b.cite(field.key, [i for i in b.of("ki67_percent") if i.mention.value == k])
+    return "G1" if k < 3 else ("G2" if k <= 20 else "G3")
+
+
+@merge("tumour_size")
+def _tumour_size(b: Builder, field: Field, record: dict[str, Any]) -> list[float] | None:
+    """Pathology over imaging, a report's tumour-size field over gross descriptions, the
+    largest tumour; a fuller measurement of the same tumour wins."""
+    sizes = b.of_field(field)
+    if not sizes:
+        return None
+    pathology = [i for i in sizes if i.mention.value.get("source") == "pathology"]
+    pool = pathology or sizes
+    # a report's tumour-size field says which measurement is the tumour's; gross
+    # descriptions also measure specimens, nodules and other lesions
+    pool = [i for i in pool if i.mention.value.get("labelled")] or pool
+    largest = max(pool, key=lambda i: (max(i.mention.value["dims"]), len(i.mention.value["dims"]), -i.order))
+    # pathology giving only the greatest dimension of the same tumour imaging
+    # measured in full: keep the fuller measurement
+    fuller = [
+        i for i in sizes
+        if len(i.mention.value["dims"]) > len(largest.mention.value["dims"])
+        and abs(max(i.mention.value["dims"]) - max(largest.mention.value["dims"])) <= 0.05 * max(largest.mention.value["dims"])
+    ]
+    if fuller:
+        largest = max(fuller, key=lambda i: (len(i.mention.value["dims"]), -i.order))
+    b.cite(field.key, [largest])
+    return largest.mention.value["dims"]
+
+
+@merge("metastasis_sites")
+def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[str] | None:
+    """The sites named; else ``[]`` when a note states there is no metastasis; else null.
+
+    The stage says what a report may not spell out: N1-N3 is nodal metastasis, and
+    N0 (or M0) with no site named is "no metastasis stated".
+    """
+    mets = b.of_field(field)
     named = {s for i in mets for s in i.mention.value["sites"]}
+    parts, used = _stage_parts(b)
+    n, m = (parts["n"] or "").upper(), (parts["m"] or "").upper()
+    stage_items = [i for i in used if i.mention.value.get("n") or i.mention.value.get("m")]
+    if re.fullmatch(r"N[1-3][A-C]?", n):
+        named.add("lymph_nodes")
     if named:
-        record["metastasis_sites"] = [s for s in METASTASIS_ORDER if s in named]
-        for index, site in enumerate(record["metastasis_sites"]):
-            b.cite(f"metastasis_sites[{index}]", [i for i in mets if site in i.mention.value["sites"]])
-    else:
-        statements = [i for i in mets if i.mention.value["sites"] == []] + b.of("metastasis_sites", negated)
-        if statements:
-            record["metastasis_sites"] = []
-            b.cite("metastasis_sites", statements)
-    tnm = b.of("tnm")
-    if tnm:
-        parts: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
-        used: list[_Item] = []
-        for item in tnm:
-            for part, value in item.mention.value.items():
-                if value and parts[part] is None:
-                    parts[part] = value
-                    used.append(item)
-        record["tnm"] = TNM(**parts)
-        b.cite("tnm", used)
+        sites = _in_order(field, named)
+        for index, site in enumerate(sites):
+            own = [i for i in mets if site in i.mention.value["sites"]]
+            b.cite(f"{field.key}[{index}]", own or stage_items)
+        return sites
+    # "0/12 nodes", "no metastatic disease": stated none; a bare "metastatic disease" names no site
+    statements = [
+        i for i in mets if i.mention.value["sites"] == [] and i.mention.value.get("scope") != "any"
+    ] + b.of_field(field, negated)
+    if n == "N0" or m == "M0":
+        statements += stage_items
+    if statements:
+        b.cite(field.key, statements)
+        return []
+    return None
 
 
-def _treatment(b: _Builder, record: dict[str, Any]) -> None:
-    operations = b.of("surgery")
+def _stage_parts(b: Builder) -> tuple[dict[str, str | None], list[_Item]]:
+    """Each TNM part from its first mention, and the mentions that gave them."""
+    parts: dict[str, str | None] = dict.fromkeys(TNM_KEYS)
+    used: list[_Item] = []
+    for item in b.of("tnm"):
+        for part, value in item.mention.value.items():
+            if value and parts[part] is None:
+                parts[part] = value
+                used.append(item)
+    return parts, used
+
+
+@merge("tnm_first_parts")
+def _tnm(b: Builder, field: Field, record: dict[str, Any]) -> TNM | None:
+    """Each TNM part from its first mention."""
+    if not b.of_field(field):
+        return None
+    parts, used = _stage_parts(b)
+    b.cite(field.key, used)
+    return TNM(**parts)
+
+
+# -- treatment --------------------------------------------------------------
+
+
+@merge("tumour_operations")
+def _operations(b: Builder, field: Field, record: dict[str, Any]) -> list[str]:
+    """The procedures done, approach words only beside a tumour operation."""
+    operations = b.of_field(field)
     done = {v for i in operations for v in _as_list(i.mention.value)}
-    if not done & MAIN_OPERATIONS:
+    if not done & _PROCEDURES:
         done = set()
-    record["surgery"] = [s for s in SURGERY_ORDER if s in done]
-    for index, name in enumerate(record["surgery"]):
-        b.cite(f"surgery[{index}]", [i for i in operations if name in _as_list(i.mention.value)])
+    procedures = _in_order(field, done)
+    for index, name in enumerate(procedures):
+        b.cite(f"{field.key}[{index}]", [i for i in operations if name in _as_list(i.mention.value)])
+    return procedures
 
-    regimens = b.of("somatostatin_analogue")
+
+@merge("analogue_regimens")
+def _analogue_regimens(b: Builder, field: Field, record: dict[str, Any]) -> list[SomatostatinAnalogue]:
+    """Each regimen once; an undosed mention of a drug dosed elsewhere, or a dosed one
+    without frequency beside the same dose with one, adds nothing."""
+    regimens = b.of_field(field)
     dosed_drugs = {i.mention.value["drug"] for i in regimens if i.mention.value.get("dose") is not None}
     analogues: list[tuple[SomatostatinAnalogue, list[_Item]]] = []
     for item in regimens:
@@ -408,83 +577,84 @@ def _treatment(b: _Builder, record: dict[str, Any]) -> None:
     # a dosed mention without frequency is the same regimen as one with it
     complete = [a for a in analogues if not (a[0].frequency is None and any(
         o[0].drug == a[0].drug and o[0].dose == a[0].dose and o[0].frequency for o in analogues))]
-    record["somatostatin_analogue"] = [a for a, _ in complete]
     for index, (_, items) in enumerate(complete):
-        b.cite(f"somatostatin_analogue[{index}]", items)
-
-    for key in ("amino_acid_infusion", "zinc_supplementation"):
-        given = b.of(key)
-        if given:
-            record[key] = True
-            b.cite(key, given)
-        elif b.of(key, negated):
-            record[key] = False
-            b.cite(key, b.of(key, negated))
-
-    drugs = b.of("systemic_therapy")
-    names = sorted({v for i in drugs for v in _as_list(i.mention.value)})
-    record["systemic_therapy"] = names
-    for index, name in enumerate(names):
-        b.cite(f"systemic_therapy[{index}]", [i for i in drugs if name in _as_list(i.mention.value)])
-
-    prrt = [i for i in b.of("prrt") if i.mention.value]
-    named_prrt = [i for i in prrt if i.mention.value.get("agent")]
-    if named_prrt:
-        first = named_prrt[0].mention.value
-        activity = first.get("activity") or next((i.mention.value["activity"] for i in prrt if i.mention.value.get("activity")), None)
-        cycles = first.get("cycles") or next((i.mention.value["cycles"] for i in prrt if i.mention.value.get("cycles")), None)
-        record["prrt"] = PRRT(agent=first["agent"], activity=activity, cycles=cycles)
-        b.cite("prrt", prrt)
-
-    loco = b.of("locoregional_therapy")
-    kinds = sorted({i.mention.value for i in loco})
-    record["locoregional_therapy"] = kinds
-    for index, kind in enumerate(kinds):
-        b.cite(f"locoregional_therapy[{index}]", [i for i in loco if i.mention.value == kind])
+        b.cite(f"{field.key}[{index}]", items)
+    return [a for a, _ in complete]
 
 
-def _outcome(b: _Builder, record: dict[str, Any]) -> None:
-    # "NME / syndrome improved after treatment": a rash that is not NME in a
-    # patient without a tumour (psoriasis, zinc deficiency) is not the syndrome
-    syndrome = b.of("diagnosis") or b.of("nme")
-    changes = b.of("symptoms_improved") if syndrome else []
+@merge("prrt_first_named")
+def _prrt(b: Builder, field: Field, record: dict[str, Any]) -> PRRT | None:
+    """The first named agent; activity and cycles from it, else from the first mention giving them."""
+    prrt = [i for i in b.of_field(field) if i.mention.value]
+    named = [i for i in prrt if i.mention.value.get("agent")]
+    if not named:
+        return None
+    first = named[0].mention.value
+    activity = first.get("activity") or next((i.mention.value["activity"] for i in prrt if i.mention.value.get("activity")), None)
+    cycles = first.get("cycles") or next((i.mention.value["cycles"] for i in prrt if i.mention.value.get("cycles")), None)
+    b.cite(field.key, prrt)
+    return PRRT(agent=first["agent"], activity=activity, cycles=cycles)
+
+
+# -- outcome ----------------------------------------------------------------
+
+
+@merge("syndrome_improved")
+def _symptoms_improved(b: Builder, field: Field, record: dict[str, Any]) -> bool | None:
+    changes = b.syndrome_changes
     better = [i for i in changes if i.mention.value["improved"]]
     if better:
-        record["symptoms_improved"] = True
-        b.cite("symptoms_improved", better)
-        timed = [i for i in better if i.mention.value.get("days") is not None]
-        if timed:
-            record["days_to_improvement"] = timed[0].mention.value["days"]
-            b.cite("days_to_improvement", timed[:1])
-    elif changes:
-        record["symptoms_improved"] = False
-        b.cite("symptoms_improved", changes)
-    status = b.of("vital_status")
-    deaths = [i for i in status if i.mention.value["status"] == "deceased"]
-    if deaths:
-        record["vital_status"] = "deceased"
-        b.cite("vital_status", deaths)
-        timed = [i for i in deaths if i.mention.value.get("survival_months") is not None]
-        if timed:
-            record["survival_months_from_diagnosis"] = timed[0].mention.value["survival_months"]
-            b.cite("survival_months_from_diagnosis", timed[:1])
-    elif status:
-        record["vital_status"] = "alive"
-        b.cite("vital_status", status[-1:])
+        b.cite(field.key, better)
+        return True
+    if changes:
+        b.cite(field.key, changes)
+        return False
+    return None
+
+
+@merge("days_to_rash_improvement")
+def _days_to_improvement(b: Builder, field: Field, record: dict[str, Any]) -> float | None:
+    """The days of the first improvement statement that gives them."""
+    timed = [i for i in b.syndrome_changes if i.mention.value["improved"] and i.mention.value.get("days") is not None]
+    if not timed:
+        return None
+    b.cite(field.key, timed[:1])
+    return timed[0].mention.value["days"]
+
+
+@merge("vital_status")
+def _vital_status(b: Builder, field: Field, record: dict[str, Any]) -> str | None:
+    """Any stated death wins; else the last "alive" statement."""
+    if b.deaths:
+        b.cite(field.key, b.deaths)
+        return "deceased"
+    status = b.of_field(field)
+    if status:
+        b.cite(field.key, status[-1:])
+        return "alive"
+    return None
+
+
+@merge("survival_if_deceased")
+def _survival(b: Builder, field: Field, record: dict[str, Any]) -> float | None:
+    """Survival as the first death statement that gives it."""
+    timed = [i for i in b.deaths if i.mention.value.get("survival_months") is not None]
+    if not timed:
+        return None
+    b.cite(field.key, timed[:1])
+    return timed[0].mention.value["survival_months"]
+
+
+_UNKNOWN = sorted({f.merge for f in FIELDS} - set(MERGES))
+if _UNKNOWN:  # a catalogue row naming a merge that does not exist is a programming error
+    raise RuntimeError(f"extractor.fields names merges that extractor.aggregate lacks: {', '.join(_UNKNOWN)}")
 
 
 def aggregate(patient_id: str, documents: list[DocumentMentions]) -> CohortRecord:
     """Merge the documents' mentions (documents in date order) into one record."""
-    b = _Builder(patient_id, documents)
+    b = Builder(patient_id, documents)
     record: dict[str, Any] = {"patient_id": patient_id}
-    record["findings"] = _findings(b)
-    _demographics(b, record)
-    _diagnosis_path(b, record)
-    _glucagon(b, record)
-    record["serum_markers"] = _serum_markers(b)
-    record["ihc"] = _ihc(b)
-    _pathology(b, record)
-    _treatment(b, record)
-    _outcome(b, record)
+    for field in FIELDS:
+        record[field.key] = MERGES[field.merge](b, field, record)
     record["evidence"] = dict(sorted(b.evidence.items()))
     return CohortRecord(**record)

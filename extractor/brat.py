@@ -46,7 +46,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from extractor.schema import Mention
-from extractor.scoring import Counts, maximum_matching
+from extractor.metrics import Counts, maximum_matching, total
 
 ATTRIBUTE_FLAGS: dict[str, str] = {
     "Negated": "negated",
@@ -346,13 +346,6 @@ def _label_counts(
     return {label: Counts(tp=tp, fp=fp, fn=fn) for label, (tp, fp, fn) in counts.items()}
 
 
-def _sum(counts: Iterable[Counts]) -> Counts:
-    tp = fp = fn = 0
-    for c in counts:
-        tp, fp, fn = tp + c.tp, fp + c.fp, fn + c.fn
-    return Counts(tp=tp, fp=fp, fn=fn)
-
-
 def score_spans(
     gold: Mapping[DocKey, Sequence[SpanAnnotation]],
     pred: Mapping[DocKey, Sequence[SpanAnnotation]],
@@ -388,7 +381,7 @@ def score_spans(
         lenient_pairs = match_spans(g, p, lenient=True)
         for table, pairs in ((strict, match_spans(g, p, lenient=False)), (lenient, lenient_pairs)):
             for label, c in _label_counts(g, p, pairs).items():
-                table[label] = _sum((table[label], c))
+                table[label] = total((table[label], c))
         for i, j in lenient_pairs:
             for flag, row in flag_rows.items():
                 in_gold, in_pred = flag in g[i].flags, flag in p[j].flags
@@ -404,7 +397,7 @@ def score_spans(
     return SpanReport(
         documents=len(gold),
         labels=scored,
-        strict=LabelScores(micro=_sum(strict.values()), labels=strict),
-        lenient=LabelScores(micro=_sum(lenient.values()), labels=lenient),
+        strict=LabelScores(micro=total(strict.values()), labels=strict),
+        lenient=LabelScores(micro=total(lenient.values()), labels=lenient),
         assertions=assertions,
     )

@@ -22,7 +22,7 @@ The scoring rules are in :mod:`extractor.scoring` and :mod:`extractor.brat`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,16 +32,68 @@ from pydantic import ValidationError
 
 from extractor.brat import DocKey, SpanAnnotation, SpanReport, mention_spans, read_ann, score_spans
 from extractor.errors import InputError
-from extractor.notes import NoteInput, ids_from_filename, read_note_file
+from extractor.fields import FIELDS
+from extractor.notes import NoteInput, ids_from_filename, looks_binary, read_note_file
 from extractor.schema import RECORD_KEYS, CohortRecord
-from extractor.scoring import Counts, Disagreement, Report, format_value, score_records
+from extractor.metrics import Counts
+from extractor.scoring import Disagreement, Report, format_value, score_records
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
 RECORDS_FILE = "records.jsonl"
 NOTES_DIR = "notes"
+SCOPE_FILE = "scope.json"
 MAX_PROBLEM_LINES = 50
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The fields a gold set was annotated for (``scope.json``); only they are scored.
+
+    Attributes
+    ----------
+    fields
+        Top-level record keys, in record order (their sub-keys and units go with them).
+    why
+        The reason the set says it has, for the report.
+    path
+        The ``scope.json`` it came from.
+    """
+
+    fields: tuple[str, ...]
+    why: str
+    path: Path
+
+
+def read_scope(gold_dir: Path) -> Scope | None:
+    """The ``scope.json`` of a gold folder or, failing that, of its parent; None when neither has one.
+
+    The file is ``{"fields": [top-level keys], "why": "..."}``.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, is not such an object, or names a key
+        the record does not have (what to score would be a guess).
+    """
+    path = next((d / SCOPE_FILE for d in (gold_dir, gold_dir.parent) if (d / SCOPE_FILE).is_file()), None)
+    if path is None:
+        return None
+    try:
+        obj = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(str(path), "unreadable", f"not a readable JSON file ({type(exc).__name__})") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("fields"), list) or not obj["fields"]:
+        raise InputError(str(path), "schema", 'expected {"fields": [top-level keys], "why": "..."}')
+    if set(obj) - {"fields", "why"}:
+        raise InputError(str(path), "schema", f"unknown keys {', '.join(sorted(set(obj) - {'fields', 'why'}))}")
+    known = [f.key for f in FIELDS]
+    unknown = [k for k in obj["fields"] if k not in known]
+    if unknown:
+        raise InputError(str(path), "schema", f"not fields of the record: {', '.join(map(str, unknown))}")
+    why = obj.get("why")
+    return Scope(fields=tuple(k for k in known if k in obj["fields"]), why=why if isinstance(why, str) else "", path=path)
 
 
 @dataclass
@@ -61,6 +113,8 @@ class GoldSet:
         ``file:line: reason`` for everything skipped or not following the schema.
     path
         The gold folder (for messages).
+    scope
+        The fields the set was annotated for (None: every field).
     """
 
     records: dict[str, dict[str, Any]]
@@ -68,6 +122,7 @@ class GoldSet:
     spans: dict[DocKey, list[SpanAnnotation]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     path: Path = Path()
+    scope: Scope | None = None
 
 
 @dataclass
@@ -95,29 +150,34 @@ class Prediction:
 
 @dataclass
 class Evaluation:
-    """The result of :func:`evaluate`: record scores, span scores and messages."""
+    """The result of :func:`evaluate`: record scores, span scores, the scope and messages."""
 
     report: Report
     spans: SpanReport | None = None
     problems: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    scope: Scope | None = None
 
 
-def _schema_problems(obj: Mapping[str, Any], where: str) -> list[str]:
+def _schema_problems(obj: Mapping[str, Any], where: str, keys: Collection[str] | None = None) -> list[str]:
+    """What in a record does not follow the schema; with ``keys``, only about those keys."""
     problems: list[str] = []
-    missing = [key for key in RECORD_KEYS if key not in obj]
+    missing = [key for key in RECORD_KEYS if key not in obj and (keys is None or key in keys)]
     if missing:
         problems.append(f"{where}: missing keys {', '.join(missing)} (scored as null)")
     try:
         CohortRecord.model_validate(obj)
     except ValidationError as exc:
         for err in exc.errors(include_input=False, include_url=False):
+            # outside the gold set's scope a value is never scored; an unknown key is reported anyway
+            if keys is not None and err["loc"] and err["loc"][0] not in keys and err["type"] != "extra_forbidden":
+                continue
             loc = ".".join(str(part) for part in err["loc"])
             problems.append(f"{where}: [{loc}] {err['msg']} (scored as written)")
     return problems
 
 
-def read_records(path: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def read_records(path: Path, *, keys: Collection[str] | None = None) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Read a JSONL file of cohort records, one object a line.
 
     A line that is not UTF-8, not JSON, not an object or has no string
@@ -130,6 +190,9 @@ def read_records(path: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     ----------
     path
         The ``.jsonl`` file.
+    keys
+        The top-level keys a scoped gold set scores: missing keys and schema
+        problems elsewhere are not reported (default: every key).
 
     Returns
     -------
@@ -150,6 +213,8 @@ def read_records(path: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     except OSError as exc:
         reason = f"cannot be read ({exc.strerror or type(exc).__name__})"
         raise InputError(str(path), "unreadable", reason) from None
+    if looks_binary(data):
+        raise InputError(str(path), "binary", "looks like a binary file, not JSON Lines of records")
     data = data.removeprefix(b"\xef\xbb\xbf")
     records: dict[str, dict[str, Any]] = {}
     first_line: dict[str, int] = {}
@@ -179,9 +244,12 @@ def read_records(path: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
                 f"(first on line {first_line[patient_id]}; line skipped)"
             )
             continue
-        problems.extend(_schema_problems(obj, where))
+        problems.extend(_schema_problems(obj, where, keys))
         records[patient_id] = obj
         first_line[patient_id] = number
+    if not records and len(problems) > 1:  # not a records file at all: one line, not one per line
+        raise InputError(str(path), "malformed", f"no line is a record ({len(problems)} lines could not be "
+                         f"used; the first: {problems[0].removeprefix(str(path) + ':')})")
     return records, problems
 
 
@@ -260,9 +328,10 @@ def load_gold_set(gold_dir: Path) -> GoldSet:
     Raises
     ------
     InputError
-        When ``records.jsonl`` cannot be read.
+        When ``records.jsonl`` or a ``scope.json`` cannot be read.
     """
-    records, problems = read_records(gold_dir / RECORDS_FILE)
+    scope = read_scope(gold_dir)
+    records, problems = read_records(gold_dir / RECORDS_FILE, keys=scope.fields if scope else None)
     notes_dir = gold_dir / NOTES_DIR
     notes: list[NoteInput] = []
     spans: dict[DocKey, list[SpanAnnotation]] = {}
@@ -270,7 +339,7 @@ def load_gold_set(gold_dir: Path) -> GoldSet:
         notes, note_problems = read_notes_dir(notes_dir)
         spans, span_problems = read_gold_spans(notes_dir, notes)
         problems += note_problems + span_problems
-    return GoldSet(records=records, notes=notes, spans=spans, problems=problems, path=gold_dir)
+    return GoldSet(records=records, notes=notes, spans=spans, problems=problems, path=gold_dir, scope=scope)
 
 
 def predict_gold_set(gold: GoldSet, nlp: Language) -> Prediction:
@@ -338,11 +407,17 @@ def evaluate(gold: GoldSet, prediction: Prediction) -> Evaluation:
         has BRAT files and the prediction carries spans), the input problems
         of both sides and notices.
     """
-    report = score_records(gold.records, prediction.records)
+    keys = gold.scope.fields if gold.scope else None
+    report = score_records(gold.records, prediction.records, keys=keys)
     notices = list(prediction.notices)
     spans: SpanReport | None = None
     if gold.spans and prediction.spans is not None:
-        spans = score_spans(gold.spans, prediction.spans)
+        # a scoped set's spans: only the labels that feed its fields
+        labels = None
+        if keys is not None:
+            wanted = {label for f in FIELDS if f.key in keys for label in f.labels}
+            labels = {s.label for v in gold.spans.values() for s in v} & wanted
+        spans = score_spans(gold.spans, prediction.spans, labels=labels)
     elif gold.spans:
         notices.append("span-level scores need the pipeline's mentions: run without --pred to get them")
     if report.patients.predicted_only:
@@ -360,6 +435,7 @@ def evaluate(gold: GoldSet, prediction: Prediction) -> Evaluation:
         spans=spans,
         problems=gold.problems + prediction.problems,
         notices=notices,
+        scope=gold.scope,
     )
 
 
@@ -395,6 +471,12 @@ def format_table(report: Report) -> str:
     m = report.micro
     lines.append(f"{'micro':<{width}} {m.tp:>5} {m.fp:>5} {m.fn:>5} {_rates(m)}")
     return "\n".join(lines)
+
+
+def format_scope(scope: Scope) -> str:
+    """One line saying which fields a scoped gold set scores, and why."""
+    why = f": {scope.why}" if scope.why else ""
+    return f"scope ({scope.path}): only {', '.join(scope.fields)} scored{why}"
 
 
 def format_span_tables(spans: SpanReport) -> str:
@@ -492,11 +574,16 @@ def report_json(evaluation: Evaluation, *, disagreements: bool = False) -> dict[
     """
     report = evaluation.report
     out: dict[str, Any] = {
+        "scope": None,
         "micro": report.micro.model_dump(),
         "fields": {name: c.model_dump() for name, c in report.fields.items()},
         "patients": report.patients.model_dump(),
         "problems": list(evaluation.problems),
     }
+    if evaluation.scope is not None:
+        out["scope"] = {
+            "fields": list(evaluation.scope.fields), "why": evaluation.scope.why, "file": str(evaluation.scope.path)
+        }
     if evaluation.spans is not None:
         out["spans"] = evaluation.spans.model_dump()
     if disagreements:
@@ -569,6 +656,8 @@ def evaluate_cli(
 
     patients = evaluation.report.patients
     typer.echo(f"patients: {patients.gold} gold, {patients.predicted} predicted")
+    if evaluation.scope is not None:
+        typer.echo(format_scope(evaluation.scope))
     typer.echo(format_table(evaluation.report))
     if evaluation.spans is not None:
         typer.echo("")

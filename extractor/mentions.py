@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from spacy.tokens import Doc, Span
 
 from extractor.components._common import section_of, text_of
 from extractor.components.sections import section_at
+from extractor.lexicon import concepts_of, forms_regex
+from extractor.reading import VIEW_KEY, ReadingView
 from extractor.schema import Assertion, Mention
 
 
@@ -45,7 +48,10 @@ def assertion_of(span: Span, section: str | None) -> Assertion:
     )
 
 
-_SITE_WORD = re.compile(r"\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
+@cache
+def _pancreas_part_words() -> re.Pattern[str]:
+    """Any part of the pancreas the lexicon names, as a whole word."""
+    return re.compile(rf"\b{forms_regex(concepts_of('pancreas_part'))}\b", re.IGNORECASE)
 
 
 def _value_pieces(span: Span) -> list[tuple[int, int, Any]]:
@@ -65,7 +71,7 @@ def _value_pieces(span: Span) -> list[tuple[int, int, Any]]:
         # one mention per site word: "body and tail of the pancreas" -> "body", "tail"
         pieces = [
             (span.start_char + m.start(), span.start_char + m.end(), [m.group(0).lower()])
-            for m in _SITE_WORD.finditer(span.text)
+            for m in _pancreas_part_words().finditer(span.text)
         ]
         return [p for p in pieces if p[2][0] in value] or [(span.start_char, span.end_char, value)]
     return [(span.start_char, span.end_char, value)]
@@ -79,12 +85,18 @@ def doc_to_mentions(
     ``original_text`` is the note as read (the Doc may be a guarded copy of a
     chunk); evidence text is cut from it so it matches the file byte for byte.
     """
-    source = original_text if original_text is not None else text_of(doc)
+    view: ReadingView | None = doc.user_data.get(VIEW_KEY)
+    if original_text is not None:
+        source = original_text
+    else:
+        source = view.original if view is not None else text_of(doc)
     mentions: list[Mention] = []
     for span in doc.ents:
         section = section_of(span)
         assertion = assertion_of(span, section)
         for start, end, value in _value_pieces(span):
+            if view is not None:
+                start, end = view.to_original(start, end)
             mentions.append(
                 Mention(
                     label=span.label_,

@@ -7,8 +7,6 @@ value parsers -> ConText. ConText runs last so that it sees the final entities
 
 from __future__ import annotations
 
-import logging
-import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +17,7 @@ from spacy.tokens import Doc
 from extractor.components._common import TEXT_KEY, text_of
 
 from extractor.components.abbreviations import speed_up_detector
-from extractor.components.fast_regex import (
+from extractor.search.matcher import (
     NOTE_INDEX_KEY,
     GatedRegexMatcher,
     NoteIndex,
@@ -38,28 +36,11 @@ from extractor.focus import (
     focused_doc,
     focused_share,
 )
+from extractor.privacy import keep_note_text_out_of_logs
+from extractor.reading import VIEW_KEY, read_note
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
 CANDIDATES = "extractor_candidates"
-
-
-def silence_phi_leaks() -> None:
-    """Switch off library output that can carry note text.
-
-    PyRuSH logs every sentence's tokens at DEBUG through loguru (imported by
-    medspaCy even when PyRuSH is not in the pipeline); medspaCy's TargetMatcher
-    warns with the matched text; spaCy's own warnings can quote spans.
-    """
-    from loguru import logger
-
-    logger.disable("PyRuSH")
-    logger.disable("medspacy")
-    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"medspacy(\..*)?")
-    warnings.filterwarnings("ignore", message=r".*conflicts with a pre-existing entity.*")
-    # medspaCy and scispaCy keep matchers that may hold no patterns of a kind
-    warnings.filterwarnings("ignore", message=r"\[W036\]")
-    for name in ("medspacy", "PyRuSH", "spacy"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _target_rules() -> list:
@@ -95,14 +76,22 @@ def _context_rules(context: object) -> list:
 
 
 def split_inner_brackets(nlp: Language) -> None:
-    """Split tokens at inner brackets and slashes: "CgA(+)" -> "CgA ( + )", "Streptozocin/5-FU".
+    """Split tokens at inner brackets, slashes and glued colons: "CgA(+)" -> "CgA ( + )",
+    "Streptozocin/5-FU", "Size:5" -> "Size : 5".
 
     Pathology shorthand glues the result to the marker and regimens glue drugs
     together; without this one span would swallow the other.
     """
     from spacy.util import compile_infix_regex
 
-    infixes = [*nlp.Defaults.infixes, r"[\(\)\[\]]", r"(?<=[A-Za-z])/(?=[0-9A-Za-z])"]
+    infixes = [
+        *nlp.Defaults.infixes,
+        r"[\(\)\[\]]",
+        r"(?<=[A-Za-z])/(?=[0-9A-Za-z])",
+        # forms glue a value to its label: "Size:5 cm", "(pT):pT2" (spaCy splits "a:b" only)
+        r"(?<=[A-Za-z\)\]]):(?=[0-9])",
+        r"(?<=[\)\]]):(?=[A-Za-z])",
+    ]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
@@ -148,20 +137,31 @@ class NotePipeline(English):
     target_search: GatedRegexMatcher | None = None
     section_search: GatedRegexMatcher | None = None
     focus: bool = True
+    read: bool = True
 
     def make_doc(self, text: str) -> Doc:  # noqa: D102
+        # the rules read the note as the reading layer writes it; mentions are
+        # mapped back to the note as written (extractor.reading)
+        view = read_note(text) if self.read and text and len(text) <= self.max_length else None
+        if view is not None and (view.is_identity or len(view.text) > self.max_length):
+            view = None
+        if view is not None:
+            text = view.text
         if self.target_search is None or not text or len(text) > self.max_length:
-            return super().make_doc(text)
-        index, matched = found_in_text(self.target_search, text)
-        if not matched:
-            doc = focused_doc(self._tokenize, text, [(0, len(text), False)])
-            doc.user_data[UNREAD_KEY] = True
-        elif self.focus and self.section_search is not None:
-            doc = self._focused(text, index)
-        else:
             doc = super().make_doc(text)
-        doc.user_data[NOTE_INDEX_KEY] = index
-        doc.user_data[TEXT_KEY] = text
+        else:
+            index, matched = found_in_text(self.target_search, text)
+            if not matched:
+                doc = focused_doc(self._tokenize, text, [(0, len(text), False)])
+                doc.user_data[UNREAD_KEY] = True
+            elif self.focus and self.section_search is not None:
+                doc = self._focused(text, index)
+            else:
+                doc = super().make_doc(text)
+            doc.user_data[NOTE_INDEX_KEY] = index
+            doc.user_data[TEXT_KEY] = text
+        if view is not None:
+            doc.user_data[VIEW_KEY] = view
         return doc
 
     def _focused(self, text: str, index: NoteIndex) -> Doc:
@@ -188,8 +188,9 @@ class NotePipeline(English):
         if not doc.user_data.get(NEEDS_FULL_KEY):
             return doc
         focus, self.focus = self.focus, False
+        view = doc.user_data.get(VIEW_KEY)
         try:
-            return super().__call__(text_of(doc), **kwargs)
+            return super().__call__(view.original if view is not None else text_of(doc), **kwargs)
         finally:
             self.focus = focus
 
@@ -212,7 +213,7 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     ``sentences`` names the sentence splitter; ``"medspacy_pyrush"`` swaps in
     medspaCy's PyRuSH for comparisons (bench/sentence_splitters.py).
     """
-    silence_phi_leaks()
+    keep_note_text_out_of_logs()
     import medspacy  # noqa: F401  registers the medspacy_* factories
     import scispacy.abbreviation  # noqa: F401  registers abbreviation_detector
     from medspacy.section_detection import SectionRule

@@ -1,66 +1,49 @@
-"""Record-level scoring: gold cohort records against predicted ones, field by field.
+"""Record-level scoring: gold cohort records against predicted ones, unit by unit.
 
-The rules are the spec's "Scoring" section made exact (``docs-evaluate.md`` says
-the same for users).
+The units are exactly the spec's "Scoring units", read from the field catalogue
+(:mod:`extractor.fields`, each field's ``scoring`` kind), so that the micro
+figures compare with any other scorer that follows the spec.
 
-Field granularity
------------------
-A *field* is a top-level key of the record, except that the fixed-key objects
-``findings``, ``serum_markers``, ``ihc`` and ``tnm`` are scored per sub-key
-(``findings.nme``, ``serum_markers.nse``, ``ihc.sstr2``, ``tnm.t``, ...).
-``patient_id`` and ``evidence`` are not scored. Every field of every patient
-(the union of gold and predicted patients) adds at most one true positive, or
-one false positive and/or one false negative:
+Units
+-----
+Every unit counts at most once per patient; a unit null or absent on both sides
+is not counted. For the union of gold and predicted patients:
 
-==========================  =====================================
-gold / predicted            counts
-==========================  =====================================
-nothing / nothing           none
-nothing / value             FP
-value / nothing             FN
-value / same value          TP
-value / different value     FP + FN
-==========================  =====================================
+- *one unit each* (``value``, ``sub_keys``, ``marker_value_status``, ``parts``,
+  ``largest``): ``sex``, ``findings.nme``, ``serum_markers.nse.value`` and
+  ``.status``, ``tnm.t``, ``prrt.agent``, ``tumor_size_cm.max`` (the largest
+  dimension) ...: the same value on both sides is a TP, a value on one side only
+  an FP or an FN, two different values an FP and an FN;
+- *one unit per distinct item* (``items``): ``tumor_location``, ``surgery``,
+  ``systemic_therapy``, ``locoregional_therapy``, ``metastasis_sites``
+  (``[]`` is the item "none"); items on both sides are TPs, items only
+  predicted FPs, items only in gold FNs;
+- ``glucagon`` (``measurements``): each measurement's value (converted to
+  pg/mL: pmol/L x 3.485, ng/L x 1, ng/mL x 1000, pg/L x 0.001), gold and
+  predicted values paired one to one when within 1% of gold + 0.5 pg/mL;
+  paired values are TPs, the rest FPs and FNs; comparator and timing are not
+  scored;
+- ``somatostatin_analogue`` (``regimens``): each distinct drug, each distinct
+  (drug, dose) (doses in mg/ug/mcg/g converted to ug, paired within 1%) and
+  each distinct (drug, frequency).
 
-A patient missing from one side is an all-null record there, so a gold patient
-without prediction adds one FN per gold value, a predicted patient without gold
-one FP per predicted value.
-
-Nothing and values
-------------------
-"Nothing" is ``null``, a missing key, an empty string, ``[]`` for every list
-except ``metastasis_sites`` and an object whose members are all null (a serum
-marker ``{"value": null, "unit": null, "status": null}``). ``metastasis_sites:
-[]`` ("no metastasis stated") is a value like any other. ``false`` is a value.
-
-Equality after normalisation
-----------------------------
-- strings: case-insensitive, runs of white space collapsed, ends stripped;
-- booleans: exactly (``false`` never equals ``null``, ``0`` or ``"false"``);
-- numbers: within 1% of the gold value (``|pred - gold| <= 0.01 * |gold|``);
-  ``ki67_percent``, ``months_symptoms_to_diagnosis`` and
-  ``survival_months_from_diagnosis`` instead within 0.5 absolute;
-- lists: order ignored, compared as multisets of their items (each item
-  matched to exactly one item of the other side), item equality as below;
-  ``tumor_size_cm`` is therefore compared sorted, each dimension within 1%;
-- ``glucagon``: a multiset of ``{value, comparator, timing}``; values are
-  converted to pg/mL first (pmol/L x 3.485, ng/L x 1, ng/mL x 1000,
-  pg/L x 0.001), then compared within 1%; a missing comparator is ``"="``,
-  a missing timing ``"unknown"``;
-- ``somatostatin_analogue``: a multiset of ``{drug, dose, unit, frequency}``;
-  a dose in mg, ug, mcg or g is converted to ug before the 1% comparison;
-- a serum marker: the whole object ``{value (1%), unit, status}``; units are
-  compared case-insensitively, without white space and with micro signs
-  folded (``"µg/L" == "ug/l"``), never converted;
-- ``prrt``: the whole object ``{agent, activity, cycles}``; ``activity`` is
-  compared case-insensitively without white space (``"7.4 GBq" == "7.4gbq"``).
+Same value
+----------
+Numbers within 1% of the gold value, or within 0.5 absolute for the fields the
+catalogue marks (``ki67_percent``, ``age_at_diagnosis``,
+``months_symptoms_to_diagnosis``, ``days_to_improvement``,
+``survival_months_from_diagnosis``); strings case-insensitively, with runs of
+white space and hyphens as underscores (``"5-fluorouracil"`` =
+``"5 Fluorouracil"``), and the catalogue's aliases (``sulfatinib`` =
+``surufatinib``); booleans exactly (``false`` is a value, never nothing);
+values of different types never match. "Nothing" is ``null``, a missing key,
+``""`` and (except for ``metastasis_sites``) ``[]``.
 
 Rates
 -----
 ``precision = tp / (tp + fp)``, ``recall = tp / (tp + fn)``,
-``f1 = 2 P R / (P + R)``; each is 0.0 when its denominator is 0 (so a field
-that neither side ever fills shows 0/0/0 with all counts 0). Micro figures sum
-tp, fp and fn over all fields and patients first.
+``f1 = 2 P R / (P + R)``; each is 0.0 when its denominator is 0. Micro figures
+sum tp, fp and fn over all units and patients first.
 """
 
 from __future__ import annotations
@@ -68,97 +51,27 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 
-from extractor.schema import FINDING_KEYS, IHC_KEYS, RECORD_KEYS, SERUM_MARKER_KEYS
-
-NESTED_KEYS: dict[str, tuple[str, ...]] = {
-    "findings": FINDING_KEYS,
-    "serum_markers": SERUM_MARKER_KEYS,
-    "ihc": IHC_KEYS,
-    "tnm": ("t", "n", "m", "stage"),
-}
-"""Fixed-key objects scored per sub-key."""
-
-UNSCORED_KEYS: frozenset[str] = frozenset({"patient_id", "evidence"})
-
-ABSOLUTE_TOLERANCE_FIELDS: frozenset[str] = frozenset(
-    {"ki67_percent", "months_symptoms_to_diagnosis", "survival_months_from_diagnosis"}
-)
-"""Percent and month fields: numbers match within 0.5 absolute instead of 1%."""
+from extractor.fields import FIELDS, Field as CatalogueField, scoring_units
+from extractor.metrics import Counts, maximum_matching, total
 
 RELATIVE_TOLERANCE = 0.01
 ABSOLUTE_TOLERANCE = 0.5
+GLUCAGON_SLACK_PG_ML = 0.5
+"""Glucagon values pair within 1% of gold plus this (the spec's 1% + 0.5 pg/mL)."""
 _FLOAT_SLACK = 1e-9
+NONE_ITEM = "none"
+"""The item ``[]`` stands for where ``[]`` is a value (``metastasis_sites``)."""
 
-EMPTY_LIST_IS_VALUE: frozenset[str] = frozenset({"metastasis_sites"})
-"""Lists for which ``[]`` is a value; for every other list ``[]`` is nothing."""
-
-GLUCAGON_TO_PG_ML: dict[str, float] = {
-    "pg/ml": 1.0,
-    "ng/l": 1.0,
-    "pmol/l": 3.485,
-    "ng/ml": 1000.0,
-    "pg/l": 0.001,
-}
+GLUCAGON_TO_PG_ML: dict[str, float] = {"pg/ml": 1.0, "ng/l": 1.0, "pmol/l": 3.485, "ng/ml": 1000.0, "pg/l": 0.001}
 DOSE_TO_UG: dict[str, float] = {"ug": 1.0, "mcg": 1.0, "mg": 1000.0, "g": 1_000_000.0}
 
-
-def scored_fields() -> tuple[str, ...]:
-    """Return the scored fields in record order, fixed-key objects expanded.
-
-    Returns
-    -------
-    tuple of str
-        ``("sex", "age_at_diagnosis", "findings.nme", ..., "survival_months_from_diagnosis")``.
-    """
-    fields: list[str] = []
-    for key in RECORD_KEYS:
-        if key in UNSCORED_KEYS:
-            continue
-        if key in NESTED_KEYS:
-            fields.extend(f"{key}.{sub}" for sub in NESTED_KEYS[key])
-        else:
-            fields.append(key)
-    return tuple(fields)
-
-
-SCORED_FIELDS: tuple[str, ...] = scored_fields()
-
-
-class Counts(BaseModel):
-    """True positives, false positives and false negatives, with their rates.
-
-    The rates are 0.0 when their denominator is 0.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def precision(self) -> float:
-        """``tp / (tp + fp)``, 0.0 without predictions."""
-        return _ratio(self.tp, self.tp + self.fp)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def recall(self) -> float:
-        """``tp / (tp + fn)``, 0.0 without gold values."""
-        return _ratio(self.tp, self.tp + self.fn)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def f1(self) -> float:
-        """Harmonic mean of precision and recall, 0.0 when both are 0."""
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r > 0 else 0.0
+SCORED_UNITS: tuple[str, ...] = tuple(unit for _, unit in scoring_units())
+"""Every scoring unit of the record, in record order (the rows of the report)."""
 
 
 class EvidenceRef(BaseModel):
@@ -174,11 +87,12 @@ class EvidenceRef(BaseModel):
 
 
 class Disagreement(BaseModel):
-    """One field of one patient on which gold and prediction differ.
+    """One scoring unit of one patient on which gold and prediction differ.
 
-    ``kind`` is ``"fp"`` (only the prediction holds a value), ``"fn"`` (only
-    gold does) or ``"mismatch"`` (both do, differently: one FP and one FN).
-    ``gold`` and ``predicted`` are the values as written in the records.
+    ``kind`` is ``"fp"`` (the prediction holds a value or item gold lacks),
+    ``"fn"`` (gold holds one the prediction lacks) or ``"mismatch"`` (both). For a unit of one
+    value ``gold`` and ``predicted`` are the values as written; for item units
+    the normalised items of each side.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -203,342 +117,218 @@ class PatientCounts(BaseModel):
 
 
 class Report(BaseModel):
-    """The record-level result: per-field and micro counts, and every disagreement."""
+    """The record-level result: per-unit and micro counts, and every disagreement."""
 
     model_config = ConfigDict(extra="forbid")
 
     micro: Counts
-    fields: dict[str, Counts]
+    fields: dict[str, Counts] = Field(description="counts per scoring unit name, in record order")
     patients: PatientCounts
     disagreements: list[Disagreement] = Field(default_factory=list)
 
 
-def _ratio(numerator: int, denominator: int) -> float:
-    return numerator / denominator if denominator else 0.0
-
-
 # ---------------------------------------------------------------------------
-# Normalisation: a record value -> a canonical value (None = nothing)
+# Normalisation
 # ---------------------------------------------------------------------------
-
-
-def _norm_text(value: str) -> str | None:
-    text = " ".join(value.split()).lower()
-    return text or None
-
-
-def _norm_unit(value: Any) -> Any:
-    """Lower-case a unit, drop white space, fold the micro signs (µ, μ) to ``u``."""
-    if not isinstance(value, str):
-        return normalize_value(value)
-    unit = re.sub(r"\s+", "", value).lower().replace("\u00b5", "u").replace("\u03bc", "u")
-    return unit or None
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def normalize_text(value: str) -> str | None:
+    """Case folded, runs of white space and hyphens as underscores; None when empty."""
+    text = "_".join(value.split()).lower().replace("-", "_")
+    return text or None
+
+
 def normalize_value(value: Any) -> Any:
-    """Return the canonical form of an arbitrary JSON value (None for nothing).
+    """The canonical form of one unit's value: None (nothing), a bool, a float, a string.
 
-    Parameters
-    ----------
-    value
-        A JSON value: None, bool, number, string, list or object.
-
-    Returns
-    -------
-    Any
-        None for null / empty string / empty list / all-null object; a bool; a
-        float for numbers; a normalised string; a tuple (an unordered multiset)
-        for lists; a dict for objects.
+    Lists and objects where one value is expected are compared as written
+    (canonical JSON), so they match only an identical value.
     """
     if value is None or isinstance(value, bool):
         return value
     if _is_number(value):
         return float(value)
     if isinstance(value, str):
-        return _norm_text(value)
-    if isinstance(value, list | tuple):
-        items = tuple(normalize_value(v) for v in value)
-        return items or None
-    if isinstance(value, Mapping):
-        obj = {str(k): normalize_value(v) for k, v in value.items()}
-        return obj if any(v is not None for v in obj.values()) else None
-    return _norm_text(str(value))
+        return normalize_text(value)
+    if isinstance(value, list | tuple | Mapping) and not value:
+        return None
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _scale(value: Any, unit: Any, table: Mapping[str, float], base: str) -> tuple[Any, Any]:
-    """Convert ``value`` in ``unit`` to ``base`` where both are known; else normalise them."""
-    canon_unit = _norm_unit(unit)
-    if _is_number(value) and isinstance(canon_unit, str) and canon_unit in table:
-        return float(value) * table[canon_unit], base
-    return normalize_value(value), canon_unit
+def numbers_match(gold: float, pred: float, *, absolute: bool = False, slack: float = 0.0) -> bool:
+    """Whether two numbers are the same value: within 1% of gold (plus ``slack``), or 0.5 absolute."""
+    if math.isnan(gold) or math.isnan(pred):
+        return False
+    limit = ABSOLUTE_TOLERANCE if absolute else RELATIVE_TOLERANCE * abs(gold) + slack
+    return abs(pred - gold) <= limit + _FLOAT_SLACK
 
 
-def _norm_glucagon_item(item: Any) -> Any:
-    if not isinstance(item, Mapping):
-        return normalize_value(item)
-    value, unit = _scale(item.get("value"), item.get("unit") or "pg/mL", GLUCAGON_TO_PG_ML, "pg/ml")
-    return {
-        "value": value,
-        "unit": unit,
-        "comparator": normalize_value(item.get("comparator") or "="),
-        "timing": normalize_value(item.get("timing") or "unknown"),
-    }
+def values_match(gold: Any, pred: Any, *, absolute: bool = False) -> bool:
+    """Whether two canonical values (see :func:`normalize_value`) are the same value."""
+    if isinstance(gold, bool) or isinstance(pred, bool):
+        return type(gold) is type(pred) and gold == pred
+    if isinstance(gold, float) and isinstance(pred, float):
+        return numbers_match(gold, pred, absolute=absolute)
+    return type(gold) is type(pred) and gold == pred
 
 
-def _norm_analogue_item(item: Any) -> Any:
-    if not isinstance(item, Mapping):
-        return normalize_value(item)
-    dose, unit = _scale(item.get("dose"), item.get("unit"), DOSE_TO_UG, "ug")
-    return {
-        "drug": normalize_value(item.get("drug")),
-        "dose": dose,
-        "unit": unit,
-        "frequency": normalize_value(item.get("frequency")),
-    }
-
-
-def _norm_serum_marker(marker: Any) -> Any:
-    if not isinstance(marker, Mapping):
-        return normalize_value(marker)
-    obj = {
-        "value": normalize_value(marker.get("value")),
-        "unit": _norm_unit(marker.get("unit")),
-        "status": normalize_value(marker.get("status")),
-    }
-    return obj if any(v is not None for v in obj.values()) else None
-
-
-def _norm_prrt(prrt: Any) -> Any:
-    if not isinstance(prrt, Mapping):
-        return normalize_value(prrt)
-    obj = {
-        "agent": normalize_value(prrt.get("agent")),
-        "activity": _norm_unit(prrt.get("activity")),
-        "cycles": normalize_value(prrt.get("cycles")),
-    }
-    return obj if any(v is not None for v in obj.values()) else None
-
-
-def _list_of(normalize_item: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def _normalize(value: Any) -> Any:
-        if not isinstance(value, list | tuple):
-            return normalize_value(value)
-        return tuple(normalize_item(v) for v in value) or None
-
-    return _normalize
-
-
-def _norm_tnm_part(value: Any) -> Any:
-    """``pT2`` / ``ypT2`` / ``cN0`` -> ``t2`` / ``n0``: the prefix says how it was staged, not what."""
-    text = normalize_value(value)
-    if isinstance(text, str):
-        return re.sub(r"^(?:yp|yc|p|c|r|y)(?=[tnm])", "", text)
-    return text
-
-
-_FIELD_NORMALIZERS: dict[str, Callable[[Any], Any]] = {
-    **{f"tnm.{part}": _norm_tnm_part for part in ("t", "n", "m")},
-    "glucagon": _list_of(_norm_glucagon_item),
-    "somatostatin_analogue": _list_of(_norm_analogue_item),
-    "prrt": _norm_prrt,
-    **{f"serum_markers.{key}": _norm_serum_marker for key in SERUM_MARKER_KEYS},
-}
-
-
-def field_value(record: Mapping[str, Any] | None, field: str) -> Any:
-    """Return the raw value of a (dotted) field of a record; None where absent.
-
-    Parameters
-    ----------
-    record
-        A record as parsed from JSON, or None for a patient the side lacks.
-    field
-        A scored field, e.g. ``"ki67_percent"`` or ``"findings.nme"``.
-
-    Returns
-    -------
-    Any
-        The value as written (a parent that is null or not an object gives None).
-    """
+def field_value(record: Mapping[str, Any] | None, path: str) -> Any:
+    """The raw value at a dotted path of a record (``"serum_markers.nse.value"``); None where absent."""
     value: Any = record
-    for part in field.split("."):
+    for part in path.split("."):
         if not isinstance(value, Mapping):
             return None
         value = value.get(part)
     return value
 
 
-def normalize_field(field: str, value: Any) -> Any:
-    """Return the canonical value of one field (None when it records nothing).
-
-    Parameters
-    ----------
-    field
-        A scored field name (dotted for sub-keys).
-    value
-        The raw value of that field.
-
-    Returns
-    -------
-    Any
-        The canonical value; ``[]`` stays a value (an empty tuple) only for
-        ``metastasis_sites``.
-    """
-    if field in EMPTY_LIST_IS_VALUE and isinstance(value, list | tuple) and not value:
-        return ()
-    normalizer = _FIELD_NORMALIZERS.get(field, normalize_value)
-    return normalizer(value)
-
-
-# ---------------------------------------------------------------------------
-# Equality with tolerance
-# ---------------------------------------------------------------------------
-
-
-def numbers_match(gold: float, pred: float, *, absolute: bool = False) -> bool:
-    """Return whether two numbers match: within 1% of gold, or 0.5 absolute.
-
-    Parameters
-    ----------
-    gold, pred
-        The gold and predicted numbers.
-    absolute
-        Use the 0.5 absolute tolerance (percent and month fields).
-
-    Returns
-    -------
-    bool
-        True when the difference is within the tolerance.
-    """
-    if math.isnan(gold) or math.isnan(pred):
-        return False
-    limit = ABSOLUTE_TOLERANCE if absolute else RELATIVE_TOLERANCE * abs(gold)
-    return abs(pred - gold) <= limit + _FLOAT_SLACK
-
-
-def perfect_matching(
-    gold: Sequence[Any], pred: Sequence[Any], compatible: Callable[[Any, Any], bool]
-) -> list[tuple[int, int]] | None:
-    """Pair every gold item with a distinct compatible pred item, if possible.
-
-    Parameters
-    ----------
-    gold, pred
-        The two multisets.
-    compatible
-        ``compatible(gold_item, pred_item)``: may the two be paired?
-
-    Returns
-    -------
-    list of (int, int) or None
-        Index pairs of a maximum matching when it covers both sides; None otherwise.
-    """
-    if len(gold) != len(pred):
+def _scaled(value: Any, unit: Any, table: Mapping[str, float]) -> float | None:
+    """A number in the table's base unit when its unit is known, else as written; None if no number."""
+    if not _is_number(value):
         return None
-    pairs = maximum_matching(len(gold), len(pred), lambda i, j: compatible(gold[i], pred[j]))
-    return pairs if len(pairs) == len(gold) else None
+    key = re.sub(r"\s+", "", unit).lower().replace("\u00b5", "u").replace("\u03bc", "u") if isinstance(unit, str) else None
+    return float(value) * table[key] if key in table else float(value)
 
 
-def maximum_matching(
-    n_left: int,
-    n_right: int,
-    edge: Callable[[int, int], bool],
-    order: Callable[[int], Sequence[int]] | None = None,
-) -> list[tuple[int, int]]:
-    """Return a maximum bipartite matching (Kuhn's augmenting paths).
+# ---------------------------------------------------------------------------
+# Units
+# ---------------------------------------------------------------------------
 
-    Parameters
-    ----------
-    n_left, n_right
-        Sizes of the two sides.
-    edge
-        ``edge(i, j)``: may left ``i`` and right ``j`` be paired?
-    order
-        Optional preference: right indices to try for left ``i``, best first.
-
-    Returns
-    -------
-    list of (int, int)
-        ``(left, right)`` pairs, sorted by left index.
-    """
-    candidates = [[j for j in (order(i) if order else range(n_right)) if edge(i, j)] for i in range(n_left)]
-    owner: dict[int, int] = {}
-
-    def _augment(i: int, seen: set[int]) -> bool:
-        for j in candidates[i]:
-            if j in seen:
-                continue
-            seen.add(j)
-            if j not in owner or _augment(owner[j], seen):
-                owner[j] = i
-                return True
-        return False
-
-    for i in range(n_left):
-        _augment(i, set())
-    return sorted((i, j) for j, i in owner.items())
+Compared = tuple[str, Counts, Any, Any]
+"""(unit name, counts, gold shown, predicted shown) of one unit of one patient."""
 
 
-def values_match(gold: Any, pred: Any, *, absolute: bool = False) -> bool:
-    """Return whether two canonical values are the same value.
-
-    Parameters
-    ----------
-    gold, pred
-        Canonical values (see :func:`normalize_field`).
-    absolute
-        Numbers use the 0.5 absolute tolerance instead of 1%.
-
-    Returns
-    -------
-    bool
-        True when equal: numbers within tolerance, tuples as multisets,
-        dicts key by key, anything else exactly and of the same type.
-    """
-    if isinstance(gold, bool) or isinstance(pred, bool):
-        return type(gold) is type(pred) and gold == pred
-    if isinstance(gold, float) and isinstance(pred, float):
-        return numbers_match(gold, pred, absolute=absolute)
-    if isinstance(gold, tuple) and isinstance(pred, tuple):
-        same = perfect_matching(gold, pred, lambda g, p: values_match(g, p, absolute=absolute))
-        return same is not None
-    if isinstance(gold, dict) and isinstance(pred, dict):
-        return gold.keys() == pred.keys() and all(
-            values_match(gold[k], pred[k], absolute=absolute) for k in gold
-        )
-    return type(gold) is type(pred) and gold == pred
+def _one_value(unit: str, gold: Any, pred: Any, *, absolute: bool = False) -> Compared:
+    g, p = normalize_value(gold), normalize_value(pred)
+    if g is None and p is None:
+        counts = Counts()
+    elif g is None:
+        counts = Counts(fp=1)
+    elif p is None:
+        counts = Counts(fn=1)
+    elif values_match(g, p, absolute=absolute):
+        counts = Counts(tp=1)
+    else:
+        counts = Counts(fp=1, fn=1)
+    return unit, counts, gold, pred
 
 
-def compare_field(field: str, gold: Any, pred: Any) -> Counts:
-    """Score one field of one patient.
+def _items(field: CatalogueField, value: Any) -> set[Any]:
+    """The distinct normalised items of a list field (``[]`` is "none" where it is a value)."""
+    if value is None:
+        return set()
+    if isinstance(value, list | tuple):
+        if not value:
+            return {NONE_ITEM} if field.empty_list_is_value else set()
+        items = {normalize_value(v) for v in value} - {None}
+    else:
+        items = {normalize_value(value)} - {None}
+    aliases = {normalize_text(a): normalize_text(c) for a, c in field.aliases.items()}
+    return {aliases.get(item, item) for item in items}
+
+
+def _sorted(items: Collection[Any]) -> list[Any]:
+    try:
+        return sorted(items)
+    except TypeError:  # mixed types (a malformed record): any stable order
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
+
+
+def _distinct_items(unit: str, gold: set[Any], pred: set[Any]) -> Compared:
+    tp = len(gold & pred)
+    return unit, Counts(tp=tp, fp=len(pred) - tp, fn=len(gold) - tp), _sorted(gold), _sorted(pred)
+
+
+def _paired(
+    unit: str, gold: list[Any], pred: list[Any], same: Any, distance: Any
+) -> Compared:
+    """Items paired one to one (a maximum matching, closest first): pairs TP, the rest FP/FN."""
+    pairs = maximum_matching(
+        len(gold),
+        len(pred),
+        lambda i, j: same(gold[i], pred[j]),
+        lambda i: sorted(range(len(pred)), key=lambda j: (distance(gold[i], pred[j]), j)),
+    )
+    tp = len(pairs)
+    return unit, Counts(tp=tp, fp=len(pred) - tp, fn=len(gold) - tp), _sorted(gold), _sorted(pred)
+
+
+def _glucagon_values(value: Any) -> list[float]:
+    values = []
+    for item in value if isinstance(value, list | tuple) else []:
+        number = _scaled(item.get("value"), item.get("unit") or "pg/mL", GLUCAGON_TO_PG_ML) if isinstance(item, Mapping) else _scaled(item, "pg/mL", GLUCAGON_TO_PG_ML)
+        if number is not None:
+            values.append(round(number, 6))
+    return values
+
+
+def _regimens(value: Any) -> list[tuple[Any, float | None, Any]]:
+    regimens = []
+    for item in value if isinstance(value, list | tuple) else []:
+        if isinstance(item, Mapping) and normalize_value(item.get("drug")) is not None:
+            dose = _scaled(item.get("dose"), item.get("unit"), DOSE_TO_UG)
+            regimens.append((normalize_value(item.get("drug")), dose, normalize_value(item.get("frequency"))))
+    return regimens
+
+
+def compare_field(field: CatalogueField, gold: Mapping[str, Any] | None, pred: Mapping[str, Any] | None) -> Iterator[Compared]:
+    """Every scoring unit of one field of one patient, compared.
 
     Parameters
     ----------
     field
-        A scored field name (decides normalisation and tolerance).
+        A row of the field catalogue (its ``scoring`` kind says how).
     gold, pred
-        The raw values as written in the gold and predicted records.
+        The patient's gold and predicted records (None for a side that lacks the patient).
 
-    Returns
-    -------
-    Counts
-        One of: nothing, TP, FP, FN, or FP + FN.
+    Yields
+    ------
+    (unit name, counts, gold shown, predicted shown)
+        In the order of ``field.scoring_units``.
     """
-    g = normalize_field(field, gold)
-    p = normalize_field(field, pred)
-    if g is None and p is None:
-        return Counts()
-    if g is None:
-        return Counts(fp=1)
-    if p is None:
-        return Counts(fn=1)
-    if values_match(g, p, absolute=field in ABSOLUTE_TOLERANCE_FIELDS):
-        return Counts(tp=1)
-    return Counts(fp=1, fn=1)
+    key, kind, absolute = field.key, field.scoring, field.absolute_tolerance
+    g, p = field_value(gold, key), field_value(pred, key)
+    if kind == "value":
+        yield _one_value(key, g, p, absolute=absolute)
+    elif kind in ("sub_keys", "marker_value_status", "parts"):
+        for unit in field.scoring_units:
+            path = unit[len(key) + 1 :]
+            yield _one_value(unit, field_value(g, path), field_value(p, path), absolute=absolute)
+    elif kind == "largest":
+        largest = [max((v for v in x if _is_number(v)), default=None) if isinstance(x, list | tuple) else x for x in (g, p)]
+        yield _one_value(f"{key}.max", largest[0], largest[1], absolute=absolute)
+    elif kind == "items":
+        yield _distinct_items(key, _items(field, g), _items(field, p))
+    elif kind == "measurements":
+        yield _paired(
+            key,
+            _glucagon_values(g),
+            _glucagon_values(p),
+            lambda a, b: numbers_match(a, b, slack=GLUCAGON_SLACK_PG_ML),
+            lambda a, b: abs(a - b),
+        )
+    elif kind == "regimens":
+        gold_regimens, pred_regimens = _regimens(g), _regimens(p)
+        yield _distinct_items(f"{key}.drug", {r[0] for r in gold_regimens}, {r[0] for r in pred_regimens})
+        doses = [sorted({(r[0], r[1]) for r in side if r[1] is not None}, key=str) for side in (gold_regimens, pred_regimens)]
+        yield _paired(
+            f"{key}.dose",
+            doses[0],
+            doses[1],
+            lambda a, b: a[0] == b[0] and numbers_match(a[1], b[1]),
+            lambda a, b: abs(a[1] - b[1]),
+        )
+        yield _distinct_items(
+            f"{key}.frequency",
+            {(r[0], r[2]) for r in gold_regimens if r[2] is not None},
+            {(r[0], r[2]) for r in pred_regimens if r[2] is not None},
+        )
+    else:  # pragma: no cover - the catalogue's ScoringKind is closed
+        raise ValueError(f"unknown scoring kind {kind!r} of {key}")
 
 
 # ---------------------------------------------------------------------------
@@ -546,25 +336,13 @@ def compare_field(field: str, gold: Any, pred: Any) -> Counts:
 # ---------------------------------------------------------------------------
 
 
-def evidence_for(record: Mapping[str, Any] | None, field: str) -> list[EvidenceRef]:
-    """Return the evidence spans a predicted record files under a field.
+def evidence_for(record: Mapping[str, Any] | None, unit: str) -> list[EvidenceRef]:
+    """The evidence spans a predicted record files under a unit (or the nearest field holding it).
 
-    Keys equal to the field, or starting with ``field + "."`` or ``field + "["``
-    (``glucagon[0]``, ``glucagon[1]``, ...) are taken; a sub-key field without
-    evidence of its own (``tnm.t``) falls back to its parent's (``tnm``).
-    Malformed evidence items are skipped.
-
-    Parameters
-    ----------
-    record
-        The predicted record (its ``evidence`` object), or None.
-    field
-        A scored field name.
-
-    Returns
-    -------
-    list of EvidenceRef
-        In evidence-key order, then in the order listed.
+    Keys equal to the unit, or starting with ``unit + "."`` or ``unit + "["``
+    (``glucagon[0]``, ...) are taken; a unit without evidence of its own
+    (``tnm.t``, ``serum_markers.nse.value``, ``somatostatin_analogue.dose``)
+    takes that of the nearest path above it. Malformed evidence items are skipped.
     """
     evidence = record.get("evidence") if isinstance(record, Mapping) else None
     if not isinstance(evidence, Mapping):
@@ -576,10 +354,11 @@ def evidence_for(record: Mapping[str, Any] | None, field: str) -> list[EvidenceR
             key=_evidence_key_order,
         )
 
-    keys = _under(field)
-    if not keys and "." in field:
-        parent = field.rsplit(".", 1)[0]
-        keys = [k for k in evidence if k == parent]
+    path = unit
+    keys = _under(path)
+    while not keys and "." in path:
+        path = path.rsplit(".", 1)[0]
+        keys = _under(path)
     refs: list[EvidenceRef] = []
     for key in keys:
         spans = evidence[key]
@@ -611,17 +390,13 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _add(total: Counts, part: Counts) -> Counts:
-    return Counts(tp=total.tp + part.tp, fp=total.fp + part.fp, fn=total.fn + part.fn)
-
-
 def score_records(
     gold: Mapping[str, Mapping[str, Any]],
     pred: Mapping[str, Mapping[str, Any]],
     *,
-    fields: Sequence[str] = SCORED_FIELDS,
+    keys: Collection[str] | None = None,
 ) -> Report:
-    """Score predicted records against gold records, per field and micro.
+    """Score predicted records against gold records, per scoring unit and micro.
 
     Parameters
     ----------
@@ -630,65 +405,47 @@ def score_records(
     pred
         Predicted records by patient id; their ``evidence`` is used only for
         the disagreement listing.
-    fields
-        The fields to score (default: every scored field of the spec).
+    keys
+        The top-level record keys to score, with their units (default: every
+        field; a gold set's ``scope.json`` narrows it).
 
     Returns
     -------
     Report
-        Counts per field (in ``fields`` order), micro counts over all fields,
-        patient counts and every disagreement (patients sorted, then fields
-        in order).
-
-    Notes
-    -----
-    See the module docstring for the exact rules.
+        Counts per unit (record order), micro counts over all units, patient
+        counts and every disagreement (patients sorted, then units in order).
     """
-    per_field = {field: Counts() for field in fields}
+    fields = [f for f in FIELDS if keys is None or f.key in keys]
+    per_unit = {unit: Counts() for f in fields for unit in f.scoring_units}
     disagreements: list[Disagreement] = []
     for patient_id in sorted(set(gold) | set(pred)):
         g_record, p_record = gold.get(patient_id), pred.get(patient_id)
         for field in fields:
-            g_value, p_value = field_value(g_record, field), field_value(p_record, field)
-            counts = compare_field(field, g_value, p_value)
-            per_field[field] = _add(per_field[field], counts)
-            if counts.fp or counts.fn:
-                kind: Literal["fp", "fn", "mismatch"] = (
-                    "mismatch" if counts.fp and counts.fn else "fp" if counts.fp else "fn"
-                )
-                disagreements.append(
-                    Disagreement(
-                        patient_id=patient_id,
-                        field=field,
-                        kind=kind,
-                        gold=g_value,
-                        predicted=p_value,
-                        evidence=evidence_for(p_record, field) if counts.fp else [],
+            for unit, counts, g_value, p_value in compare_field(field, g_record, p_record):
+                per_unit[unit] = total((per_unit[unit], counts))
+                if counts.fp or counts.fn:
+                    kind: Literal["fp", "fn", "mismatch"] = (
+                        "mismatch" if counts.fp and counts.fn else "fp" if counts.fp else "fn"
                     )
-                )
-    micro = Counts()
-    for counts in per_field.values():
-        micro = _add(micro, counts)
+                    disagreements.append(
+                        Disagreement(
+                            patient_id=patient_id,
+                            field=unit,
+                            kind=kind,
+                            gold=g_value,
+                            predicted=p_value,
+                            evidence=evidence_for(p_record, unit) if counts.fp else [],
+                        )
+                    )
     patients = PatientCounts(
         gold=len(gold),
         predicted=len(pred),
         gold_only=sorted(set(gold) - set(pred)),
         predicted_only=sorted(set(pred) - set(gold)),
     )
-    return Report(micro=micro, fields=per_field, patients=patients, disagreements=disagreements)
+    return Report(micro=total(per_unit.values()), fields=per_unit, patients=patients, disagreements=disagreements)
 
 
 def format_value(value: Any) -> str:
-    """Return a value as compact JSON for listings (``null`` for None).
-
-    Parameters
-    ----------
-    value
-        A raw record value.
-
-    Returns
-    -------
-    str
-        Compact JSON with sorted keys, non-ASCII kept.
-    """
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    """A value as compact JSON for listings (``null`` for None), sorted keys, non-ASCII kept."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), default=list)

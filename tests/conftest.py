@@ -14,7 +14,17 @@ from extractor.notes import NoteInput
 from extractor.schema import CohortRecord, Mention
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+
+
+def _shared_folder() -> Path:
+    """``../shared`` beside the repository, or beside a folder holding it (a git worktree)."""
+    for parent in REPO.parents:
+        if (parent / "shared" / "spec").is_dir():
+            return parent / "shared"
+    return REPO.parent / "shared"
+
+
+SHARED = _shared_folder()
 MTSAMPLES = SHARED / "data" / "mtsamples" / "mtsamples.csv"
 TCGA_REPORTS = SHARED / "data" / "tcga-pathology-reports" / "tcga_pathology_reports_subset.csv"
 RESERVED = SHARED / "eval" / "reserved.md"

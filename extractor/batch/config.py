@@ -36,6 +36,18 @@ DATE_COLUMNS = ("CHARTDATE", "date", "note_date")
 TYPE_COLUMNS = ("CATEGORY", "note_type")
 TEXT_COLUMNS = ("TEXT", "text")
 
+# Column presets of well-known note tables (``--input-format``), by each schema's
+# own column names: MIMIC-III NOTEEVENTS, MIMIC-IV-Note (discharge.csv,
+# radiology.csv) and the OMOP CDM NOTE table.
+COLUMN_PRESETS: dict[str, dict[str, str]] = {
+    "mimic-iii": {"patient": "SUBJECT_ID", "doc": "ROW_ID", "date": "CHARTDATE", "note_type": "CATEGORY",
+                  "text": "TEXT"},
+    "mimic-iv": {"patient": "subject_id", "doc": "note_id", "date": "charttime", "note_type": "note_type",
+                 "text": "text"},
+    "omop": {"patient": "person_id", "doc": "note_id", "date": "note_date", "note_type": "note_title",
+             "text": "note_text"},
+}
+
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
@@ -62,6 +74,12 @@ class Columns:
             "note_type": TYPE_COLUMNS,
             "text": TEXT_COLUMNS,
         }[role]
+
+
+def timeout_reason(budget: float, stopped: str) -> str:
+    """The error row reason of a note stopped by the per-note time budget: the limit, why it exists, the remedy."""
+    return (f"note ran past --note-timeout ({budget:g} s), the guard that keeps one runaway note from "
+            f"stalling the run; {stopped}. If the note is just long, rerun with a larger --note-timeout")
 
 
 @dataclass(frozen=True)

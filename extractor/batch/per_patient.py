@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from extractor.batch.config import timeout_reason
 from extractor.notes import NoteInput
 from extractor.schema import CohortRecord, ErrorRow
 
@@ -263,7 +264,7 @@ def mark_timeouts(output: PatientOutput, budget: float) -> PatientOutput:
         row = json.loads(line)
         if row["kind"] == "error" and row["reason"].endswith(": NoteTimeout"):
             row["kind"] = "timeout"
-            row["reason"] = f"note exceeded the {budget:g} s time budget; stopped"
+            row["reason"] = timeout_reason(budget, "stopped")
             line = canonical(row)
         fixed.append(line)
     output.errors = fixed

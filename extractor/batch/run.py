@@ -19,12 +19,13 @@ from extractor.batch.config import BatchOptions
 from extractor.batch.workdir import WORK_DIR, NoteSpill, ResultStore
 from extractor.batch.progress import Progress
 from extractor.batch.lock import output_lock
-from extractor.batch.readers import read_inputs, walk_folder
 from extractor.batch.per_patient import COUNT_COLUMNS, NoteCounts, PatientOutput, canonical
+from extractor.batch.readers import read_inputs, walk_folder
 from extractor.batch.writers import OutputWriter, atomic_path
 from extractor.errors import BatchError
 from extractor.notes import printable
-from extractor.ruleset import rules_fingerprint
+from extractor.resources import rules_fingerprint
+from extractor.summary.summarize import write_batch_summary
 
 OUTPUT_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.jsonl", "cohort.csv",
                 "cohort.sqlite", "manifest.json")
@@ -169,12 +170,15 @@ def _now() -> str:
 
 
 def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None, *,
-              stderr: IO[str] | None = None) -> BatchSummary:
-    """Run the pipeline over every note of ``inputs`` and write the outputs into ``out``."""
+              stderr: IO[str] | None = None, lock: bool = True) -> BatchSummary:
+    """Run the pipeline over every note of ``inputs`` and write the outputs into ``out``, holding
+    the folder's lock (``lock=False``: the caller holds it, see ``extractor.batch.lock``)."""
     options = options or BatchOptions()
     stderr = stderr or sys.stderr
     started, t0 = _now(), time.monotonic()
     inputs = [Path(p) for p in inputs]
+    if not lock:  # the caller holds the output folder's lock (the CLI, around its own exports)
+        return _run_locked(inputs, out, options, stderr, started, t0)
     with output_lock(out) as left_behind:
         if left_behind:
             stderr.write(f"extractor batch: {printable(str(out))}: a run that did not finish left its lock "
@@ -275,6 +279,7 @@ def _run_locked(inputs: list[Path], out: Path, options: BatchOptions, stderr: IO
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)  # the manifest now marks the run finished
     summary.outputs = {name: str(out / name) for name in outputs}
+    summary.outputs.update(write_batch_summary(out, stderr))  # Table 1, figures, eligibility: out/summary/
     return summary
 
 

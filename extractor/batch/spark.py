@@ -81,9 +81,10 @@ def _pipeline(factory: str, note_timeout: float) -> tuple[Any, NoteWatch]:
     if key not in _PIPELINES:
         import signal
 
-        from extractor.batch.workers import load_factory, quiet_third_party
+        from extractor.batch.workers import load_factory
+        from extractor.privacy import keep_note_text_out_of_logs
 
-        quiet_third_party()
+        keep_note_text_out_of_logs(own_process=True)
         nlp = load_factory(factory)()
         alarm = None
         if threading.current_thread() is threading.main_thread():

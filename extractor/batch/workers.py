@@ -26,16 +26,16 @@ import importlib
 import multiprocessing as mp
 import os
 import signal
-import sys
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from extractor.batch.config import timeout_reason
 from extractor.batch.per_patient import NoteWatch, PatientGroup, PatientOutput, failed_patient, run_patient
+from extractor.privacy import keep_note_text_out_of_logs
 from extractor.schema import ErrorRow
 
 
@@ -49,43 +49,13 @@ def load_factory(spec: str) -> Callable[[], Any]:
     return getattr(importlib.import_module(module), name or "load_pipeline")
 
 
-def quiet_third_party() -> None:
-    """Keep note text out of logs: PyRuSH's loguru output off, warnings without messages.
-
-    medspaCy's warnings can quote a matched span: each (category, module) is shown
-    once, with the message withheld. medspaCy also installs a catch-all "ignore"
-    filter when it is imported; that one filter is taken out again so that
-    warnings stay visible (without their text).
-    """
-    try:
-        from loguru import logger
-
-        logger.disable("PyRuSH")
-    except ImportError:  # pragma: no cover - loguru is a dependency
-        pass
-    warnings.filters[:] = [f for f in warnings.filters
-                           if not (f[0] == "ignore" and f[1] is None and f[2] is Warning and f[3] is None)]
-    seen: set[tuple[str, str]] = set()
-
-    def show(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None,
-             line: Any = None) -> None:
-        key = (category.__name__, filename)
-        if key not in seen:
-            seen.add(key)
-            print(f"extractor: {category.__name__} in {filename}:{lineno} (message withheld: it may quote a note)",
-                  file=sys.stderr)
-
-    warnings.showwarning = show
-    warnings._filters_mutated()  # type: ignore[attr-defined]  # filters edited in place
-
-
 def worker_main(conn: Connection, beat: Any, factory: str, environ: dict[str, str] | None = None) -> None:
     """A worker process: build the pipeline once, then run tasks until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C
     if environ is not None:  # a forkserver child has the server's environment, not the parent's
         os.environ.clear()
         os.environ.update(environ)
-    quiet_third_party()
+    keep_note_text_out_of_logs(own_process=True)
     try:
         _serve(conn, beat, factory)
     except (BrokenPipeError, EOFError, ConnectionResetError):
@@ -98,7 +68,7 @@ def _serve(conn: Connection, beat: Any, factory: str) -> None:
     except BaseException as exc:  # report and stop; never the message (may hold paths only, but be strict)
         conn.send(("load_failed", type(exc).__name__))
         return
-    quiet_third_party()  # again: building the pipeline imports medspaCy
+    keep_note_text_out_of_logs(own_process=True)  # again: building the pipeline imports medspaCy
     meta = getattr(nlp, "meta", {}) or {}
     conn.send(("ready", {"pipe_names": list(getattr(nlp, "pipe_names", [])),
                          "name": meta.get("name"), "version": meta.get("version")}))
@@ -408,7 +378,7 @@ class Supervisor:
 
     def _reason(self, kind: str, detail: str) -> tuple[str, str]:
         if kind == "timeout":
-            return "timeout", f"note exceeded the {self.note_timeout:g} s time budget; worker stopped"
+            return "timeout", timeout_reason(self.note_timeout, "worker stopped")
         if kind == "crash":
             return "worker_crash", f"note crashed the worker process twice ({detail}); quarantined"
         return "error", f"processing failed: {detail}"

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from spacy.tokens import Doc, Span
 
 from extractor.components.sections import section_at
-from extractor.parsing.context import SpanContext, document_kind
+from extractor.parsing.context import SpanContext, report_kind
+from extractor.parsing.registry import PARSERS
 
 if not Span.has_extension("extractor_value"):
     Span.set_extension("extractor_value", default=None)
 if not Span.has_extension("extractor_rule"):
     Span.set_extension("extractor_rule", default=None)
-if not Doc.has_extension("extractor_kind"):
-    Doc.set_extension("extractor_kind", getter=lambda doc: kind_of(doc))
+if not Doc.has_extension("extractor_report_kind"):
+    Doc.set_extension("extractor_report_kind", getter=lambda doc: report_kind_of(doc))
 
-Parser = Callable[[SpanContext], Any]
-
-
-def kind_of(doc: Doc) -> str | None:
-    """"pathology"/"imaging"/None, worked out once per Doc (three components ask)."""
-    if "extractor_kind" not in doc.user_data:
-        doc.user_data["extractor_kind"] = document_kind(text_of(doc))
-    return doc.user_data["extractor_kind"]
+def report_kind_of(doc: Doc) -> str | None:
+    """The note's report kind ("pathology", "imaging" or None), worked out once per Doc."""
+    if "extractor_report_kind" not in doc.user_data:
+        doc.user_data["extractor_report_kind"] = report_kind(text_of(doc))
+    return doc.user_data["extractor_report_kind"]
 
 
 TEXT_KEY = "extractor_text"
@@ -57,7 +55,7 @@ def span_context(span: Span, *, section: str | None = None, kind: str | None = N
         end=span.end_char - sent.start_char,
         section=section,
         rule_value=rule_metadata(span).get("value"),
-        doc_kind=kind,
+        report_kind=kind,
         doc_head=doc_text[:300],
         preceding=doc_text[max(0, sent.start_char - 300) : sent.start_char],
     )
@@ -69,10 +67,11 @@ def section_of(span: Span) -> str | None:
     return section.category if section is not None else None
 
 
-def apply_parsers(doc: Doc, parsers: dict[str, Parser], labels: Iterable[str]) -> Doc:
-    """Set ``span._.extractor_value`` for entities of ``labels``; drop those a parser rejects."""
+def apply_parsers(doc: Doc, labels: Iterable[str]) -> Doc:
+    """Set ``span._.extractor_value`` for entities of ``labels`` by their rule's parser (else
+    the rule's value); drop those a parser rejects."""
     wanted = set(labels)
-    kind = doc._.extractor_kind if any(ent.label_ in wanted for ent in doc.ents) else None
+    kind = doc._.extractor_report_kind if any(ent.label_ in wanted for ent in doc.ents) else None
     kept: list[Span] = []
     changed = False
     for ent in doc.ents:
@@ -81,7 +80,7 @@ def apply_parsers(doc: Doc, parsers: dict[str, Parser], labels: Iterable[str]) -
             continue
         meta = rule_metadata(ent)
         ent._.extractor_rule = meta.get("rule")
-        parser = parsers.get(meta.get("parser") or "")
+        parser = PARSERS.get(meta.get("parser") or "")
         if parser is None:
             ent._.extractor_value = meta.get("value")
             kept.append(ent)
@@ -98,13 +97,13 @@ def apply_parsers(doc: Doc, parsers: dict[str, Parser], labels: Iterable[str]) -
 
 
 class ParsedValues:
-    """Shell of a value component: parse the entities of ``labels`` with ``parsers``."""
+    """Shell of a value component: parse the entities of the labels the field catalogue
+    says it values (``extractor.fields``, ``valued_by``)."""
 
-    parsers: dict[str, Parser] = {}
     labels: tuple[str, ...] = ()
 
     def __init__(self, nlp: object, name: str) -> None:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        return apply_parsers(doc, self.parsers, self.labels)
+        return apply_parsers(doc, self.labels)

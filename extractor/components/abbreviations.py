@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractor.components._common import rule_metadata, text_of
+from extractor.components._common import text_of
 from extractor.focus import NEEDS_FULL_KEY, occurs_in_gaps
 
 
@@ -106,5 +106,3 @@ class AbbreviationResolver:
 def make_abbreviations(nlp: Language, name: str) -> AbbreviationResolver:
     return AbbreviationResolver(nlp, name)
 
-
-__all__ = ["AbbreviationResolver", "make_abbreviations", "rule_metadata"]

@@ -1,36 +1,13 @@
 """Clinical values: findings, age/sex, first department, skin biopsy, durations, outcome."""
 
-
 from spacy.language import Language
 
 from extractor.components._common import ParsedValues
-from extractor.parsing import clinical
-from extractor.schema import FINDING_KEYS
-
-PARSERS = {
-    "age_sex": clinical.parse_age_sex,
-    "department": clinical.parse_department,
-    "skin_biopsy": clinical.parse_skin_biopsy,
-    "duration": clinical.parse_duration,
-    "improvement": clinical.parse_improvement,
-    "vital": clinical.parse_vital,
-}
-LABELS = (
-    *FINDING_KEYS,
-    "diagnosis",
-    "age_at_diagnosis",
-    "sex",
-    "first_department",
-    "skin_biopsy_diagnostic",
-    "months_symptoms_to_diagnosis",
-    "symptoms_improved",
-    "vital_status",
-)
+from extractor.fields import labels_valued_by
 
 
 class ClinicalValues(ParsedValues):
-    parsers = PARSERS
-    labels = LABELS
+    labels = labels_valued_by("clinical")
 
 
 @Language.factory("extractor_clinical")

@@ -26,6 +26,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from extractor.medspacy_internals import component_matcher, phrase_matcher, prunes_overlaps, token_matcher
+
 # Patterns expanding to more word sequences than this stay token patterns.
 MAX_SEQUENCES = 20000
 
@@ -80,20 +82,20 @@ class TargetSentenceConText(ConText):
         self._move_token_patterns_to_phrases()
 
     def _move_token_patterns_to_phrases(self) -> None:
-        medspacy_matcher = self._ConText__matcher
-        token_matcher = medspacy_matcher._MedspacyMatcher__matcher
+        medspacy_matcher = component_matcher(self)
+        tokens = token_matcher(medspacy_matcher)
         if not hasattr(self, "_sequence_matcher"):
             self._sequence_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
             # (rule id, open) of each sequence key; the order rules were added in
             self._sequence_keys: dict[int, tuple[int, bool]] = {}
         self._rule_order = {self.nlp.vocab.strings.add(rule_id): n for n, rule_id in enumerate(medspacy_matcher.rule_map)}
         for rule_id, rule in medspacy_matcher.rule_map.items():
-            if not isinstance(rule.pattern, list) or rule_id not in token_matcher:
+            if not isinstance(rule.pattern, list) or rule_id not in tokens:
                 continue
             sequences = lower_sequences(rule.pattern)
             if sequences is None:
                 continue
-            token_matcher.remove(rule_id)
+            tokens.remove(rule_id)
             for is_open in (False, True):
                 docs = [Doc(self.nlp.vocab, words=list(w)) for w, o in sorted(sequences.items()) if o is is_open]
                 if docs:
@@ -109,25 +111,25 @@ class TargetSentenceConText(ConText):
         then the phrase rules, as MedspacyMatcher concatenates them before pruning.
         (The Matcher gives Span-relative offsets, the PhraseMatcher Doc offsets.)
         """
-        medspacy_matcher = self._ConText__matcher
-        token_matcher = medspacy_matcher._MedspacyMatcher__matcher
+        medspacy_matcher = component_matcher(self)
+        tokens = token_matcher(medspacy_matcher)
         ranked = [
             (False, self._rule_order[m], m, s + sentence.start, e + sentence.start)
-            for m, s, e in (token_matcher(sentence) if len(token_matcher) else ())
+            for m, s, e in (tokens(sentence) if len(tokens) else ())
         ]
         for key, start, end in self._sequence_matcher(sentence):
             rule_key, is_open = self._sequence_keys[key]
             ranked.append((is_open, self._rule_order[rule_key], rule_key, start, end))
         ranked.sort(key=lambda r: (r[3], r[4], r[0], r[1]))
         matches = [(m, s, e) for _, _, m, s, e in ranked]
-        matches += medspacy_matcher._MedspacyMatcher__phrase_matcher(sentence)
-        if medspacy_matcher._prune:
+        matches += phrase_matcher(medspacy_matcher)(sentence)
+        if prunes_overlaps(medspacy_matcher):
             matches = prune_overlapping_matches(matches)
         return matches
 
     def __call__(self, doc: Doc, targets: str | None = None) -> Doc:  # noqa: D102
         targets_spans = list(doc.ents)
-        rule_map = self._ConText__matcher.rule_map
+        rule_map = component_matcher(self).rule_map
         by_sentence: dict[int, list[Span]] = {}
         for target in targets_spans:
             by_sentence.setdefault(target.sent.start, []).append(target)

@@ -2,7 +2,7 @@
 
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from extractor.components._common import text_of
 from extractor.parsing.ihc import ihc_result
@@ -40,5 +40,3 @@ class IHCResults:
 def make_ihc(nlp: Language, name: str) -> IHCResults:
     return IHCResults(nlp, name)
 
-
-__all__ = ["IHCResults", "Span"]

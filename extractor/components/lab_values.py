@@ -14,6 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractor.components._common import rule_metadata, section_of, text_of
+from extractor.lexicon import lexicon
 from extractor.parsing.context import vocab_regex
 from extractor.parsing.labs import (
     reference_spans,
@@ -24,14 +25,16 @@ from extractor.parsing.labs import (
     timing_cues,
     to_pg_per_ml,
 )
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 from extractor.schema import SERUM_MARKER_KEYS
 
-_DEFAULT_UNITS = {"glucagon": "pg/ml", "chromogranin_a": "ng/ml", "nse": "ng/ml", "gastrin": "pg/ml"}
 _IHC_RESULT_WORDS = re.compile(
     r"\bpositiv|\bnegativ|\(\s*[+±-]\s*\)|\b[123]\s*\+|±|\bnot\s+(?:performed|done)\b|\bfocal|\bweak|\bdiffuse|\bpatchy|\bexpress",
     re.IGNORECASE,
 )
+
+
+_BLOOD_WORDS = re.compile(r"\b(?:serum|plasma|blood|level|levels|concentration|assay|ng/ml|pg/ml|u/l|pmol/l)\b", re.IGNORECASE)
 
 
 _CONTINUATION = re.compile(
@@ -87,7 +90,8 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
     line, window = lab_window(text, ent.end_char, stops, sent.start_char)
     pathology = section in vocabulary()["pathology_sections"]
     ihc_words = vocab_regex("ihc_context").search(sentence) is not None
-    readings = readings_in(window, _DEFAULT_UNITS.get(marker))
+    concept = lexicon().get(marker) if isinstance(marker, str) else None
+    readings = readings_in(window, concept.usual_unit if concept is not None else None)
     leading = window[: readings[0].start] if readings else window
     if readings and not _IHC_RESULT_WORDS.search(leading) and not (pathology and "%" in window[: readings[0].end + 2]):
         references = reference_spans(window)
@@ -123,7 +127,10 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
             return ("serum_markers", {"marker": marker, "readings": values})
         return None
     sentence_window = sentence[end : min([len(sentence), *[s.start_char - sent.start_char for s in others if s.start_char > ent.start_char]])]
-    if pathology or ihc_words or _IHC_RESULT_WORDS.search(sentence_window):
+    # "positive for synaptophysin and NSE": a result before a list of markers is a stain's
+    # result, unless the sentence speaks of blood ("serum chromogranin was elevated")
+    stated_before = _IHC_RESULT_WORDS.search(sentence[:start]) is not None and not _BLOOD_WORDS.search(sentence)
+    if pathology or ihc_words or _IHC_RESULT_WORDS.search(sentence_window) or stated_before:
         if marker == "c_peptide":
             return None
         return ("ihc", {"marker": marker})

@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractor.focus import UNREAD_KEY
+from extractor.medspacy_internals import applies_sentence_boundary, component_matcher, parent_sections
 
 
 def section_at(doc: Doc, token_index: int) -> Section | None:
@@ -41,19 +42,20 @@ class SpanSectionizer(Sectionizer):
         if doc.user_data.get(UNREAD_KEY):
             doc._.sections = [Section(None, 0, 0, 0, len(doc))]  # as for a note without headings
             return doc
-        matcher = self._Sectionizer__matcher
+        matcher = component_matcher(self)
         matches = matcher(doc)
         if self.require_start_line:
             matches = self.filter_start_lines(doc, matches)
         if self.require_end_line:
             matches = self.filter_end_lines(doc, matches)
-        if self._parent_sections:
+        if parent_sections(self):
             matches = self.set_parent_sections(matches)
         doc._.sections = []
         if not matches:
             doc._.sections.append(Section(None, 0, 0, 0, len(doc)))
             return doc
         sections: list[Section] = []
+        heading_starts_sentence = applies_sentence_boundary(self)
         if matches[0][1] != 0:
             sections.append(Section(None, 0, 0, 0, matches[0][1]))
         for i, match in enumerate(matches):
@@ -64,7 +66,7 @@ class SpanSectionizer(Sectionizer):
                     parent = sections[parent_index]
             else:
                 match_id, start, end = match
-            if self._apply_sentence_boundary:
+            if heading_starts_sentence:
                 doc[start].sent_start = True
                 if end < len(doc):
                     doc[end].sent_start = True
@@ -76,10 +78,10 @@ class SpanSectionizer(Sectionizer):
             sections.append(Section(rule.category, start, end, end, next_start, parent, rule))
         doc._.sections.extend(sections)
         if self.assertion_attributes_mapping:
-            if self._input_span_type.lower() == "ents":
+            if self.input_span_type.lower() == "ents":
                 self.set_assertion_attributes(doc.ents)
-            elif self._input_span_type.lower() == "group":
-                self.set_assertion_attributes(doc.spans[self._span_group_name])
+            elif self.input_span_type.lower() == "group":
+                self.set_assertion_attributes(doc.spans[self.span_group_name])
         return doc
 
 

@@ -24,8 +24,10 @@ _BOUNDARY = re.compile(
     r"(?=[.!?])(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bapprox)(?<!\bNo)(?<!\bSt)(?<!\bFig)"
     r"[.!?]+[\"')\]]*\s+(?=[A-Z0-9\"'(\[•\-*])"
     r"|;\s+"
+    # a line end that a scrape or an export turned into a comma: "...in time.,PAST MEDICAL HISTORY:"
+    r"|(?<=[.!?])[\"')\]]*,\s*(?=[A-Z0-9(\[])"
     r"|\n[ \t]*\n\s*"
-    r"|\n(?=[ \t]*(?:[-*•·>]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&()-]{0,40}:|[A-Z]{2,}|[A-Z][a-z]))"
+    r"|\n(?=[ \t]*(?:[-*•·>]|\d{1,2}[.)]\s|\(?[A-Z][.)]\s|[A-Z][A-Za-z /&()-]{0,40}:|[A-Z]{2,}|[A-Z][a-z]))"
 )
 
 

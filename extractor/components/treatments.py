@@ -1,30 +1,13 @@
 """Treatment values: operations, somatostatin analogue regimens, PRRT, other therapies."""
 
-
 from spacy.language import Language
 
 from extractor.components._common import ParsedValues
-from extractor.parsing import treatment
-
-PARSERS = {
-    "surgery": treatment.parse_surgery,
-    "regimen": treatment.parse_regimen,
-    "prrt": treatment.parse_prrt,
-}
-LABELS = (
-    "surgery",
-    "somatostatin_analogue",
-    "prrt",
-    "systemic_therapy",
-    "locoregional_therapy",
-    "amino_acid_infusion",
-    "zinc_supplementation",
-)
+from extractor.fields import labels_valued_by
 
 
 class TreatmentValues(ParsedValues):
-    parsers = PARSERS
-    labels = LABELS
+    labels = labels_valued_by("treatments")
 
 
 @Language.factory("extractor_treatments")

@@ -7,7 +7,7 @@ from typing import Any
 
 from extractor.parsing.context import SpanContext
 from extractor.parsing.numbers import duration_in_days, duration_in_months
-from extractor.ruleset import vocabulary
+from extractor.lexicon import concept_finder
 
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss)\b", re.IGNORECASE)
 _MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr)\b", re.IGNORECASE)
@@ -55,18 +55,17 @@ def parse_department(ctx: SpanContext) -> str | None:
     """The specialty a referral/presentation phrase names as the first one seen."""
     if ctx.rule_value == "self":
         # "this is his first visit for the rash": the department writing the note
-        text = ctx.doc_head.lower()
-        for stem, department in vocabulary()["departments"]:
-            if re.search(rf"\b{re.escape(stem)}", text):
-                return department
-        return None
-    text = ctx.text.lower()
+        return _department_named(ctx.doc_head)
     # "referred to endocrinology by dermatology": the 'by/from' side came first
-    source = re.split(r"\b(?:by|from)\b", text)
-    candidate = source[-1] if len(source) > 1 else text
-    for stem, department in vocabulary()["departments"]:
-        if re.search(rf"\b{re.escape(stem)}", candidate):
-            return department
+    source = re.split(r"\b(?:by|from)\b", ctx.text, flags=re.IGNORECASE)
+    return _department_named(source[-1] if len(source) > 1 else ctx.text)
+
+
+def _department_named(text: str) -> str | None:
+    """The first department of the lexicon (its order) that ``text`` names."""
+    for concept, search in concept_finder("department", "word_start"):
+        if search.search(text):
+            return concept.record_value
     return None
 
 

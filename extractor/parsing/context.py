@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class SpanContext:
     end: int
     section: str | None = None
     rule_value: Any = None
-    doc_kind: str | None = None
+    report_kind: str | None = None
     doc_head: str = ""
     preceding: str = ""
 
@@ -51,7 +51,7 @@ def _found(key: str, lowered: str) -> bool:
     return folded_regex(vocabulary()[key]).search(lowered) is not None
 
 
-def document_kind(text: str) -> str | None:
+def report_kind(text: str) -> str | None:
     """"pathology" or "imaging" from the words of a report's opening lines."""
     lowered = text[:600].lower()
     if _found("pathology_doc_words", lowered):

@@ -41,7 +41,10 @@ _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "equivocal",
         re.compile(
-            r"(?:weak(?:ly)?|focal(?:ly)?|patchy|equivocal)(?:\s+(?:and\s+)?(?:weak|focal|patchy))?\s+(?:positive|positivity|staining|expression|reactivity|immunoreactivity)(?:\s+(?:for|with|of))?",
+            r"(?:weak(?:ly)?|focal(?:ly)?|patchy|equivocal)(?:\s+(?:and\s+)?(?:weak|focal|patchy))?\s+(?:positive|positivity|staining|expression|reactivity|immunoreactivity)(?:\s+(?:for|with|of))?"
+            # only some of the tumour stains: "a few scattered neoplastic cells are positive for", "in some areas express"
+            r"|(?:a\s+few|rare|occasional|isolated|scattered|some|a\s+subset\s+of|a\s+minority\s+of)\s+(?:[\w-]+\s+){0,2}?(?:cells|nuclei|areas|foci)"
+            r"(?:\s+[\w-]+){0,3}?\s+(?:(?:are|is|were|was)\s+)?(?:positive|immunoreactive|reactive|express\w*|stain(?:s|ed)?)(?:\s+(?:for|with))?",
             re.IGNORECASE,
         ),
     ),

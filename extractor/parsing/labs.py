@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extractor.parsing.numbers import COMPARATOR, NUMBER, normalise_comparator, parse_number
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 
 @dataclass(frozen=True)

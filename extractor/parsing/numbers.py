@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 COMPARATOR = (

@@ -10,9 +10,10 @@ import re
 from functools import cache
 from typing import Any
 
+from extractor.lexicon import concept_finder
 from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import NUMBER, parse_number
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "one": 1, "two": 2, "three": 3}
 # The WHO grade of a neuroendocrine neoplasm: other tumours' grades (breast, prostate,
@@ -21,23 +22,6 @@ _NET_CONTEXT = re.compile(
     r"neuroendocrine|\bNETs?\b|\bNENs?\b|\bNEC\b|glucagonoma|insulinoma|gastrinoma|somatostatinoma|VIPoma|islet|ki-?67|mib-?1|\bENETS\b",
     re.IGNORECASE,
 )
-_SITE_WORDS = (
-    ("uncinate", r"uncinate"),
-    ("head", r"\bhead\b"),
-    ("neck", r"\bneck\b"),
-    ("body", r"\bbody\b"),
-    ("tail", r"\btail\b"),
-)
-_METASTASIS_SITES = (
-    ("liver", r"liver|hepatic"),
-    ("lymph_nodes", r"lymph|nodal|\bnodes?\b"),
-    ("bone", r"\bbone|bony|osseous|skeletal|skeleton|spine|vertebra"),
-    ("lung", r"\blungs?\b|pulmonary"),
-    ("peritoneum", r"peritone|omental|carcinomatosis"),
-    ("other", r"adrenal|brain|ovar|splenic"),
-)
-
-
 def parse_ki67(ctx: SpanContext) -> float | None:
     """Ki-67 percent: a range gives its upper bound, "<2%" gives 2."""
     tail = ctx.text
@@ -46,22 +30,66 @@ def parse_ki67(ctx: SpanContext) -> float | None:
     return max(values) if values else None
 
 
+# A stated grade is the tumour's (any tumour's: the grade of a carcinoma is as much a
+# stated grade as a NET's) when the report or the sentence is about a neoplasm.
+_TUMOUR_CONTEXT = re.compile(
+    r"carcinoma|adenocarcinoma|tumou?r|neoplas|malignan|sarcoma|melanoma|cancer|lymphoma|FIGO|Fuhrman|Nottingham|ISUP|histologic|nuclear\s+grade",
+    re.IGNORECASE,
+)
+# Grades of other things: a murmur, a sprain, dysplasia or intraepithelial lesions,
+# Gleason patterns, CNS tumours (their WHO grades are another scale), block labels.
+_NOT_TUMOUR_GRADE = re.compile(
+    r"murmur|sprain|strain|tear\b|spondylolisthesis|esophagitis|oesophagitis|varice|h(?:a)?emorrhoid|reflux|encephalopathy|"
+    r"burn|ulcer|decubitus|chondromalacia|edema|oedema|fever|procidentia|prolapse|cystocele|rectocele|ptosis|dysplasia|PanIN|Pan\s?IN|\bCIN\b|intraepithelial|\bSIL\b|"
+    r"gleason|\bash\b|clavien|vesicoureteral|glioma|astrocytoma|glioblastoma|oligodendro|ependymoma|meningioma|"
+    r"\bblocks?\b|cassettes?|slides?\b|\bsections?\s+G",
+    re.IGNORECASE,
+)
+_CNS_TUMOUR = re.compile(r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma", re.IGNORECASE)
+_BARE_GRADE_CONTEXT = re.compile(
+    r"grade|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r", re.IGNORECASE
+)
+_GRADE_VALUE = re.compile(r"\b(?:G\s?)?([1-4]|iv|iii|ii|i|one|two|three|four)\b", re.IGNORECASE)
+_GRADE_WORDS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "one": 1, "two": 2, "three": 3, "four": 4}
+
+
 def parse_grade(ctx: SpanContext) -> str | None:
-    """G1/G2/G3 as stated; only in a neuroendocrine/tumour context (not "grade 2/6 murmur")."""
-    if not _NET_CONTEXT.search(ctx.preceding[-200:] + ctx.sentence):
+    """G1/G2/G3 as stated for the tumour; the highest of a range ("grade 2-3"); none for grade 4.
+
+    Words alone ("low grade", "high-grade") are the older NET terms and count only
+    for a neuroendocrine tumour; a numbered grade counts for any tumour.
+    """
+    around = ctx.preceding[-200:] + ctx.sentence
+    lead = ctx.sentence[max(0, ctx.start - 40) : ctx.start]
+    if _NOT_TUMOUR_GRADE.search(lead + ctx.text + ctx.after[:40]) or _CNS_TUMOUR.search(around):
         return None
+    if re.search(r"\(\s*(?:for\s[^()]*)?$", lead) and re.match(r"\s*\)", ctx.after) and re.search(r"\d\s*[-~]\s*\d", ctx.text):
+        return None  # "WHO grade (grade 1-3): ..." names the scale
+    if re.search(r"[A-Za-z0-9]-$", lead) and ctx.text.startswith("G"):
+        return None  # inside an identifier: "TCGA-G3-A25S"
+    if re.fullmatch(r"G[123](?:\s*[-/]\s*G[1-4])?", ctx.text.strip()) and not _BARE_GRADE_CONTEXT.search(
+        ctx.sentence[max(0, ctx.start - 40) : ctx.end + 40] + " " + ctx.preceding[-40:]
+    ):
+        return None  # a bare "G2" is a grade beside grade or differentiation words, else a block label
+    net = _NET_CONTEXT.search(around) is not None
     text = ctx.text.lower()
-    if "low" in text:
-        return "G1"
-    if "intermediate" in text:
-        return "G2"
-    if "high" in text:
+    if re.search(r"\b(?:low|intermediate|high)[- ]grade\b", text):
+        if not net:
+            return None
+        if "low" in text:
+            return "G1"
+        if "intermediate" in text:
+            return "G2"
         return None if re.search(r"high[- ]grade\s+dysplasia", ctx.sentence, re.IGNORECASE) else "G3"
-    digit = re.search(r"[123]", text)
-    if digit:
-        return f"G{digit.group()}"
-    word = re.search(r"(?:grade|gr\.?)\s*(iii|ii|i|one|two|three)\b", text)
-    return f"G{_ROMAN[word.group(1)]}" if word else None
+    if not (net or ctx.report_kind == "pathology" or _TUMOUR_CONTEXT.search(around)):
+        return None
+    # "(for RCC, grades 1-4): 2" and "II OF IV" name the scale, not the grade
+    stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
+    stated = re.sub(r"^.*?\b(?:grade|gr\.?)\b", " ", stated)
+    values = [int(v) if v.isdigit() else _GRADE_WORDS[v] for v in _GRADE_VALUE.findall(stated)]
+    if not values or max(values) > 3:
+        return None
+    return f"G{max(values)}"
 
 
 _PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
@@ -94,6 +122,16 @@ def _tumour_just_after() -> re.Pattern[str]:
     )
 
 
+_SIZE_LABEL = re.compile(
+    r"(?:tumou?r|neoplasm|carcinoma|lesion|mass)\s*(?:size|diameter|dimensions?)"
+    r"|size\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm|largest\s+tumou?r|primary)|size\s*\(if\s+multi"
+    r"|diameter\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm)|(?:greatest|maximum|maximal|largest)\s+(?:tumou?r\s+)?(?:dimension|diameter)",
+    re.IGNORECASE,
+)
+_COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|[<>≤≥]\s*$|\b(?:exceeding|up\s+to)\s*$", re.IGNORECASE)
+_COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNORECASE)
+
+
 def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     """Dimensions in cm, largest first, of a pancreatic tumour.
 
@@ -118,14 +156,35 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     tumour_before = max(
         _last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), _last(_PANCREATIC_SITE, qualified)
     )
+    if _COMPARED.search(lead) or _COMPARED_AFTER.match(trail):
+        return None  # "more than 2 cm in greatest dimension", "2 cm or less": a stage's definition
+    # a form's tumour-size field ("Tumor size: Greatest dimension: 2.0 cm", "Diameter of
+    # tumor: right ovary 9.5 x 6.5 cm") names what is measured, whatever organ follows
+    # (a form field may end a "sentence" of its own: "B. TUMOR SIZE. 5 CM")
+    label_lead = sentence[max(clause_start, ctx.start - 120) : ctx.start]
+    if clause_start == 0 and len(label_lead) < 40:
+        label_lead = ctx.preceding[-40:].split("\n")[-1] + label_lead
+    labels = list(_SIZE_LABEL.finditer(label_lead))
+    # the label names the first measurement after it, not one further on
+    labelled = (
+        bool(labels)
+        and not re.search(r"\d|[(,;]|\)(?!\s*:)", label_lead[labels[-1].end() :])
+        and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
+    )
+    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size", labels[-1].group(0), re.IGNORECASE):
+        # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
+        heading = (ctx.preceding[-80:] + sentence[: ctx.start])[-160:]
+        labelled = re.search(r"tumou?r|neoplasm|carcinoma|size", heading, re.IGNORECASE) is not None and not re.search(
+            vocabulary()["size_exclusions"], label_lead[: labels[-1].start()], re.IGNORECASE
+        )
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
     tumour_after = _tumour_just_after().match(trail)
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
-    if tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
+    if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
-    if tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
+    if not labelled and tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
         return None
     numbers = [parse_number(n) for n in re.findall(NUMBER, ctx.text)]
     dims = [n for n in numbers if n is not None]
@@ -136,7 +195,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         dims = [round(d / 10, 2) for d in dims]
     if max(dims) > 30 or min(dims) <= 0:
         return None
-    return {"dims": sorted(dims, reverse=True), "source": ctx.doc_kind or "other"}
+    value: dict[str, Any] = {"dims": sorted(dims, reverse=True), "source": ctx.report_kind or "other"}
+    if labelled:
+        value["labelled"] = True
+    return value
 
 
 def parse_location(ctx: SpanContext) -> list[str] | None:
@@ -145,15 +207,20 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?margin", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
-    text = ctx.text.lower()
-    sites = [name for name, pattern in _SITE_WORDS if re.search(pattern, text)]
+    sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
+
+
+_NOT_ASSESSED = re.compile(
+    r"[\s:(pM)\-]*(?:not\s+applicable|n/?a\b|cannot\s+be\s+(?:assessed|determined|evaluated)|not\s+(?:assessed|evaluated|determined|specified|submitted)|unknown)",
+    re.IGNORECASE,
+)
 
 
 def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     """Metastatic sites named; "0/12 nodes" and "no metastasis" give ``sites: []`` statements."""
     text = ctx.text.lower()
-    ratio = re.match(r"\s*(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
+    ratio = re.match(r"\s*(?:lymph\s+nodes?\s*(?:\([^)]*\))?\s*:\s*)?(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
     if ratio:
         involved = int(ratio.group(1))
         if re.search(r"negative|free", text) or involved == 0:
@@ -161,9 +228,16 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         if re.search(r"positive|involved|metasta|tumou?r", text + ctx.after[:40].lower()):
             return {"sites": ["lymph_nodes"], "scope": "lymph_nodes"}
         return None
+    if ctx.rule_value == "nodes_negative":
+        return {"sites": [], "scope": "lymph_nodes"}
     if ctx.rule_value == "any":
+        # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing
+        if _NOT_ASSESSED.match(ctx.after):
+            return None
         return {"sites": [], "scope": "any"}
-    sites = [name for name, pattern in _METASTASIS_SITES if re.search(pattern, text)]
+    # "portal hepatic lymph nodes": the words before "lymph node" name the nodes' region, not an organ
+    text = re.sub(r"\b(?:[\w-]+\s+){1,2}(?=lymph\s+nodes?)", "", text) if "lymph" in text else text
+    sites = [site.record_value for site, search in concept_finder("metastatic_site", "anywhere") if search.search(text)]
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
 
 
@@ -182,18 +256,22 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
             return None
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
-    t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4][a-d]?|x|is)(?!\d)", text, re.IGNORECASE)
+    t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4](?:[a-d][12]?)?|x|is)(?!\d)", text, re.IGNORECASE)
     n = re.search(r"(?<![A-Za-z])[ypc]{0,2}N([0-3][a-c]?|x)(?!\d)", text, re.IGNORECASE)
     m = re.search(r"(?<![A-Za-z])[pc]?M([01][a-c]?|x)(?!\d)", text, re.IGNORECASE)
     if t:
-        result["t"] = "T" + (t.group(1).lower() if t.group(1).lower() == "is" else t.group(1).upper())
+        # "T3b", "T1b2", "Tis", "TX": the category's letter suffixes are lower case
+        result["t"] = "T" + (t.group(1).lower() if t.group(1).lower() != "x" else "X")
     if n:
-        result["n"] = "N" + n.group(1).upper()
+        result["n"] = "N" + (n.group(1).lower() if n.group(1).lower() != "x" else "X")
     if m:
-        result["m"] = "M" + m.group(1).upper()
+        result["m"] = "M" + (m.group(1).lower() if m.group(1).lower() != "x" else "X")
     if result["stage"] is not None:
         return result
     if result["t"] is None:
+        # a lone N or M category is a stage part only with its p/c/y prefix ("pN1", "cM0")
+        if re.match(r"[ypc]{1,2}[NM]", text, re.IGNORECASE) and (result["n"] or result["m"]):
+            return result
         return None
     if result["n"] is None and result["m"] is None and not re.match(r"p", text):
         return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from extractor.parsing.context import SpanContext, vocab_regex
 from extractor.parsing.numbers import NUMBER, parse_number
-from extractor.ruleset import vocabulary
+from extractor.resources import vocabulary
 
 _DOSE = re.compile(
     rf"(?P<dose>{NUMBER})\s*(?P<unit>mg|mcg|µg|μg|ug|micrograms?|milligrams?)\b",

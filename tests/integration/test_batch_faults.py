@@ -92,6 +92,8 @@ def test_a_note_that_stalls_is_stopped_and_fails_alone(tmp_path: Path) -> None:
     # Assert
     rows = jsonl(out / "errors.jsonl")
     assert [(r["doc_id"], r["kind"]) for r in rows] == [("b", "timeout")]
+    # the row says which limit fired, why it exists and what to do
+    assert "--note-timeout (1.5 s)" in rows[0]["reason"] and "larger --note-timeout" in rows[0]["reason"]
     assert manifest(out)["notes_processed"] == 3
     docs = {(d["patient_id"], d["doc_id"]): d["status"] for d in jsonl(out / "documents.jsonl")}
     assert docs == {("P1", "a"): "processed", ("P1", "b"): "failed", ("P1", "c"): "processed",

@@ -694,8 +694,8 @@ def test_a_write_that_fails_mid_run_is_one_line_exit_2_and_resumable(tmp_path: P
 
 def test_internal_errors_are_one_line_and_debug_shows_the_traceback(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fault of ours (here injected, its message quoting a note): one line naming its class, exit 1;
-    --debug lets the traceback through."""
+    """A fault of ours (here injected, its message quoting a note): one line naming its class, exit 2
+    (1 means a named input was missing); --debug lets the traceback through."""
     # Arrange
     from typer.testing import CliRunner
 
@@ -711,7 +711,7 @@ def test_internal_errors_are_one_line_and_debug_shows_the_traceback(tmp_path: Pa
     plain = CliRunner().invoke(app, args)
     debug = CliRunner().invoke(app, [*args, "--debug"])
     # Assert
-    assert plain.exit_code == 1
+    assert plain.exit_code == 2
     assert "RuntimeError" in one_line(plain.output) and CANARY not in plain.output
     assert isinstance(debug.exception, RuntimeError)
 

@@ -45,9 +45,11 @@ def test_extract_reads_standard_input(runner: CliRunner) -> None:
     assert json.loads(result.stdout)["patient_id"] == "X1"
 
 
-def test_mentions_table_shows_flags(runner: CliRunner, note_file: Path) -> None:
+def test_mentions_table_shows_flags_on_stderr_and_stdout_stays_json(runner: CliRunner, note_file: Path) -> None:
     result = runner.invoke(app, ["extract", str(note_file), "--mentions"])
-    table = result.stdout.split("\n{")[0]
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["patient_id"] == "P03"  # what `| jq` reads
+    table = result.stderr
     assert "diarrhea" in table and "negated" in table and "glucagon" in table
 
 
@@ -56,10 +58,11 @@ def test_bad_inputs_get_one_line_each_and_the_rest_is_used(runner: CliRunner, no
     empty.write_text("")
     latin = tmp_path / "P03__04-latin.txt"
     latin.write_bytes("Anaemia \u2013 normocytic.".encode("cp1252"))
-    result = runner.invoke(app, ["extract", str(note_file), str(tmp_path / "nope.txt"), str(tmp_path), str(empty), str(latin)])
-    assert result.exit_code == 0
-    assert "nope.txt: no such file" in result.stderr
-    assert "is a directory" in result.stderr
+    result = runner.invoke(app, ["extract", str(note_file), str(tmp_path / "P03__nope.txt"), str(tmp_path), str(empty), str(latin)])
+    assert result.exit_code == 1  # two named inputs could not be read: counted, not dropped
+    assert "P03__nope.txt: no such file" in result.stderr
+    assert "a folder; give its note files" in result.stderr
+    assert "2 of 5 named input(s) could not be read" in result.stderr
     assert "empty note" in result.stderr
     assert "decoded as cp1252" in result.stderr
     assert json.loads(result.stdout)["findings"]["anemia"] == "present"
@@ -75,3 +78,15 @@ def test_nothing_readable_exits_non_zero(runner: CliRunner, tmp_path: Path) -> N
 def test_schema_is_generated_from_the_models(runner: CliRunner) -> None:
     schema = json.loads(runner.invoke(app, ["schema"]).stdout)
     assert {"patient_id", "findings", "glucagon", "evidence"} <= set(schema["properties"])
+
+
+def test_schema_describes_every_field(runner: CliRunner) -> None:
+    """Readable on its own: every property of the record and of its parts says what it holds."""
+    # Act
+    schema = json.loads(runner.invoke(app, ["schema"]).stdout)
+    objects = [("record", schema), *schema["$defs"].items()]
+    # Assert
+    missing = [f"{name}.{key}" for name, obj in objects for key, prop in obj.get("properties", {}).items() if not prop.get("description")]
+    assert missing == []
+    assert "pg/mL" in schema["$defs"]["GlucagonValue"]["properties"]["value"]["description"]
+    assert "enum" in json.dumps(schema["properties"]["surgery"])

@@ -286,3 +286,64 @@ def test_pipeline_mode_needs_notes(gold_dir: Path) -> None:
     # Assert
     assert result.exit_code == 2
     assert "no such folder; give --pred" in result.stderr
+
+
+def _scoped_set(root: Path, scope: dict[str, Any] | None, *, in_parent: bool = False) -> Path:
+    """A gold split (``root/dev``) holding only pathology keys, its scope beside it or above it."""
+    gold_dir = root / "dev"
+    gold_dir.mkdir(parents=True)
+    # a pathology-only annotation: the other keys are simply not there
+    _write_jsonl(gold_dir / "records.jsonl", [{"patient_id": "R1", "ki67_percent": 8, "tnm": {"t": "T2", "n": "N0", "m": None, "stage": None}}])
+    if scope is not None:
+        (root if in_parent else gold_dir).joinpath("scope.json").write_text(json.dumps(scope), encoding="utf-8")
+    return gold_dir
+
+
+def _pred_file(tmp_path: Path) -> Path:
+    # the prediction fills fields outside the scope too (they must not count as FP)
+    pred = [_record("R1", ki67_percent=8, sex="male", findings__nme="present", tnm={"t": "T2", "n": "N1", "m": None, "stage": None})]
+    path = tmp_path / "pred.jsonl"
+    _write_jsonl(path, pred)
+    return path
+
+
+@pytest.mark.parametrize("in_parent", [False, True], ids=["scope in the set", "scope in its parent"])
+def test_a_scoped_gold_set_scores_only_its_fields(tmp_path: Path, in_parent: bool) -> None:
+    # Arrange
+    gold_dir = _scoped_set(tmp_path / "tcga-path", {"fields": ["tnm", "ki67_percent"], "why": "pathology reports"}, in_parent=in_parent)
+    report_path = tmp_path / "report.json"
+    # Act
+    result = _run(str(gold_dir), "--pred", str(_pred_file(tmp_path)), "--json", str(report_path))
+    # Assert: no missing-key problems, no FP for sex or nme, the report says what was scored and why
+    assert result.exit_code == 0, result.output
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["scope"]["fields"] == ["ki67_percent", "tnm"] and report["scope"]["why"] == "pathology reports"
+    assert {name.split(".")[0] for name in report["fields"]} == {"ki67_percent", "tnm"}
+    assert (report["micro"]["tp"], report["micro"]["fp"], report["micro"]["fn"]) == (2, 1, 1)  # ki67, tnm.t; tnm.n differs
+    assert "scope" in result.stdout and "only ki67_percent, tnm scored: pathology reports" in result.stdout
+
+
+def test_without_a_scope_every_field_is_scored(tmp_path: Path) -> None:
+    # Arrange
+    gold_dir = _scoped_set(tmp_path / "tcga-path", None)
+    report_path = tmp_path / "report.json"
+    # Act
+    result = _run(str(gold_dir), "--pred", str(_pred_file(tmp_path)), "--json", str(report_path))
+    # Assert: the missing keys are reported and the prediction's other values are FP
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert result.exit_code == 1 and report["scope"] is None
+    assert report["fields"]["sex"]["fp"] == 1 and report["fields"]["findings.nme"]["fp"] == 1
+
+
+@pytest.mark.parametrize(
+    ("scope", "reason"),
+    [
+        ({"fields": ["tnm", "ki67"]}, "not fields of the record: ki67"),
+        ({"fields": []}, "expected"),
+        ({"fields": ["tnm"], "reason": "x"}, "unknown keys reason"),
+    ],
+)
+def test_a_bad_scope_file_stops_with_one_line(tmp_path: Path, scope: dict[str, Any], reason: str) -> None:
+    gold_dir = _scoped_set(tmp_path / "set", scope)
+    result = _run(str(gold_dir), "--pred", str(_pred_file(tmp_path)))
+    assert result.exit_code == 2 and reason in result.output and "Traceback" not in result.output

@@ -8,6 +8,7 @@ import pytest
 from spacy.language import Language
 
 from extractor.notes import NoteInput
+from extractor.ruleset import target_rules
 from extractor.schema import CohortRecord, Mention
 
 
@@ -241,3 +242,12 @@ def test_another_sentence_splitter_gets_every_sentence_tokenized(mtsamples: Call
     # a note without any target match is still left untokenized as a whole
     assert all(g in (None, [], [(0, len(t))]) for g, t in zip(gaps, texts, strict=True))
     assert any(not g for g in gaps)
+
+
+@pytest.mark.parametrize("rule", target_rules(), ids=lambda r: r.id)
+def test_a_rule_example_gives_a_mention_of_that_rule(rule, mentions_of) -> None:  # type: ignore[no-untyped-def]
+    """Through the whole pipeline (sections, ConText, value parsers), not only the regex."""
+    # Act
+    found = [any(m.rule == rule.id for m in mentions_of(example)) for example in rule.examples]
+    # Assert
+    assert any(found), f"no example of {rule.id} gives a mention of it"

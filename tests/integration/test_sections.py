@@ -7,7 +7,7 @@ from collections.abc import Callable
 import spacy
 from medspacy.section_detection import SectionRule
 
-from extractor.components.fast_regex import speed_up
+from extractor.search.matcher import speed_up
 from extractor.components.sections import section_at
 from extractor.pipeline import split_inner_brackets
 from extractor.ruleset import section_rules

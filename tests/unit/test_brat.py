@@ -15,7 +15,7 @@ from extractor.brat import (
     score_spans,
 )
 from extractor.schema import Assertion, Mention
-from extractor.scoring import Counts
+from extractor.metrics import Counts
 
 NOTE = (
     "Date: 2021-03-04\n\n"

@@ -17,6 +17,13 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
     ("sentence", "marker", "others", "expected"),
     [
         ("CgA(+), Syn(+), SSTR2(±)", "CgA", ("Syn", "SSTR2"), "positive"),
+        (
+            "The tumor is negative for synaptophysin but a few scattered neoplastic cells are positive for chromogranin.",
+            "chromogranin", ("synaptophysin",), "equivocal",
+        ),
+        ("The tumour nuclei in some areas express NSE, synaptophysin and chromogranin A.", "synaptophysin", ("NSE", "chromogranin A"), "equivocal"),
+        ("Rare tumour cells stain for chromogranin.", "chromogranin", (), "equivocal"),
+        ("The tumour cells strongly express synaptophysin.", "synaptophysin", (), "positive"),
         ("CgA(+), Syn(-), SSTR2(±)", "Syn", ("CgA", "SSTR2"), "negative"),
         ("CgA(+), Syn(+), SSTR2(±)", "SSTR2", ("CgA", "Syn"), "equivocal"),
         ("SSTR2: ±", "SSTR2", (), "equivocal"),

@@ -38,6 +38,19 @@ def test_ki67(phrase: str, expected: float) -> None:
         ("Neuroendocrine carcinoma, grade III.", "grade III", "G3"),
         ("There is a grade 2/6 systolic murmur.", "grade 2", None),
         ("Grade 2 ankle sprain.", "Grade 2", None),
+        ("Papillary renal cell carcinoma, Fuhrman nuclear grade 2-3, confined to the kidney.", "Fuhrman nuclear grade 2-3", "G3"),
+        ("FUHRMAN'S NUCLEAR GRADE IS ( II OF IV)", "NUCLEAR GRADE IS ( II OF IV", "G2"),
+        ("F.1. Fuhrman grade (for RCC, grades 1-4): 2", "Fuhrman grade (for RCC, grades 1-4): 2", "G2"),
+        ("Invasive ductal carcinoma, Nottingham grade 3 of 3.", "Nottingham grade 3 of 3", "G3"),
+        ("Clear cell renal cell carcinoma, Fuhrman grade 4.", "Fuhrman grade 4", None),
+        ("Low grade serous carcinoma of the ovary.", "Low grade", None),
+        ("Uterine procidentia grade II-III.", "grade II-III", None),
+        ("Primary Gleason grade: 4, adenocarcinoma.", "grade: 4", None),
+        ("Cervical intraepithelial neoplasia grade III.", "grade III", None),
+        ("Anaplastic astrocytoma, WHO grade III.", "grade III", None),
+        ("Labeled G1 - second largest node, serially sectioned; G2 - remaining tissue.", "G1", None),
+        ("Report TCGA-G3-A25S, hepatocellular carcinoma.", "G3", None),
+        ("Colic adenocarcinoma with partial neuroendocrine differentiation (G3), pT3.", "G3", "G3"),
     ],
 )
 def test_grade_needs_tumour_context(sentence: str, match: str, expected: str | None) -> None:
@@ -52,6 +65,10 @@ def test_grade_needs_tumour_context(sentence: str, match: str, expected: str | N
         ("Tumour size: 4.2 x 6.0 x 5.0 cm.", "4.2 x 6.0 x 5.0 cm", [6.0, 5.0, 4.2]),
         ("Pancreaticoduodenectomy specimen measuring 15 x 8 x 4 cm.", "15 x 8 x 4 cm", None),
         ("Several liver lesions, the largest 2.1 cm.", "2.1 cm", None),
+        ("-Diameter of tumor: right ovary 9.5 x 6.5 x 5.5 cm", "9.5 x 6.5 x 5.5 cm", [9.5, 6.5, 5.5]),
+        ("-Size of tumor: Left ovary and fallopian tube: 10 cm.", "10 cm", [10.0]),
+        ("pT2: Tumor limited to the pancreas, more than 2 cm in greatest dimension", "2 cm", None),
+        ("pT1 Tumor limited to the pancreas, 2 cm or less in greatest dimension", "2 cm", None),
     ],
 )
 def test_size(sentence: str, match: str, dims: list[float] | None) -> None:
@@ -184,3 +201,14 @@ def test_survival_from_death_sentence() -> None:
 def test_size_names_what_is_measured(sentence: str, match: str, dims: list[float] | None) -> None:
     value = pathology.parse_size(_ctx(sentence, match))
     assert (value["dims"] if value else None) == dims
+
+
+def test_a_forms_tumour_size_field_is_marked_as_the_tumours() -> None:
+    labelled = pathology.parse_size(_ctx("Tumor Size: Greatest dimension: 2.0 cm", "2.0 cm", kind="pathology"))
+    described = pathology.parse_size(_ctx("A 4.0 x 3.0 cm tan mass is present.", "4.0 x 3.0 cm", kind="pathology"))
+    further_on = pathology.parse_size(
+        _ctx("pancreas (2.0 cm in greatest diameter), distal stomach (3 cm along the curvature) and tumour", "3 cm", kind="pathology")
+    )
+    assert labelled is not None and labelled.get("labelled") is True
+    assert described is not None and "labelled" not in described
+    assert further_on is None or "labelled" not in further_on

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import re
+import typing
 
 import pytest
 
 from extractor.errors import RuleFileError
-from extractor.ruleset import TargetRuleSpec, context_rules, section_rules, target_rules, vocabulary
+from extractor.resources import vocabulary
+from extractor.ruleset import (
+    ContextRuleSpec,
+    SectionCategory,
+    SectionRuleSpec,
+    TargetRuleSpec,
+    context_rules,
+    parse_rules,
+    section_rules,
+    target_rules,
+)
 
 RULES = target_rules()
 
@@ -44,6 +55,42 @@ def test_loader_reports_file_line_and_field() -> None:
         load_rules("vocab.json", TargetRuleSpec)
 
 
+@pytest.mark.parametrize(
+    ("model", "line", "where"),
+    [
+        (TargetRuleSpec, '{"id": "nme.x", "label": "nmee", "regex": "NME"}', "[label] Value error, unknown label 'nmee'"),
+        (TargetRuleSpec, '{"id": "ki.x", "label": "ki67_percent", "regex": "Ki-67", "parser": "ki76"}', "[parser] Value error, unknown parser 'ki76'"),
+        (TargetRuleSpec, '{"id": "l.x", "label": "locoregional_therapy", "regex": "TACE", "value": "tacee"}', "unknown locoregional_therapy item 'tacee'"),
+        (TargetRuleSpec, '{"id": "g.x", "label": "glucagon", "regex": "glucagon"}', "unknown label 'glucagon'"),
+        (TargetRuleSpec, '{"id": "r.x", "label": "nme", "regex": "NME("}', "regex does not compile"),
+        (SectionRuleSpec, '{"literal": "fh", "category": "famliy_history"}', "[category] Input should be"),
+        (ContextRuleSpec, '{"literal": "no", "category": "NEGATED", "direction": "FORWARD"}', "[category] Input should be"),
+        (ContextRuleSpec, '{"literal": "no", "category": "NEGATED_EXISTENCE", "direction": "FORWARD", "allowed_types": ["nmee"]}', "unknown label 'nmee'"),
+    ],
+    ids=["label", "parser", "list item", "derived label", "regex", "section category", "context category", "allowed type"],
+)
+def test_a_typo_is_a_load_error_naming_file_and_line(model: type, line: str, where: str) -> None:
+    # Arrange: the typo on the second line of a rule file
+    text = "// a comment line\n" + line + "\n"
+    # Act
+    with pytest.raises(RuleFileError) as raised:
+        parse_rules(text, "targets_typo.jsonl", model)
+    # Assert
+    assert str(raised.value).startswith("targets_typo.jsonl:2 ") and where in str(raised.value)
+
+
+def test_pathology_sections_and_the_categories_components_read_exist() -> None:
+    categories = set(typing.get_args(SectionCategory))
+    assert set(vocabulary()["pathology_sections"]) <= categories
+    assert {"family_history", "differential"} <= categories
+    assert {r.category for r in section_rules()} <= categories
+
+
 def test_a_rule_needs_exactly_one_pattern() -> None:
     with pytest.raises(ValueError, match="exactly one"):
         TargetRuleSpec(id="x", label="nme")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_has_an_example(rule: TargetRuleSpec) -> None:
+    assert rule.examples, f"{rule.id}: add a realistic sentence it must match (and a near miss it must not)"

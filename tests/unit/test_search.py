@@ -9,7 +9,8 @@ import pytest
 import spacy
 from medspacy.common.regex_matcher import RegexMatcher
 
-from extractor.components.fast_regex import GatedRegexMatcher, regex_requirement, required_keywords
+from extractor.search.matcher import GatedRegexMatcher
+from extractor.search.regex_analysis import regex_requirement
 from extractor.ruleset import section_rules, target_rules
 
 NOTES = [
@@ -51,8 +52,9 @@ def test_same_matches_as_medspacy(text: str) -> None:
     ],
 )
 def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
-    found = required_keywords(pattern, re.IGNORECASE)
-    assert (set(found) if found else None) == keywords
+    requirement = regex_requirement(pattern, re.IGNORECASE)
+    found = {k.text for k in requirement.selective.keywords} if requirement else None
+    assert found == keywords
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,527 @@
+"""The reading layer: what the rules read, with a map back to the note as written.
+
+Real notes reach us laid out for eyes, not for rules: IHC panels with dotted
+leaders, a result on the line after its marker, synoptic checklists where only
+the ticked option is true, statements wrapped mid-sentence by a PDF or a fax,
+and OCR damage (``pNO``, ``p T 4``, ``less than I%``, ``neuroe ndocrine``).
+Before a note is tokenized, ``read_note`` builds a *view* of it in which these
+are written the way the rules expect, together with an offset map: every
+mention found in the view is mapped back, so its evidence span is the original
+text byte for byte.
+
+Each reader is a pure function ``text -> edits`` (an edit replaces
+``text[start:end]``); readers run in a fixed order, each on the view the
+previous ones produced, and only where a cheap test says they can apply, so a
+note that needs none of them is its own view at no cost. Words the readers need
+(domain words OCR splits, words that cannot end a statement) are data in
+``rules/reading.json``; only layout patterns live here.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple
+
+from extractor.ruleset import reading_rules
+
+
+VIEW_KEY = "extractor_reading_view"
+
+
+class Edit(NamedTuple):
+    """Replace ``text[start:end]`` by ``replacement`` (offsets into the reader's input)."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+class ReadingView:
+    """A normalised text and the map from its offsets to the original note's.
+
+    Inside a replaced stretch a start maps to the stretch's start and an end to
+    its end, so a span that touches a replacement covers all of what it replaced;
+    a deletion is skipped on both sides.
+    """
+
+    __slots__ = ("text", "original", "_parent", "_view_starts", "_view_ends", "_edits")
+
+    def __init__(self, original: str, text: str | None = None, *, parent: ReadingView | None = None,
+                 edits: Sequence[Edit] = ()) -> None:
+        self.original = original
+        self.text = original if text is None else text
+        self._parent = parent
+        self._edits: tuple[Edit, ...] = tuple(edits)
+        view_starts: list[int] = []
+        view_ends: list[int] = []
+        shift = 0
+        for edit in self._edits:
+            view_start = edit.start + shift
+            view_starts.append(view_start)
+            view_ends.append(view_start + len(edit.replacement))
+            shift += len(edit.replacement) - (edit.end - edit.start)
+        self._view_starts = view_starts
+        self._view_ends = view_ends
+
+    @property
+    def is_identity(self) -> bool:
+        """True when the view is the note itself (no reader changed anything)."""
+        return self.text is self.original or self.text == self.original
+
+    def with_edits(self, edits: Iterable[Edit]) -> ReadingView:
+        """A view of this view's text with ``edits`` applied (overlapping edits: the first wins)."""
+        kept: list[Edit] = []
+        last_end = -1
+        for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+            if edit.start < last_end or edit.end < edit.start:
+                continue
+            if self.text[edit.start : edit.end] == edit.replacement:
+                continue
+            kept.append(edit)
+            last_end = edit.end
+        if not kept:
+            return self
+        pieces: list[str] = []
+        position = 0
+        for edit in kept:
+            pieces.append(self.text[position : edit.start])
+            pieces.append(edit.replacement)
+            position = edit.end
+        pieces.append(self.text[position:])
+        return ReadingView(self.original, "".join(pieces), parent=self, edits=kept)
+
+    def _to_parent_start(self, position: int) -> int:
+        index = bisect_right(self._view_starts, position) - 1
+        # inside a replacement: its start (the whole replaced stretch is cited)
+        if index >= 0 and position < self._view_ends[index]:
+            return self._edits[index].start
+        # after the last edit ending at or before position
+        index = bisect_right(self._view_ends, position) - 1
+        if index < 0:
+            return position
+        return position - self._view_ends[index] + self._edits[index].end
+
+    def _to_parent_end(self, position: int) -> int:
+        index = bisect_left(self._view_starts, position) - 1
+        if index >= 0 and position <= self._view_ends[index]:
+            return self._edits[index].end
+        index = bisect_left(self._view_ends, position) - 1
+        if index < 0:
+            return position
+        return position - self._view_ends[index] + self._edits[index].end
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The original note's (start, end) for a span of the view."""
+        view: ReadingView | None = self
+        while view is not None and view._parent is not None:
+            start, end = view._to_parent_start(start), view._to_parent_end(end)
+            view = view._parent
+        return start, max(end, start)
+
+
+# -- readers ------------------------------------------------------------------
+
+Reader = Callable[[str], list[Edit]]
+
+
+def _same_length_blank(text: str, start: int, end: int) -> Edit:
+    """Blank ``text[start:end]`` with spaces, keeping its line ends."""
+    return Edit(start, end, re.sub(r"[^\n]", " ", text[start:end]))
+
+
+# Synoptic (CAP-style) checklists: "___ G1: Well differentiated", "_X_ G2 ...",
+# "[ ] Present  [x] Not identified", "(X) pN1", ballot boxes.
+_BOX_TICKED = r"(?:_{1,3}[xX✓✔]_{1,3}|\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|[☒☑✓✔])"
+_BOX_EMPTY_AT_LINE_START = r"(?:_{2,6}|\[\s?\]|\(\s\)|[☐□])"
+_BOX_EMPTY_INLINE = r"(?:\[\s?\]|\(\s\)|[☐□])"
+# an option box opens a line, or (brackets and ballot boxes only) follows a blank on it;
+# transcription blanks ("pulses ______ procedure") are underscores inside a line
+_CHECKLIST_OPTION = re.compile(
+    rf"(?:(?<=\n)|^)[ \t]*(?P<box>{_BOX_TICKED}|{_BOX_EMPTY_AT_LINE_START})[ \t]*(?=[A-Za-z0-9(<>])"
+    rf"|(?<=[ \t])(?P<inline>{_BOX_TICKED.replace('_{1,3}[xX✓✔]_{1,3}|', '')}|{_BOX_EMPTY_INLINE})[ \t]*(?=[A-Za-z0-9(<>])",
+)
+_TICKED = re.compile(_BOX_TICKED)
+# literal pieces every box contains: a cheap test before the line-by-line pattern
+_CHECKLIST_HINT = re.compile(r"[_\[(☐□☒☑✓✔](?:(?<=_)_|(?<=\[)[ xX✓✔]?\]|(?<=\()[ xX✓✔]\)|(?<=[☐□☒☑✓✔]))")
+_OPTION_MAX_CHARS = 160
+
+
+def read_checklists(text: str) -> list[Edit]:
+    """A ticked option is read without its box; an unticked option is not read at all.
+
+    An option runs from its box to the end of its line or the next box on the
+    same line (at most a line's worth of text). The blanking keeps the length,
+    so nothing after it moves. A form needs two or more boxes, one of them
+    ticked: a lone box, or boxes none of which is ticked, are blanks to fill in.
+    """
+    if not _CHECKLIST_HINT.search(text):
+        return []
+    boxes = list(_CHECKLIST_OPTION.finditer(text))
+    if len(boxes) < 2:
+        return []
+    ticked = [_TICKED.fullmatch((m.group("box") or m.group("inline")).strip()) is not None for m in boxes]
+    if not any(ticked):
+        return []
+    edits: list[Edit] = []
+    for index, match in enumerate(boxes):
+        box = match.group("box") or match.group("inline")
+        box_start = match.start("box") if match.group("box") else match.start("inline")
+        box_end = box_start + len(box)
+        line_end = text.find("\n", box_end)
+        line_end = len(text) if line_end < 0 else line_end
+        next_box = boxes[index + 1].start() if index + 1 < len(boxes) else len(text)
+        option_end = min(line_end, next_box, box_end + _OPTION_MAX_CHARS)
+        if ticked[index]:
+            edits.append(_same_length_blank(text, box_start, box_end))
+        else:
+            edits.append(_same_length_blank(text, box_start, option_end))
+    return edits
+
+
+# Dotted leaders of panels and forms: "Chromogranin A ........ +".
+_LEADER = re.compile(r"(?<=\S)[ \t]*(?:\.[ \t]?){3,}[ \t]*(?=\S)")
+
+
+def read_leaders(text: str) -> list[Edit]:
+    """Dotted leaders become a colon: "Chromogranin A ........ +" -> "Chromogranin A: +"."""
+    if "..." not in text and ". . ." not in text:
+        return []
+    return [Edit(m.start(), m.end(), ": ") for m in _LEADER.finditer(text)]
+
+
+# TNM and grade codes as OCR and typists break them: "p T 4", "pNO", "N l", "M X", "G 3".
+_CODE_DIGIT = {"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "|": "1"}
+_TNM_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?P<prefix>(?:y[ \t]?)?(?:[pcr][ \t]?)?)(?P<letter>[TNM])[ \t]?"
+    r"(?P<value>[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z]))(?P<sub>[ \t]?[a-d](?![A-Za-z]))?(?![0-9])"
+)
+# (two patterns: each opens with a literal or a capital class, which re scans for fast)
+_CODE_HINTS = (
+    re.compile(r"[TNMG](?:(?<=[TNM])[ \t]?[0-4Xx]|(?<=G)[ \t][1-4lI])"),
+    re.compile(r"p[ \t]?[TNM][ \t]?[OolI]"),
+)
+_GRADE_CODE = re.compile(r"(?i:grade)[ \t:]{1,4}G[ \t]([1-4Xx]|[lI](?![A-Za-z]))(?![A-Za-z0-9])")
+# a synoptic grade whose G was read as a zero: "HISTOLOGIC GRADE:" / "02: Moderately differentiated"
+_GRADE_ZERO = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?(?P<zero>[O0])(?=[1-3][ \t]*[:(-])")
+# a synoptic grade written in Roman numerals that OCR turned into letters: "GI:", "Gill:" (GIII)
+_GRADE_ROMAN = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?G(?P<roman>[Il1|]{1,3}|i[il]{0,2})(?=[ \t]*:)")
+_CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
+
+
+# A whole TNM string as OCR and typists write it: "pT3cN1MO", "T 3a NOM x",
+# "pT3bNOMXRI", "(T1 b/N 1 /MX)", "T1b2/NO/MX", "[AJCC pT3NO]": a T part and an N
+# part at least, each letter followed by its value, OCR letters for digits allowed.
+_TNM_STRING = re.compile(
+    r"(?<![A-Za-z0-9])(?P<tp>(?:y[ \t]?)?(?:[pcr][ \t]?)?)T[ \t]?(?P<t>[0-4]|is|[lIi](?=[ \t]?[a-d])|[xX])"
+    # a sub-letter is glued ("T3bN0") or, after a blank, stands alone ("T1 b/N 1"), never the next code's prefix ("T2 cN0")
+    r"(?:(?P<ts>[a-d][12]?)|[ \t](?P<ts2>[a-d][12]?)(?![A-Za-z]))?"
+    r"(?P<s1>[ \t]?[,/]?[ \t]?)(?P<np>(?:y[ \t]?)?(?:[pc][ \t]?)?)N[ \t]?(?P<n>[0-3OolI]|[xX])(?:(?P<ns>[a-c](?![a-z]))|[ \t](?P<ns2>[a-c])(?![A-Za-z]))?"
+    r"(?:(?P<s2>[ \t]?[,/]?[ \t]?)(?P<mp>(?:[pc][ \t]?)?)M[ \t]?(?P<m>[01OolI]|[xX])(?P<ms>[a-c](?![a-z]))?)?"
+    r"(?=[^A-Za-z0-9]|R[0-2OlIxX]|$)"
+)
+
+
+def _certain_tnm_string(match: re.Match[str]) -> bool:
+    """A TNM string whose N was read as a letter ("NO") needs a p/c/y prefix or an M part:
+    "T2 No abnormal signal" is an MRI sequence and a word."""
+    if match.group("n") not in _CODE_DIGIT:
+        return True
+    return bool(match.group("tp").strip()) or (match.group("m") is not None and match.group("n") != "o")
+
+
+def _tnm_string(match: re.Match[str]) -> str:
+    def value(raw: str | None) -> str:
+        raw = raw or ""
+        return raw if raw == "is" else _CODE_DIGIT.get(raw, raw).upper()
+
+    def prefix(raw: str | None) -> str:
+        return (raw or "").replace(" ", "").replace("\t", "")
+
+    def separator(raw: str | None) -> str:
+        return ", " if "," in (raw or "") else " "
+
+    written = f"{prefix(match.group('tp'))}T{value(match.group('t'))}{match.group('ts') or match.group('ts2') or ''}"
+    written += f"{separator(match.group('s1'))}{prefix(match.group('np'))}N{value(match.group('n'))}{match.group('ns') or match.group('ns2') or ''}"
+    if match.group("m"):
+        written += f"{separator(match.group('s2'))}{prefix(match.group('mp'))}M{value(match.group('m'))}{match.group('ms') or ''}"
+    return written
+
+
+def _is_digit_code(match: re.Match[str]) -> bool:
+    return match.group("value") not in _CODE_DIGIT
+
+
+def read_codes(text: str) -> list[Edit]:
+    """Join and repair staging and grade codes where the context makes the reading certain.
+
+    A code is rewritten only with its p/c/y prefix ("p T 4", "pNO") or inside a
+    run of T/N/M codes that holds a written digit ("T1c, Nx, M0"; "pT2 N l"). A
+    letter read as a digit ("NO", "N l") needs the prefix or to follow a code
+    of the run directly, so "T1 ... No known allergies" and "TO MEDICATIONS:
+    No ..." stay as written; so does a lone "T 4" (a vertebra).
+    """
+    if not any(hint.search(text) for hint in _CODE_HINTS) and not _GRADE_ZERO.search(text) and not _GRADE_ROMAN.search(text):
+        return []
+    edits: list[Edit] = []
+    strings = [(m.start(), m.end()) for m in _TNM_STRING.finditer(text) if _certain_tnm_string(m)]
+    for start, end in strings:
+        match = _TNM_STRING.match(text, start)
+        assert match is not None
+        written = _tnm_string(match)
+        if written != text[start:end]:
+            edits.append(Edit(start, end, written))
+    codes = [m for m in _TNM_CODE.finditer(text) if not any(s <= m.start() < e for s, e in strings)]
+    for index, match in enumerate(codes):
+        prefix = match.group("prefix").replace(" ", "").replace("\t", "")
+        value = match.group("value")
+        previous = codes[index - 1] if index > 0 else None
+        follows_code = (
+            previous is not None
+            and previous.group("letter") != match.group("letter")
+            and (previous.group("prefix").strip() or _is_digit_code(previous))
+            and _CODE_GAP.fullmatch(text, previous.end(), match.start()) is not None
+        )
+        if value in _CODE_DIGIT:
+            if not prefix and not (follows_code and value != "o"):
+                continue
+        elif not prefix:
+            in_run = any(
+                other is not match
+                and other.group("letter") != match.group("letter")
+                and _is_digit_code(other)
+                and abs(other.start() - match.start()) <= 30
+                for other in codes[max(0, index - 2) : index + 3]
+            )
+            if not in_run:
+                continue
+        letter = match.group("letter")
+        value = _CODE_DIGIT.get(value, value).upper() if value != "is" else "is"
+        sub = (match.group("sub") or "").strip()
+        written = f"{prefix}{letter}{value}{sub}"
+        if written != match.group(0):
+            edits.append(Edit(match.start(), match.end(), written))
+    for match in _GRADE_CODE.finditer(text):
+        value = _CODE_DIGIT.get(match.group(1), match.group(1)).upper()
+        edits.append(Edit(match.start(1) - 2, match.end(1), f"G{value}"))
+    if "rade" in text or "RADE" in text:
+        for match in _GRADE_ZERO.finditer(text):
+            edits.append(Edit(match.start("zero"), match.end("zero"), "G"))
+        for match in _GRADE_ROMAN.finditer(text):
+            edits.append(Edit(match.start("roman"), match.end("roman"), str(len(match.group("roman")))))
+    return edits
+
+
+# Letters for digits in numbers that carry a unit: "less than I%", "2.O cm", "l.5 cm".
+_UNIT = re.compile(r"%|cm|mm")
+_NUMBER_CHARS = frozenset("0123456789OolI \t")
+_NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
+# centimetres as OCR reads them after a number: "5 em", "3.5 crn", "2.0 c m"
+_OCR_CM = re.compile(r"(?<=[0-9])[ \t]?(?:em|crn|cnn|c[ \t]m)\b", re.IGNORECASE)
+# a unit glued to the next heading by a lost line end: "2.0 cmHISTOLOGIC TYPE:"
+_GLUED_UNIT = re.compile(r"(?<=[0-9])[ \t]?(?:cm|mm)(?=[A-Z][A-Za-z])")
+_STRAY_AFTER_VALUE = re.compile(r"(?:(?<=[0-9%])|(?<=\bcm)|(?<=\bmm))[_|~^`]+(?=[\s.,;:)]|$)")
+
+
+def read_numbers(text: str) -> list[Edit]:
+    """OCR letters inside numbers that carry a unit become digits; stray marks after them go."""
+    edits: list[Edit] = []
+    for unit in _UNIT.finditer(text):
+        position = unit.start()
+        if position == 0 or text[position - 1] not in _NUMBER_CHARS:
+            continue
+        if unit.group(0) != "%" and text[unit.end() : unit.end() + 1].isalpha():
+            continue
+        before = _NUMBER_BEFORE_UNIT.search(text, max(0, position - 12), position)
+        if before is None:
+            continue
+        written = before.group(0).rstrip(" \t")
+        if written.isdigit() or not (any(c.isdigit() for c in written) or (written in "Il" and unit.group(0) == "%")):
+            continue
+        fixed = "".join(_CODE_DIGIT.get(c, c) for c in written)
+        if fixed != written:
+            edits.append(Edit(before.start(), before.start() + len(written), fixed))
+    for match in _GLUED_UNIT.finditer(text):
+        edits.append(Edit(match.end(), match.end(), " "))
+    for match in _OCR_CM.finditer(text):
+        written = match.group(0)
+        edits.append(Edit(match.start(), match.end(), written[: len(written) - len(written.lstrip())] + ("CM" if written.strip()[0].isupper() else "cm")))
+    if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
+        for match in _STRAY_AFTER_VALUE.finditer(text):
+            edits.append(_same_length_blank(text, match.start(), match.end()))
+    return edits
+
+
+@dataclass(frozen=True)
+class _SplitWords:
+    """An automaton of domain words with one or two breaks inside ("neuroe ndocrine")."""
+
+    automaton: Any
+
+
+@cache
+def _split_words() -> _SplitWords:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for word in reading_rules().ocr_words:
+        word = word.lower()
+        for variant in _broken_variants(word):
+            automaton.add_word(variant, (variant, word))
+    automaton.make_automaton()
+    return _SplitWords(automaton)
+
+
+def _broken_variants(word: str) -> Iterable[str]:
+    """``word`` with one break (any position leaving a letter before it and two after), or two."""
+    n = len(word)
+    for i in range(1, n - 1):
+        for sep in (" ", "- ", " -", "-\n", "\n", " =", "= "):
+            yield word[:i] + sep + word[i:]
+        for j in range(i + 2, n - 1):
+            yield word[:i] + " " + word[i:j] + " " + word[j:]
+
+
+def read_split_words(text: str) -> list[Edit]:
+    """Domain words broken by OCR or a line end are joined: "neuroe ndocrine" -> "neuroendocrine"."""
+    automaton = _split_words().automaton
+    if len(automaton) == 0:
+        return []
+    lowered = text.lower()
+    edits: list[Edit] = []
+    for end_index, (variant, word) in automaton.iter(lowered):
+        start = end_index - len(variant) + 1
+        end = end_index + 1
+        if (start > 0 and lowered[start - 1].isalpha()) or (end < len(text) and lowered[end].isalpha()):
+            continue
+        written = text[start:end]
+        letters = [c for c in written if c.isalpha()]
+        joined = "".join(letters)
+        edits.append(Edit(start, end, joined))
+    return edits
+
+
+# Capitals spaced out by OCR: "PAN C REATO D U O D E N ECTO MY".
+_SPACED_CAPITALS_HINT = re.compile(r"\b[A-Z]{1,2} [A-Z]{1,2} ")
+_CAPITAL_RUN = re.compile(r"\b[A-Z]{1,10}(?: [A-Z]{1,10}){2,15}\b")
+
+
+def read_spaced_capitals(text: str) -> list[Edit]:
+    """A domain word written in capitals with blanks inside it is read as the word."""
+    if not _SPACED_CAPITALS_HINT.search(text):
+        return []
+    words = frozenset(w.upper() for w in reading_rules().ocr_words)
+    edits: list[Edit] = []
+    for run in _CAPITAL_RUN.finditer(text):
+        tokens = list(re.finditer(r"[A-Z]+", run.group(0)))
+        if sum(len(t.group(0)) <= 2 for t in tokens) < 2:
+            continue
+        first = 0
+        while first < len(tokens):
+            joined_at = None
+            # the longest run of tokens from here that spells a domain word
+            for last in range(len(tokens) - 1, first, -1):
+                if "".join(t.group(0) for t in tokens[first : last + 1]) in words:
+                    joined_at = last
+                    break
+            if joined_at is None:
+                first += 1
+                continue
+            start = run.start() + tokens[first].start()
+            end = run.start() + tokens[joined_at].end()
+            edits.append(Edit(start, end, "".join(t.group(0) for t in tokens[first : joined_at + 1])))
+            first = joined_at + 1
+    return edits
+
+
+# A statement wrapped by a line end: the line stops on a word that cannot end
+# a statement ("positive for" / "synaptophysin", "tumor measures" / "3.2 cm").
+
+
+def read_wrapped_lines(text: str) -> list[Edit]:
+    """Join a line to the next where the statement plainly goes on."""
+    if "\n" not in text:
+        return []
+    continuing = reading_rules().continuation_words
+    edits: list[Edit] = []
+    newline = text.find("\n")
+    while newline >= 0:
+        line_start = text.rfind("\n", 0, newline) + 1
+        words = text[line_start:newline].split()
+        following = text[newline + 1 : newline + 40].lstrip(" \t")
+        if words and words[-1].lower() in continuing and following[:1].isalnum() or (
+            words and words[-1].lower() in continuing and following[:1] == "("
+        ):
+            edits.append(Edit(newline, newline + 1, " "))
+        newline = text.find("\n", newline + 1)
+    return edits
+
+
+# A label alone on its line and its result alone on the next: "Insulin" / "Negative".
+_LONE_VALUE = re.compile(
+    r"[ \t]*(?:\(?[-+±]\)?|(?:focally |weakly |strongly |diffusely )?(?:positive|negative|equivocal|not performed|pos|neg)"
+    r"|[<>≤≥]?[ \t]?\d+(?:\.\d+)?[ \t]?(?:%|cm|mm))[ \t]*(?:\n|\Z)",
+    re.IGNORECASE,
+)
+
+
+def read_label_lines(text: str) -> list[Edit]:
+    """A result on the line after its label is read on the label's line: "Insulin: Negative"."""
+    if "\n" not in text:
+        return []
+    labels = reading_rules().value_labels
+    edits: list[Edit] = []
+    line_start = 0
+    while True:
+        newline = text.find("\n", line_start)
+        if newline < 0:
+            break
+        label = text[line_start:newline].strip().lower()
+        if label and len(label) <= 40 and (label in labels or label.rsplit(" ", 1)[0] in labels):
+            value = _LONE_VALUE.match(text, newline + 1)
+            if value:
+                label_end = line_start + len(text[line_start:newline].rstrip())
+                value_start = newline + 1
+                while text[value_start : value_start + 1] in (" ", "\t"):
+                    value_start += 1
+                edits.append(Edit(label_end, value_start, ": "))
+        line_start = newline + 1
+    return edits
+
+
+# a list dash glued to its first word ("-NO EVIDENCE OF ...", "-Grade of tumor: 3"): the
+# tokenizer keeps "-NO" as one token, which no negation or heading rule reads
+_GLUED_DASH = re.compile(r"(?m)^([ \t]*)-(?=[A-Za-z])")
+
+
+def read_list_dashes(text: str) -> list[Edit]:
+    """A dash that opens a line is read apart from the word it touches."""
+    if "\n-" not in text and not text.startswith("-"):
+        return []
+    return [Edit(m.end(), m.end(), " ") for m in _GLUED_DASH.finditer(text)]
+
+
+READERS: tuple[tuple[str, Reader], ...] = (
+    ("list_dashes", read_list_dashes),
+    ("checklists", read_checklists),
+    ("leaders", read_leaders),
+    ("split_words", read_split_words),
+    ("spaced_capitals", read_spaced_capitals),
+    ("codes", read_codes),
+    ("numbers", read_numbers),
+    ("label_lines", read_label_lines),
+    ("wrapped_lines", read_wrapped_lines),
+)
+
+
+def read_note(text: str, readers: Sequence[tuple[str, Reader]] = READERS) -> ReadingView:
+    """The view the rules read, and its map back to ``text``."""
+    view = ReadingView(text)
+    for _, reader in readers:
+        edits = reader(view.text)
+        if edits:
+            view = view.with_edits(edits)
+    return view

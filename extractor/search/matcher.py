@@ -1,0 +1,356 @@
+"""A faster regex backend for medspaCy's matchers (TargetMatcher, Sectionizer).
+
+medspaCy 1.3.1's RegexMatcher rebuilds ``doc.text_with_ws`` for every rule,
+resolves unaligned matches with a linear scan over the tokens, and runs every
+regex over every note. :class:`GatedRegexMatcher` keeps its semantics (all
+matches of every rule, as ``finditer`` finds them; unaligned offsets snapped
+left/right to token boundaries) and does less work:
+
+- the note text is built once (:class:`NoteIndex`) and offsets are snapped by
+  bisection;
+- every rule's keywords (:mod:`extractor.search.regex_analysis`) are found in one
+  Aho-Corasick pass; a rule none of whose keywords occurs is skipped;
+- an anchored rule is tried only where a match can start, which gives exactly
+  ``finditer``'s matches; otherwise it scans only the text within the rule's
+  match width of its keywords (matches are capped at 400 characters).
+
+The keywords are derived from the regex itself, so rule files need no extra field.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+import ahocorasick
+from medspacy.common.regex_matcher import RegexMatcher
+from spacy.attrs import IDX
+from spacy.tokens import Doc
+
+from extractor.components._common import text_of
+from extractor.medspacy_internals import (
+    component_matcher,
+    phrase_matcher,
+    regex_callbacks,
+    regex_matcher,
+    regex_patterns,
+    token_matcher,
+)
+from extractor.search.regex_analysis import (
+    ANCHORED_BEFORE,
+    DIGIT_START,
+    MAX_MATCH_CHARS,
+    Gate,
+    Keyword,
+    regex_requirement,
+)
+
+_DIGIT_START = re.compile(r"\b\d")
+
+
+NOTE_INDEX_KEY = "extractor_note_index"
+
+
+class NoteIndex:
+    """The note text as written and lower-cased, built once per note (the TargetMatcher
+    and the Sectionizer share it), with what each matcher found in it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.lower()
+        # offsets in the lower-cased text are those of the note only if lengths agree
+        self.aligned = len(self.lowered) == len(text)
+        self.token_starts: list[int] | None = None
+        # per matcher (by identity): its (match_id, start_char, end_char), in rule order
+        self.found_by: dict[int, list[tuple[int, int, int]]] = {}
+
+    @classmethod
+    def of(cls, doc: Doc) -> NoteIndex:
+        index = doc.user_data.get(NOTE_INDEX_KEY)
+        if index is None:
+            index = doc.user_data[NOTE_INDEX_KEY] = cls(text_of(doc))
+        if index.token_starts is None:
+            index.token_starts = doc.to_array([IDX]).reshape(-1).tolist()
+        return index
+
+
+class _Vocabulary:
+    """All keywords of a matcher's rules, found in a note by one Aho-Corasick pass
+    over the lower-cased text (and one over the text as written, for case-sensitive ones).
+    Keywords are numbered: per-note work hashes ints, not dataclasses."""
+
+    def __init__(self, keywords: set[Keyword]) -> None:
+        ordered = sorted(keywords, key=lambda k: (k.text, k.case_sensitive, k.whole_word))
+        self.ids = {keyword: number for number, keyword in enumerate(ordered)}
+        # DIGIT_START is found by a regex, not by the automata
+        self._digit_start = self.ids.get(DIGIT_START)
+        self._variants: dict[tuple[str, bool], list[tuple[int, bool]]] = {}
+        for keyword in ordered:
+            if keyword != DIGIT_START:
+                self._variants.setdefault((keyword.text, keyword.case_sensitive), []).append(
+                    (self.ids[keyword], keyword.whole_word)
+                )
+        self._automata: list[tuple[bool, Any]] = []
+        for sensitive in (False, True):
+            texts = sorted({text for text, cs in self._variants if cs is sensitive})
+            if texts:
+                automaton = ahocorasick.Automaton()
+                for text in texts:
+                    # what a hit needs, so the per-hit loop looks nothing up
+                    automaton.add_word(text, (len(text) - 1, tuple(self._variants[(text, sensitive)])))
+                automaton.make_automaton()
+                self._automata.append((sensitive, automaton))
+
+    def occurrences(self, index: NoteIndex) -> dict[int, list[int]]:
+        """Start offsets of every keyword (by id) in the note; whole-word ones only where whole."""
+        found: dict[int, list[int]] = {}
+        for sensitive, automaton in self._automata:
+            haystack = index.text if sensitive else index.lowered
+            size = len(haystack)
+            for last, (offset, variants) in automaton.iter(haystack):
+                start = last - offset
+                # no word character (what ``\\w`` matches in a str pattern) on either side;
+                # worked out once per hit, if a variant asks
+                whole: bool | None = None
+                for keyword, whole_word in variants:
+                    if whole_word:
+                        if whole is None:
+                            whole = not (
+                                start > 0
+                                and ((before := haystack[start - 1]).isalnum() or before == "_")
+                                or last + 1 < size
+                                and ((after := haystack[last + 1]).isalnum() or after == "_")
+                            )
+                        if not whole:
+                            continue
+                    if keyword in found:
+                        found[keyword].append(start)
+                    else:
+                        found[keyword] = [start]
+        if self._digit_start is not None:
+            digits = [m.start() for m in _DIGIT_START.finditer(index.text)]
+            if digits:
+                found[self._digit_start] = digits
+        return found
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one rule is run: skipped unless a ``selective`` keyword occurs; tried at the
+    positions ``anchors`` allow, or else within ``width`` of the selective keywords."""
+
+    selective: frozenset[int] | None
+    # anchor keyword -> how far before it a match can start
+    anchors: dict[int, int] | None
+    width: int
+    # anchored at DIGIT_START but gated by literals: try only starts within ``width``
+    # before a literal (a match holds one and is at most ``width`` long)
+    near_selective: bool = False
+
+
+class GatedRegexMatcher(RegexMatcher):
+    """Drop-in replacement (same state) for medspaCy's RegexMatcher; see the module doc."""
+
+    _plans: dict[int, _Plan]
+
+    def build_gates(self) -> None:
+        """Derive every rule's plan (call after rules were added)."""
+        # medspaCy's own dicts (rules added later show up in them)
+        self._rule_patterns = regex_patterns(self)
+        self._rule_callbacks = regex_callbacks(self)
+        requirements: dict[int, tuple[Gate, Gate | None] | None] = {}
+        for match_id, patterns in self._rule_patterns.items():
+            found = [regex_requirement(p.pattern, p.flags) for p in patterns]
+            if any(r is None for r in found):
+                requirements[match_id] = None
+                continue
+            anchoring = Gate.union([r.anchoring for r in found if r])
+            requirements[match_id] = (
+                Gate.union([r.selective for r in found if r]),
+                anchoring if anchoring.before <= ANCHORED_BEFORE else None,
+            )
+        keywords = {
+            k for r in requirements.values() if r for gate in r if gate is not None for k in gate.keywords
+        }
+        self._vocabulary = vocabulary = _Vocabulary(keywords)
+        self._plans = {}
+        for match_id, patterns in self._rule_patterns.items():
+            width = min(MAX_MATCH_CHARS, max(sre_parse.parse(p.pattern, p.flags).getwidth()[1] for p in patterns))
+            requirement = requirements[match_id]
+            if requirement is None:
+                self._plans[match_id] = _Plan(None, None, width)
+                continue
+            selective, anchoring = requirement
+            anchors = None
+            if anchoring is not None:
+                anchors = {}
+                for keyword, before in sorted(anchoring.entries, key=lambda e: (vocabulary.ids[e[0]], e[1])):
+                    anchors[vocabulary.ids[keyword]] = int(before)  # the largest, last
+            near_selective = anchoring is not None and anchoring.has_digit_start and not selective.has_digit_start
+            self._plans[match_id] = _Plan(
+                frozenset(vocabulary.ids[k] for k in selective.keywords), anchors, width, near_selective
+            )
+        # which rules (by position in rule order) each keyword lets run; and those that always run
+        self._rule_order = list(self._rule_patterns)
+        self._always = [n for n, m in enumerate(self._rule_order) if self._plans[m].selective is None]
+        self._triggered_by: dict[int, list[int]] = {}
+        for n, match_id in enumerate(self._rule_order):
+            for keyword in self._plans[match_id].selective or ():
+                self._triggered_by.setdefault(keyword, []).append(n)
+
+    @staticmethod
+    def _windows(
+        found: dict[int, list[int]], keywords: frozenset[int], width: int, after: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Merged stretches of text from ``width`` characters before a keyword occurrence
+        to ``after`` characters after it (default ``2 * width``)."""
+        # every keyword is shorter than the match width, so ``2 * width`` covers it
+        reach = 2 * width if after is None else after
+        spans = sorted(
+            (max(0, position - width), position + reach)
+            for keyword in keywords
+            for position in found.get(keyword, ())
+        )
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    @staticmethod
+    def _anchored(
+        text: str,
+        found: dict[int, list[int]],
+        pattern: re.Pattern[str],
+        anchors: dict[int, int],
+        within: list[tuple[int, int]] | None = None,
+    ) -> list[re.Match[str]]:
+        """``pattern.finditer(text)``, computed by trying only the possible match starts
+        (those in the ``within`` stretches, when given)."""
+        candidates: set[int] = set()
+        if len(anchors) <= len(found):
+            occurring = [(found.get(keyword, ()), before) for keyword, before in anchors.items()]
+        else:  # rules with many anchors ("one month", "one-month", ...): fewer occur
+            occurring = [(positions, anchors[keyword]) for keyword, positions in found.items() if keyword in anchors]
+        for positions, before in occurring:
+            if before == 0:
+                candidates.update(positions)
+            else:
+                for position in positions:
+                    candidates.update(range(max(0, position - before), position + 1))
+        starts = sorted(candidates)
+        if within is not None:
+            firsts = [first for first, _ in within]
+            starts = [
+                start for start in starts if (k := bisect_right(firsts, start) - 1) >= 0 and start <= within[k][1]
+            ]
+        matches: list[re.Match[str]] = []
+        resume = 0
+        for start in starts:
+            if start < resume:
+                continue
+            match = pattern.match(text, start)
+            if match is not None:
+                matches.append(match)
+                resume = max(match.end(), start + 1)
+        return matches
+
+    def _finditer(
+        self, index: NoteIndex, found: dict[int, list[int]], plan: _Plan, pattern: re.Pattern[str]
+    ) -> list[re.Match[str]]:
+        if plan.selective is None or not index.aligned:
+            return list(pattern.finditer(index.text))
+        if plan.anchors is not None:
+            within = None
+            if plan.near_selective:
+                within = self._windows(found, plan.selective, plan.width, after=0)
+            return self._anchored(index.text, found, pattern, plan.anchors, within)
+        windows = self._windows(found, plan.selective, plan.width)
+        return [m for start, end in windows for m in pattern.finditer(index.text, start, end)]
+
+    def find_in_text(self, index: NoteIndex) -> list[tuple[int, int, int]]:
+        """(match_id, start_char, end_char) of every rule's matches in the note text,
+        in rule order (what ``__call__`` maps to tokens); computed once per note."""
+        key = id(self)
+        if key in index.found_by:
+            return index.found_by[key]
+        if not hasattr(self, "_plans"):
+            self.build_gates()
+        found = self._vocabulary.occurrences(index)
+        char_matches: list[tuple[int, int, int]] = []
+        to_run = set(self._always)
+        for keyword in found:
+            to_run.update(self._triggered_by.get(keyword, ()))
+        for position in sorted(to_run):
+            match_id = self._rule_order[position]
+            plan = self._plans[match_id]
+            for pattern in self._rule_patterns[match_id]:
+                for match in self._finditer(index, found, plan, pattern):
+                    char_matches.append((match_id, match.start(), match.end()))
+        index.found_by[key] = char_matches
+        return char_matches
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        index = NoteIndex.of(doc)
+        starts = index.token_starts
+        assert starts is not None
+        matches: list[tuple[int, int, int]] = []
+        for match_id, start_char, end_char in self.find_in_text(index):
+            start = self._token_at(starts, start_char, self.resolve_start)
+            end = self._token_end(starts, end_char, self.resolve_end)
+            if end > start:
+                matches.append((match_id, start, end))
+                on_match = self._rule_callbacks[match_id]
+                if on_match is not None:
+                    on_match(self, doc, len(matches) - 1, matches)
+        return matches
+
+    @staticmethod
+    def _token_at(starts: list[int], char: int, resolve: str) -> int:
+        """Start token as medspaCy's get_token_for_char: the last token starting at or before
+        ``char`` ('left'), or the first starting at or after it ('right')."""
+        if resolve == "left":
+            return max(bisect_right(starts, char) - 1, 0)
+        return bisect_left(starts, char)
+
+    @staticmethod
+    def _token_end(starts: list[int], char: int, resolve: str) -> int:
+        """Exclusive end token as medspaCy: the first token starting at or after ``char``
+        ('right'); 'left' stops before the token holding ``char``."""
+        if resolve == "right":
+            return bisect_left(starts, char)
+        return max(bisect_right(starts, char) - 1, 0)
+
+
+def speed_up(component: Any) -> None:
+    """Swap the RegexMatcher inside a medspaCy TargetMatcher or Sectionizer for the gated one."""
+    matcher = component_matcher(component)
+    regex = regex_matcher(matcher) if matcher is not None else None
+    if isinstance(regex, RegexMatcher):
+        regex.__class__ = GatedRegexMatcher
+        regex.build_gates()
+
+
+def regex_only_matcher(component: Any) -> GatedRegexMatcher | None:
+    """The gated regex matcher of a medspaCy component whose rules are all regexes
+    (no token or phrase patterns): its matches in the text are then all the
+    component can find. None otherwise."""
+    matcher = component_matcher(component)
+    if matcher is None:
+        return None
+    regex = regex_matcher(matcher)
+    if not isinstance(regex, GatedRegexMatcher):
+        return None
+    return regex if len(token_matcher(matcher)) == 0 and len(phrase_matcher(matcher)) == 0 else None
+
+
+def found_in_text(matcher: GatedRegexMatcher, text: str) -> tuple[NoteIndex, bool]:
+    """Search ``text`` before it is tokenized: the index to hand to the Doc (under
+    ``NOTE_INDEX_KEY``) so the search is not repeated, and whether anything matched."""
+    index = NoteIndex(text)
+    return index, bool(matcher.find_in_text(index))

@@ -1,0 +1,98 @@
+"""Pathology values as real (often OCR'd) surgical pathology reports write them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from extractor.schema import CohortRecord
+
+SYNOPTIC = (
+    "SURGICAL PATHOLOGY REPORT\n"
+    "FINAL DIAGNOSIS: Colon, right, hemicolectomy: invasive adenocarcinoma.\n"
+    "Primary Tumor (pT):pT3: Tumor invades through the muscularis propria\n"
+    "Regional Lymph Nodes (pN): {nodes}\n"
+    "Distant Metastasis (pM): {distant}\n"
+)
+
+
+def test_separate_stage_parts_of_a_synoptic_report_make_one_tnm(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(SYNOPTIC.format(nodes="pN1a: Metastasis in 1 regional lymph node", distant="Not applicable"))
+    assert record.tnm is not None
+    assert (record.tnm.t, record.tnm.n, record.tnm.m) == ("T3", "N1a", None)
+
+
+def test_positive_nodes_in_the_stage_are_nodal_metastasis(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(SYNOPTIC.format(nodes="pN2b", distant="Not applicable"))
+    assert record.metastasis_sites == ["lymph_nodes"]
+    assert [e.text for e in record.evidence["metastasis_sites[0]"]] == ["pN2b"]
+
+
+def test_node_negative_stage_states_no_metastasis(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(SYNOPTIC.format(nodes="pNO", distant="Cannot be assessed"))
+    assert record.tnm is not None and record.tnm.n == "N0"
+    assert record.metastasis_sites == []
+
+
+@pytest.mark.parametrize("distant", ["Not applicable", "Cannot be assessed", "pMX"])
+def test_a_form_field_left_open_states_no_metastasis_either_way(
+    record_of: Callable[..., CohortRecord], distant: str
+) -> None:
+    record = record_of(SYNOPTIC.format(nodes="pNX: Cannot be assessed", distant=distant))
+    assert record.metastasis_sites is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("PATHOLOGIC TNM STAGE: pT3bNOMXRI", ("T3b", "N0", "MX")),
+        ("The final stage of the tumor is (AJCC/FIGO)T1b2/NO/MX", ("T1b2", "N0", "MX")),
+        ("Pathological Staging (pTNM): T 3a NOM x", ("T3a", "N0", "MX")),
+        ("With available surgical material, [AJCC pT3NO] (7th edition, 2010).", ("T3", "N0", None)),
+    ],
+)
+def test_ocr_damaged_tnm_strings(record_of: Callable[..., CohortRecord], line: str, expected: tuple) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: carcinoma.\n{line}\n")
+    assert record.tnm is not None
+    assert (record.tnm.t, record.tnm.n, record.tnm.m) == expected
+
+
+def test_cranial_nerves_are_not_stage_parts(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("NEUROLOGIC EXAM: CN3 intact, CN2 through CN12 grossly intact. Pupils equal.")
+    assert record.tnm is None
+
+
+def test_pan_keratins_are_cytokeratin_and_specific_keratins_are_not(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nImmunoperoxidase studies: the tumor cells are positive for AE1/AE3 and CAM 5.2, "
+        "and negative for CK7, cytokeratin 20 and CK19. High molecular weight cytokeratin is negative.\n"
+    )
+    assert record.ihc.cytokeratin == "positive"
+    assert [e.text for e in record.evidence["ihc.cytokeratin"]] == ["AE1/AE3", "CAM 5.2"]
+
+
+def test_a_result_before_a_list_of_markers_is_their_stain_result(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("Parts of the tumor are highly positive for synaptophysin and NSE and negative for chromatogranin.")
+    assert (record.ihc.synaptophysin, record.ihc.nse, record.ihc.chromogranin_a) == ("positive", "positive", "negative")
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        ("A. Omentum, omentectomy: Metastatic high-grade serous carcinoma.\nB. Ovary: serous carcinoma.\n", ["peritoneum"]),
+        ("B. Liver, segment 6, wedge resection: metastatic adenocarcinoma, consistent with colonic primary.\n", ["liver"]),
+        ("METASTATIC SQUAMOUS CELL CARCINOMA IN 3 OF 6 LEVEL I LYMPH NODES.\n", ["lymph_nodes"]),
+        ("METASTATIC CARCINOMA in one of thirty two (1:32) lymph nodes.\n", ["lymph_nodes"]),
+        ("Colon adenocarcinoma (pT3), with five lymph node metastases (5 of 15) and free resection margins.\n", ["lymph_nodes"]),
+        ("(A) LEFT OBTURATOR LYMPH NODE:\nFour lymph nodes, no tumor present.\n", []),
+        ("Lymph nodes: 0/7 positive for metastasis (Regional 0/7)\n", []),
+        ("LEFT PARAAORTIC LYMPH NODES (F):\n-NO EVIDENCE OF METASTATIC DISEASE IN SEVEN LYMPH NODES EXAMINED (0/7)\n", []),
+        ("-NO EVIDENCE OF METASTATIC DISEASE (0/7)\nJ. Portal hepatic lymph nodes, excision: Metastatic serous carcinoma.\n", ["lymph_nodes"]),
+        ("B: Lymph node, right portal, removal.\n- No tumor identified in one lymph node (0/1).\n", []),
+    ],
+)
+def test_metastasis_as_pathology_reports_write_it(
+    record_of: Callable[..., CohortRecord], report: str, expected: list[str]
+) -> None:
+    assert record_of(f"SURGICAL PATHOLOGY REPORT\n{report}").metastasis_sites == expected

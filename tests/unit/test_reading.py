@@ -1,0 +1,240 @@
+"""The reading layer: what each reader writes, and that the view maps back to the note."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from extractor.reading import (
+    Edit,
+    ReadingView,
+    read_checklists,
+    read_codes,
+    read_label_lines,
+    read_list_dashes,
+    read_leaders,
+    read_note,
+    read_numbers,
+    read_split_words,
+    read_wrapped_lines,
+)
+
+
+def _view(reader, text: str) -> str:  # type: ignore[no-untyped-def]
+    return ReadingView(text).with_edits(reader(text)).text
+
+
+# -- the offset map -------------------------------------------------------------
+
+
+def test_identity_view_maps_every_offset_to_itself() -> None:
+    # Arrange
+    view = read_note("Ki-67 index 3%. No lymphovascular invasion.")
+
+    # Act / Assert
+    assert view.is_identity
+    assert view.to_original(6, 14) == (6, 14)
+
+
+def test_a_span_touching_a_replacement_covers_all_it_replaced() -> None:
+    # Arrange
+    original = "Stage: p T 4, p N 0, M X."
+    view = read_note(original)
+    found = re.search(r"T4, pN0", view.text)
+    assert found is not None
+
+    # Act
+    start, end = view.to_original(found.start(), found.end())
+
+    # Assert
+    assert original[start:end] == "p T 4, p N 0, M X"
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_unchanged_text_maps_back_to_the_same_characters_through_chained_edits(seed: int) -> None:
+    # Arrange: two rounds of random non-overlapping edits, as two readers would make
+    rng = random.Random(seed)
+    original = "".join(rng.choice("abc de\nfgh ij") for _ in range(200))
+    view = ReadingView(original)
+    for _ in range(2):
+        starts = sorted(rng.sample(range(len(view.text)), 8))
+        edits = [Edit(s, min(s + rng.randint(0, 3), len(view.text)), rng.choice(["", "X", "YY", "ZZZ"])) for s in starts]
+        view = view.with_edits(edits)
+
+    # Act / Assert: any character of the view that no edit wrote is the original's
+    written = _written_positions(view)
+    for position, char in enumerate(view.text):
+        if position in written:
+            continue
+        start, end = view.to_original(position, position + 1)
+        assert original[start:end] == char
+
+
+def _written_positions(view: ReadingView) -> set[int]:
+    """View offsets that some edit wrote (in any round), found by mapping through the rounds."""
+    rounds = []
+    current: ReadingView | None = view
+    while current is not None and current._parent is not None:
+        rounds.append(current)
+        current = current._parent
+    written: set[int] = set()
+    for position in range(len(view.text)):
+        point = position
+        for level in rounds:
+            inside = any(s <= point < e for s, e in zip(level._view_starts, level._view_ends))
+            if inside:
+                written.add(position)
+                break
+            point = level._to_parent_start(point)
+    return written
+
+
+# -- readers --------------------------------------------------------------------
+
+
+def test_dotted_leaders_read_as_a_colon() -> None:
+    text = "IMMUNOHISTOCHEMISTRY\nChromogranin A ........ +\nKi-67 index . . . . . 4%\n"
+    assert _view(read_leaders, text) == "IMMUNOHISTOCHEMISTRY\nChromogranin A: +\nKi-67 index: 4%\n"
+
+
+def test_a_result_on_the_line_after_its_marker_is_read_beside_it() -> None:
+    text = "Immunostains:\nInsulin\nNegative\nGlucagon\n   focally positive\nComment\nsee below\n"
+    assert _view(read_label_lines, text) == "Immunostains:\nInsulin: Negative\nGlucagon: focally positive\nComment\nsee below\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PATHOLOGIC STAGE: p T 4, p N 0, M X", "PATHOLOGIC STAGE: pT4, pN0, MX"),
+        ("TNM: pT2 pNO", "TNM: pT2 pN0"),
+        ("pT3 N l M0", "pT3 N1 M0"),
+        ("ypT1 a, ypN1", "ypT1a, ypN1"),
+        ("Histologic grade: G 3", "Histologic grade: G3"),
+    ],
+)
+def test_broken_staging_and_grade_codes_are_joined(text: str, expected: str) -> None:
+    assert _view(read_codes, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ALLERGIES TO MEDICATIONS: No known drug allergies.",
+        "Chronic left C8/T1 denervation.  No active denervation.",
+        "Tenderness over T 4 spinous process.",
+        "She is G 1 P 1, last menstrual period two weeks ago.",
+    ],
+)
+def test_words_and_vertebrae_that_look_like_codes_stay_as_written(text: str) -> None:
+    assert read_codes(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ki-67 less than I%.", "Ki-67 less than 1%."),
+        ("measures 2.O cm", "measures 2.0 cm"),
+        ("a l.5 cm nodule", "a 1.5 cm nodule"),
+        ("tumour size 3 cm_ (greatest)", "tumour size 3 cm  (greatest)"),
+    ],
+)
+def test_letters_read_as_digits_in_numbers_with_a_unit(text: str, expected: str) -> None:
+    assert _view(read_numbers, text) == expected
+
+
+def test_ordinary_words_before_a_unit_are_not_numbers() -> None:
+    assert read_numbers("Lot of 10 mm screws. Solo cm wide.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("well differentiated neuroe ndocrine tumor", "well differentiated neuroendocrine tumor"),
+        ("tail of the pan-\ncreas", "tail of the pancreas"),
+        ("synapto phy sin positive", "synaptophysin positive"),
+    ],
+)
+def test_domain_words_broken_by_ocr_or_a_line_end_are_joined(text: str, expected: str) -> None:
+    assert _view(read_split_words, text) == expected
+
+
+def test_separate_words_that_happen_to_spell_a_domain_word_inside_a_longer_word_stay() -> None:
+    assert read_split_words("the pancreaticduodenal artery") == []
+
+
+def test_a_statement_wrapped_at_a_word_that_cannot_end_it_goes_on() -> None:
+    text = "The tumor cells are positive for\nSynaptophysin. The tumor measures\n3.2 cm.\nMargins negative\nLymph nodes: 0/12\n"
+    assert _view(read_wrapped_lines, text) == (
+        "The tumor cells are positive for Synaptophysin. The tumor measures 3.2 cm.\nMargins negative\nLymph nodes: 0/12\n"
+    )
+
+
+def test_a_ticked_checklist_option_is_read_and_an_unticked_one_is_not() -> None:
+    # Arrange
+    text = (
+        "Histologic Grade\n"
+        "___ G1: Well differentiated\n"
+        "_X_ G2: Moderately differentiated\n"
+        "Regional Lymph Nodes\n"
+        "[ ] pN0: No regional lymph node metastasis\n"
+        "[X] pN1: Regional lymph node metastasis\n"
+    )
+
+    # Act
+    read = _view(read_checklists, text)
+
+    # Assert
+    assert "G1" not in read and "No regional" not in read
+    assert "    G2: Moderately differentiated" in read and "    pN1: Regional lymph node metastasis" in read
+    assert len(read) == len(text)
+
+
+def test_transcription_blanks_are_not_checklists() -> None:
+    text = "Peripheral pulses _______ procedure. The right heart catheter _______ pulled out."
+    assert read_checklists(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("AJCC stage: pT3cN1MO.", "AJCC stage: pT3c N1 M0."),
+        ("Pathological Staging (pTNM): T 3a NOM x", "Pathological Staging (pTNM): T3a N0 MX"),
+        ("PATHOLOGIC TNM STAGE: pT3bNOMXRI", "PATHOLOGIC TNM STAGE: pT3b N0 MXRI"),
+        ("The final stage (T1 b/N 1 /MX)", "The final stage (T1b N1 MX)"),
+        ("Pathologic stage pTia NX MX", "Pathologic stage pT1a NX MX"),
+    ],
+)
+def test_whole_tnm_strings_damaged_by_ocr_are_rewritten(text: str, expected: str) -> None:
+    assert _view(read_codes, text) == expected
+
+
+def test_an_mri_sequence_before_a_word_is_not_a_tnm_string() -> None:
+    assert read_codes("Sagittal T2 No abnormal signal is seen.") == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [("Greatest dimension: 5 em", "Greatest dimension: 5 cm"), ("a 3.5 crn mass", "a 3.5 cm mass")])
+def test_centimetres_misread_by_ocr_after_a_number(text: str, expected: str) -> None:
+    assert _view(read_numbers, text) == expected
+
+
+def test_the_next_codes_prefix_is_not_a_sub_letter() -> None:
+    assert read_codes("Stage: cT2 cN0 cM1, pT2 pN1 cM0") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Histologic Grade: Gill: Poorly differentiated", "Histologic Grade: G3: Poorly differentiated"),
+        ("HISTOLOGIC GRADE:\nGI:Well differentiated", "HISTOLOGIC GRADE:\nG1:Well differentiated"),
+        ("HISTOLOGIC GRADE:\n02: Moderately differentiated", "HISTOLOGIC GRADE:\nG2: Moderately differentiated"),
+    ],
+)
+def test_synoptic_grades_misread_by_ocr(text: str, expected: str) -> None:
+    assert _view(read_codes, text) == expected
+
+
+def test_a_list_dash_glued_to_its_word_is_read_apart() -> None:
+    text = "LYMPH NODES (F):\n-NO EVIDENCE OF METASTATIC DISEASE\n-Grade of tumor: 3"
+    assert ReadingView(text).with_edits(read_list_dashes(text)).text == "LYMPH NODES (F):\n- NO EVIDENCE OF METASTATIC DISEASE\n- Grade of tumor: 3"
