@@ -146,8 +146,8 @@ def run_stage(stage: str, corpus: Path, limit: int | None, workers: int, work: P
     start = time.perf_counter()
     summary = run_batch([corpus], out, BatchOptions(**{**options.__dict__, "overwrite": True}))
     seconds = time.perf_counter() - start
-    return {"notes": summary.notes_read, "bytes": texts_bytes, "seconds": seconds,
-            "notes_failed": summary.notes_failed, "patients": summary.patients}
+    return {"notes": summary.counts.notes_read, "bytes": texts_bytes, "seconds": seconds,
+            "notes_failed": summary.counts.notes_failed, "patients": summary.patients}
 
 
 # --------------------------------------------------------------------------- parent side

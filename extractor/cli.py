@@ -97,14 +97,14 @@ def not_a_note_file(raw: str) -> str | None:
                 f"or run: extractor batch {quoted} --out DIR")
     if not path.exists():
         return None
-    from extractor.batch.readers import kind_of
+    from extractor.batch.readers import entry_kind
 
-    kind = kind_of(path.name)
+    kind = entry_kind(path.name)
     if kind in ("jsonl", "csv", "tsv", "parquet"):
         return (f"{raw}: a {kind.upper() if kind != 'parquet' else 'Parquet'} table, not a note; "
                 f"run: extractor batch {quoted} --out DIR (name its columns with --input-format or "
                 "--patient-col/--text-col)")
-    if kind in ("zip", "tar", "gz"):
+    if kind in ("zip", "tar", "compressed"):
         return f"{raw}: an archive, not a note; run: extractor batch {quoted} --out DIR"
     return None
 
@@ -372,7 +372,8 @@ def audit_cli(
     """
     from extractor.audit import audit_notes, read_exclusions, write_report
     from extractor.batch.config import BatchOptions, Columns
-    from extractor.batch.readers import Problem, read_inputs
+    from extractor.batch.items import InputRead, Problem
+    from extractor.batch.readers import read_inputs
     from extractor.pipeline import load_pipeline
 
     if str(out) == "-" or out.is_dir():
@@ -388,6 +389,8 @@ def audit_cli(
             if isinstance(item, Problem):
                 problems += 1
                 _say(f"{item.row.source}: {item.row.reason}")
+                continue
+            if isinstance(item, InputRead):  # how far each input was read: the audit needs only notes
                 continue
             yield item
 

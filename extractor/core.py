@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from spacy.language import Language
@@ -99,10 +101,19 @@ def _error_row(note: NoteInput, exc: BaseException) -> ErrorRow:
     )
 
 
+_NO_WATCH = contextlib.nullcontext()
+
+
 def process_patient(
-    nlp: Language, patient_id: str, notes: Sequence[NoteInput]
+    nlp: Language, patient_id: str, notes: Sequence[NoteInput],
+    note_watch: AbstractContextManager[object] | None = None,
 ) -> PatientResult:
-    """Run the pipeline over one patient's notes and aggregate them into one record."""
+    """Run the pipeline over one patient's notes and aggregate them into one record.
+
+    ``note_watch`` is entered around each note, all its chunks together (a batch's
+    per-note time budget).
+    """
+    watch = note_watch or _NO_WATCH
     documents: list[DocumentMentions] = []
     errors: list[ErrorRow] = []
     processed = failed = empty = 0
@@ -134,7 +145,8 @@ def process_patient(
             documents.append(DocumentMentions(note.doc_id, note.date, note.text, []))
             continue
         try:
-            mentions = note_mentions(nlp, note)
+            with watch:
+                mentions = note_mentions(nlp, note)
         except Exception as exc:  # one bad note must not stop the patient
             failed += 1
             errors.append(_error_row(note, exc))

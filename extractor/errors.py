@@ -17,5 +17,10 @@ class InputError(ExtractorError):
         self.reason = reason
 
 
+class BatchError(ExtractorError):
+    """A batch that cannot start or finish (bad output folder, folder in use, changed inputs, pipeline
+    load failure, Spark missing); the command exits 2 with this one line."""
+
+
 class RuleFileError(ExtractorError):
     """A rule file that does not validate: ``<file>:<line> [loc] msg`` lines."""

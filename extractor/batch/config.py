@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass, field
-from typing import Literal
 
-Format = Literal["auto", "txt", "jsonl", "csv", "parquet", "zip", "tar"]
-Engine = Literal["local", "spark"]
+
+class InputFormat(str, enum.Enum):
+    """How ``--format`` reads every input: ``auto`` by its name (then its first bytes), ``txt`` every
+    file as one note (archives still opened), any other value every input as that kind."""
+
+    auto = "auto"
+    txt = "txt"
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+    zip = "zip"
+    tar = "tar"
+
+
+class Engine(str, enum.Enum):
+    """Where the pipeline runs: our own worker processes, or Apache Spark."""
+
+    local = "local"
+    spark = "spark"
 
 DEFAULT_PIPELINE = "extractor.pipeline:load_pipeline"
 
@@ -70,16 +87,18 @@ class Limits:
     """Hard caps on what one input may cost; past them the input gets an error row.
 
     ``max_note_bytes`` bounds one note (file, archive member or cell);
-    ``max_archive_bytes`` bounds the bytes one archive may expand to (a zip bomb
-    stops there, with an error row); ``max_members`` bounds its entries;
-    ``max_line_bytes`` bounds one physical line of JSONL/CSV.
+    ``max_archive_bytes`` bounds the bytes one archive or compressed file may expand
+    to (a bomb stops there, with an error row); ``max_members`` bounds its entries;
+    ``max_ratio`` bounds decompressed bytes per compressed byte, for every compressed
+    input (clinical text compresses about 4:1; a file of blank lines 1000:1);
+    ``max_line_bytes`` bounds one physical line of JSONL.
     """
 
     max_note_bytes: int = 64 * MiB
     max_line_bytes: int = 128 * MiB
     max_archive_bytes: int = 64 * GiB
     max_members: int = 10_000_000
-    max_ratio: float = 1_000.0
+    max_ratio: float = 200.0
     max_table_member_bytes: int = 2 * GiB  # Parquet inside an archive is read in memory
 
 
@@ -87,15 +106,16 @@ class Limits:
 class BatchOptions:
     """Everything that shapes a batch run's outputs (and its resume fingerprint)."""
 
-    fmt: Format = "auto"
+    fmt: str = InputFormat.auto.value
     columns: Columns = field(default_factory=Columns)
     limits: Limits = field(default_factory=Limits)
     workers: int = 0  # 0 = the machine's cores
-    engine: Engine = "local"
+    engine: str = Engine.local.value
     master: str | None = None
     parquet: bool = False
     resume: bool = False
     overwrite: bool = False
+    follow_links: bool = False  # symbolic links inside input folders (inputs named on the command line always)
     note_timeout: float = 120.0
     pipeline: str = DEFAULT_PIPELINE
     task_notes: int = 256  # patients are batched into tasks of about this many notes (64: ~5 % of a run in round trips)

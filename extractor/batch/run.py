@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -14,12 +16,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from extractor.batch.config import BatchOptions
-from extractor.batch.grouping import WORK_DIR, NoteSpill, ResultStore
+from extractor.batch.workdir import WORK_DIR, NoteSpill, ResultStore
 from extractor.batch.progress import Progress
-from extractor.batch.readers import read_inputs, walk_files
-from extractor.batch.shard import PatientOutput, canonical
-from extractor.batch.writers import COUNT_COLUMNS, OutputWriter, atomic_path
-from extractor.errors import ExtractorError
+from extractor.batch.lock import output_lock
+from extractor.batch.per_patient import COUNT_COLUMNS, NoteCounts, PatientOutput, canonical
+from extractor.batch.readers import read_inputs, walk_folder
+from extractor.batch.writers import OutputWriter, atomic_path
+from extractor.errors import BatchError
+from extractor.notes import printable
 from extractor.resources import rules_fingerprint
 from extractor.summary.summarize import write_batch_summary
 
@@ -27,20 +31,12 @@ OUTPUT_FILES = ("records.jsonl", "mentions.jsonl", "errors.jsonl", "documents.js
                 "cohort.sqlite", "manifest.json")
 
 
-class BatchError(ExtractorError):
-    """A batch that cannot start or finish (bad output folder, changed inputs, pipeline load failure)."""
-
-
 @dataclass
 class BatchSummary:
     """Counts of a finished run (also in ``manifest.json``)."""
 
     out: Path
-    notes_read: int = 0
-    notes_processed: int = 0
-    notes_failed: int = 0
-    notes_empty: int = 0
-    notes_duplicate: int = 0
+    counts: NoteCounts = field(default_factory=NoteCounts)
     patients: int = 0
     patients_resumed: int = 0
     input_errors: int = 0
@@ -62,29 +58,40 @@ def _sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def describe_inputs(paths: list[Path]) -> list[dict[str, Any]]:
-    """Each input with its checksum: a file's sha256, a folder's sha256 over (path, sha256) of its files."""
-    described: list[dict[str, Any]] = []
+def stamp_inputs(paths: list[Path], options: BatchOptions) -> list[dict[str, Any]]:
+    """What the resume fingerprint compares: each input's names, sizes and modification times.
+
+    Bounded work before the run: nothing is opened or read (the content's sha256 is taken
+    while it is read and goes into the manifest); a folder is listed the way the readers
+    list it, so FIFOs and devices are only looked at.
+    """
+    stamped: list[dict[str, Any]] = []
     for path in paths:
-        if path.is_dir():
+        shown = str(path.resolve())
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamped.append({"path": shown, "type": "missing"})
+            continue
+        if stat.S_ISDIR(info.st_mode):
             digest = hashlib.sha256()
             files = size = 0
-            for file in walk_files(path):
-                try:
-                    file_sha, file_size = _sha256_file(file)
-                except OSError:
-                    file_sha, file_size = "unreadable", 0
-                digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha}\n".encode("utf-8", "surrogateescape"))
+            for entry in walk_folder(path, follow_links=options.follow_links):
+                rel = "/".join(entry.parts)
+                if entry.info is None:
+                    digest.update(f"{rel}\0{entry.kind}\n".encode("utf-8", "surrogateescape"))
+                    continue
                 files += 1
-                size += file_size
-            described.append({"path": str(path), "type": "folder", "files": files, "bytes": size,
-                              "sha256": digest.hexdigest()})
-        elif path.is_file():
-            sha, size = _sha256_file(path)
-            described.append({"path": str(path), "type": "file", "bytes": size, "sha256": sha})
+                size += entry.info.st_size
+                digest.update(f"{rel}\0{entry.info.st_size}\0{entry.info.st_mtime_ns}\n"
+                              .encode("utf-8", "surrogateescape"))
+            stamped.append({"path": shown, "type": "folder", "files": files, "bytes": size,
+                            "stamp": digest.hexdigest()})
+        elif stat.S_ISREG(info.st_mode):
+            stamped.append({"path": shown, "type": "file", "bytes": info.st_size, "mtime_ns": info.st_mtime_ns})
         else:
-            described.append({"path": str(path), "type": "missing"})
-    return described
+            stamped.append({"path": shown, "type": "special"})
+    return stamped
 
 
 def versions() -> dict[str, str]:
@@ -104,8 +111,9 @@ def versions() -> dict[str, str]:
 
 def _fingerprint(inputs: list[dict[str, Any]], options: BatchOptions, rules: dict[str, Any]) -> str:
     shaping = {
-        "inputs": [{**i, "path": str(Path(i["path"]).resolve())} for i in inputs],
+        "inputs": inputs,
         "format": options.fmt,
+        "follow_links": options.follow_links,
         "columns": asdict(options.columns),
         "limits": asdict(options.limits),
         "pipeline": options.pipeline,
@@ -162,22 +170,32 @@ def _now() -> str:
 
 
 def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None, *,
-              stderr: IO[str] | None = None) -> BatchSummary:
-    """Run the pipeline over every note of ``inputs`` and write the outputs into ``out``."""
+              stderr: IO[str] | None = None, lock: bool = True) -> BatchSummary:
+    """Run the pipeline over every note of ``inputs`` and write the outputs into ``out``, holding
+    the folder's lock (``lock=False``: the caller holds it, see ``extractor.batch.lock``)."""
     options = options or BatchOptions()
     stderr = stderr or sys.stderr
     started, t0 = _now(), time.monotonic()
     inputs = [Path(p) for p in inputs]
-    described = describe_inputs(inputs)
+    if not lock:  # the caller holds the output folder's lock (the CLI, around its own exports)
+        return _run_locked(inputs, out, options, stderr, started, t0)
+    with output_lock(out) as left_behind:
+        if left_behind:
+            stderr.write(f"extractor batch: {printable(str(out))}: a run that did not finish left its lock "
+                         f"({left_behind}); taken over\n")
+        return _run_locked(inputs, out, options, stderr, started, t0)
+
+
+def _run_locked(inputs: list[Path], out: Path, options: BatchOptions, stderr: IO[str], started: str,
+                t0: float) -> BatchSummary:
     rules = rules_fingerprint()
-    fingerprint = _fingerprint(described, options, rules)
+    fingerprint = _fingerprint(stamp_inputs(inputs, options), options, rules)
     if options.resume:
         manifest = finished_run(out, fingerprint, parquet=options.parquet)
         if manifest is not None:  # nothing left to do
-            summary = BatchSummary(out=out, patients_resumed=manifest["patients"], seconds=0.0)
-            for key in ("notes_read", "notes_processed", "notes_failed", "notes_empty", "notes_duplicate",
-                        "patients", "input_errors", "error_rows"):
-                setattr(summary, key, manifest[key])
+            summary = BatchSummary(out=out, counts=NoteCounts(**{c: manifest[c] for c in COUNT_COLUMNS}),
+                                   patients=manifest["patients"], patients_resumed=manifest["patients"],
+                                   input_errors=manifest["input_errors"], error_rows=manifest["error_rows"])
             summary.outputs = {name: str(out / name) for name in OUTPUT_FILES if name != "manifest.json"}
             return summary
     work = prepare_out(out, options)
@@ -203,12 +221,12 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
             if options.engine == "spark":
                 from extractor.batch.spark import run_spark
 
-                input_errors, pipeline_info, stats = run_spark(inputs, work, options, results, progress)
+                input_errors, inputs_read, pipeline_info, stats = run_spark(inputs, work, options, results, progress)
                 writer.write_input_errors(input_errors())
                 for output in results.outputs():
                     writer.write(output)
             else:
-                input_errors, pipeline_info, stats = _run_local(
+                input_errors, inputs_read, pipeline_info, stats = _run_local(
                     inputs, work, options, results, progress, fingerprint, writer
                 )
         finally:
@@ -218,14 +236,12 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
         if writer.patients != results.count():  # pragma: no cover - a bug
             raise BatchError("not every finished patient reached the outputs; outputs not written")
         summary.patients = writer.patients
-        for column in COUNT_COLUMNS:
-            setattr(summary, column, writer.notes[column])
+        summary.counts.add(writer.counts)
         for row in input_errors():
             summary.input_errors += 1
             if row.get("is_note"):
-                summary.notes_read += 1
-                summary.notes_failed += 1
-        if summary.notes_read != summary.notes_processed + summary.notes_failed:  # pragma: no cover - a bug
+                summary.counts.add(NoteCounts(notes_read=1, notes_failed=1))
+        if not summary.counts.add_up:  # pragma: no cover - a bug
             raise BatchError("note counts do not add up (read != processed + failed); outputs not written")
     lines = writer.line_counts
     stats = {**stats, "write_seconds": round(time.monotonic() - t_write, 3)}
@@ -242,19 +258,15 @@ def run_batch(inputs: list[Path], out: Path, options: BatchOptions | None = None
         "engine": options.engine,
         "master": options.master if options.engine == "spark" else None,
         "workers": options.worker_count() if options.engine == "local" else None,
-        "inputs": described,
+        "inputs": inputs_read,
         "options": {"format": options.fmt, "columns": asdict(options.columns), "limits": asdict(options.limits),
                     "note_timeout": options.note_timeout, "parquet": options.parquet, "resume": options.resume},
-        "notes_read": summary.notes_read,
-        "notes_processed": summary.notes_processed,
-        "notes_failed": summary.notes_failed,
-        "notes_empty": summary.notes_empty,
-        "notes_duplicate": summary.notes_duplicate,
+        **summary.counts.as_dict(),
         "patients": summary.patients,
         "patients_resumed": resumed,
         "input_errors": summary.input_errors,
         "error_rows": summary.error_rows,
-        "counts_add_up": summary.notes_read == summary.notes_processed + summary.notes_failed,
+        "counts_add_up": summary.counts.add_up,
         "faults": stats,
         "outputs": {name: _file_info(out / name, lines.get(name)) for name in outputs},
         "started_at": started,
@@ -306,7 +318,7 @@ class _InOrder:
 
 def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: ResultStore,
                progress: Progress, fingerprint: str,
-               writer: OutputWriter) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+               writer: OutputWriter) -> tuple[Any, list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
     from extractor.batch.workers import PipelineLoadError, Supervisor
 
     spill = NoteSpill(work / "notes.sqlite")
@@ -333,7 +345,7 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
 
         def emit(output: PatientOutput) -> None:
             if results.add(output):  # False: already stored, nothing new to hand over
-                progress.advance(output.notes_read, 1, failed=output.notes_failed)
+                progress.advance(output.counts.notes_read, 1, failed=output.counts.notes_failed)
                 in_order.catch_up(output)
 
         if patients:
@@ -359,8 +371,9 @@ def _run_local(inputs: list[Path], work: Path, options: BatchOptions, results: R
         finally:
             errors_spill.close()
 
+    inputs_read = spill.inputs()
     spill.close()
-    return input_errors, pipeline_info, stats
+    return input_errors, inputs_read, pipeline_info, stats
 
 
-__all__ = ["BatchError", "BatchSummary", "run_batch"]
+__all__ = ["BatchSummary", "run_batch"]

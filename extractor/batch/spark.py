@@ -18,6 +18,7 @@ a note that kills the Python worker makes Spark retry the task
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -28,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from extractor.batch.config import BatchOptions
-from extractor.batch.grouping import ResultStore
+from extractor.batch.workdir import ResultStore
 from extractor.batch.progress import Progress
-from extractor.batch.readers import Problem, _resolve, detect_kind, normalise_date, read_inputs, walk_files
-from extractor.batch.shard import (
-    BeatingPipeline,
+from extractor.batch.items import InputRead, Problem, problem
+from extractor.batch.per_patient import (
     NoteTimeout,
+    NoteWatch,
     PatientGroup,
     PatientOutput,
     canonical,
@@ -41,16 +42,17 @@ from extractor.batch.shard import (
     note_to_dict,
     run_patient,
 )
-from extractor.errors import ExtractorError
-from extractor.notes import NoteInput, date_of, sanitize_text
+from extractor.batch.readers import detect_kind, entry_kind, read_inputs, walk_folder
+from extractor.batch.streams import open_regular
+from extractor.batch.tables import id_value, missing_columns, resolve_columns, row_item
+from extractor.errors import BatchError
+from extractor.notes import NoteInput, printable
 from extractor.schema import ErrorRow
 
-NOTE_COLUMNS = ("patient_id", "doc_id", "date", "note_type", "source", "text", "decoded_with", "flags", "failed")
+# The columns of the notes handed to Spark, and the role each plays for ``row_item``.
+NOTE_COLUMNS = ("patient_id", "doc_id", "date", "note_type", "source", "text", "decoded_with", "failed")
+NOTE_ROLES = {"patient": "patient_id", "doc": "doc_id", "date": "date", "note_type": "note_type", "text": "text"}
 _PIPELINES: dict[str, Any] = {}
-
-
-class SparkUnavailable(ExtractorError):
-    """pyspark or Java is missing."""
 
 
 def spark_available() -> str | None:
@@ -73,8 +75,8 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise NoteTimeout
 
 
-def _pipeline(factory: str, note_timeout: float) -> Any:
-    """The pipeline of this Python worker, built on first use."""
+def _pipeline(factory: str, note_timeout: float) -> tuple[Any, NoteWatch]:
+    """The pipeline of this Python worker, built on first use, and its per-note budget."""
     key = f"{factory}|{note_timeout}"
     if key not in _PIPELINES:
         import signal
@@ -88,7 +90,7 @@ def _pipeline(factory: str, note_timeout: float) -> Any:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGALRM, _on_alarm)
             alarm = note_timeout
-        _PIPELINES[key] = BeatingPipeline(nlp, None, alarm)
+        _PIPELINES[key] = (nlp, NoteWatch(alarm=alarm))
     return _PIPELINES[key]
 
 
@@ -100,36 +102,37 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def patient_frame(pdf: Any, factory: str, note_timeout: float) -> Any:
-    """``applyInPandas`` body: one patient's rows -> one row (patient_id, payload)."""
+def patient_frame(pdf: Any, factory: str, note_timeout: float, max_chars: int) -> Any:
+    """``applyInPandas`` body: one patient's rows -> one row (patient_id, payload).
+
+    Rows become notes by ``row_item``, as in the local engine. A group whose patient id is
+    not an id (control characters, hundreds of characters: note text in the id column)
+    forms no patient: its rows come back as input errors (``patient_id`` null).
+    """
     import pandas as pd
 
+    group_id = pdf["patient_id"].iloc[0]
+    patient_id, why = id_value(group_id)
+    rows = [{k: _clean(v) for k, v in row.items()} for row in pdf.to_dict("records")]
+    if patient_id is None:
+        errors = [problem(printable(str(row.get("source") or "")), "schema", f"patient id {why}").as_input_error()
+                  for row in rows]
+        return pd.DataFrame({"patient_id": [None], "payload": [canonical(errors)]})
     notes: list[NoteInput] = []
     failed: list[ErrorRow] = []
-    patient_id = str(pdf["patient_id"].iloc[0])
-    for row in pdf.to_dict("records"):
-        row = {k: _clean(v) for k, v in row.items()}
+    for row in rows:
         if row.get("failed"):
             failed.append(ErrorRow(**json.loads(row["failed"])))
             continue
         source = row.get("source") or f"{patient_id}/{row.get('doc_id')}"
-        if row.get("text") is None:
-            failed.append(ErrorRow(source=source, patient_id=patient_id, doc_id=row.get("doc_id"), kind="schema",
-                                   reason="text is missing or null", fatal=True))
-            continue
-        text = sanitize_text(str(row["text"]))
-        notes.append(NoteInput(
-            patient_id=patient_id,
-            doc_id=str(row.get("doc_id")),
-            text=text,
-            date=normalise_date(row.get("date")) or date_of(text),
-            note_type=str(row["note_type"]) if row.get("note_type") not in (None, "") else None,
-            source=source,
-            decoded_with=row.get("decoded_with"),
-            flags=tuple(json.loads(row["flags"])) if row.get("flags") else (),
-        ))
-    nlp = _pipeline(factory, note_timeout)
-    output = mark_timeouts(run_patient(nlp, PatientGroup(patient_id, notes, failed)), note_timeout)
+        item = row_item(row, NOTE_ROLES, source=source, default_doc=str(row.get("doc_id")),
+                        decoded_with=row.get("decoded_with"), max_chars=max_chars)
+        if isinstance(item, NoteInput):
+            notes.append(item)
+        else:
+            failed.append(item.row.model_copy(update={"patient_id": patient_id}))
+    nlp, watch = _pipeline(factory, note_timeout)
+    output = mark_timeouts(run_patient(nlp, PatientGroup(patient_id, notes, failed), watch=watch), note_timeout)
     return pd.DataFrame({"patient_id": [patient_id], "payload": [output.to_json()]})
 
 
@@ -137,18 +140,39 @@ def patient_frame(pdf: Any, factory: str, note_timeout: float) -> Any:
 
 
 def _native_kind(path: Path, options: BatchOptions) -> str | None:
-    """jsonl/csv/parquet when Spark can read ``path`` itself, else None."""
-    if path.is_dir():
-        files = [f for f in walk_files(path) if not f.name.startswith(("_", "."))]
-        kinds = {detect_kind(f, options.fmt) for f in files}
-        return "parquet" if kinds == {"parquet"} else None
-    kind = detect_kind(path, options.fmt) if path.is_file() else None
+    """jsonl/csv/parquet when Spark can read ``path`` itself, else None (our readers then do)."""
+    try:
+        if path.is_dir():
+            entries = [e for e in walk_folder(path, follow_links=options.follow_links)
+                       if not e.path.name.startswith("_")]
+            plain = all(not e.skip for e in entries)  # links and special files: our readers report them
+            return "parquet" if entries and plain and all(entry_kind(e.path.name) == "parquet"
+                                                          for e in entries) else None
+        with open_regular(path, follow_links=True) as file:
+            kind = detect_kind(path.name, file, options.fmt)
+    except OSError:
+        return None
     return kind if kind in ("jsonl", "csv", "parquet") else None
 
 
-def _problem_row(source: str, kind: str, reason: str, *, is_note: bool) -> dict[str, Any]:
-    return {"is_note": is_note, "source": source, "patient_id": None, "doc_id": None, "kind": kind,
-            "reason": reason, "fatal": True}
+def _native_account(path: Path, options: BatchOptions) -> dict[str, Any]:
+    """The manifest entry of an input Spark reads itself: its checksum, read here in one pass
+    (how far Spark read it is not known: ``bytes_read`` null)."""
+    shown = printable(str(path))
+    files: list[Path] = [e.path for e in walk_folder(path, follow_links=options.follow_links)] \
+        if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    size = 0
+    sha = None
+    for file_path in files:
+        with open_regular(file_path, follow_links=True) as file:
+            sha = file.sha256()
+            size += file.size
+        rel = file_path.relative_to(path).as_posix() if path.is_dir() else file_path.name
+        digest.update(f"{rel}\0{sha}\n".encode("utf-8", "surrogateescape"))
+    read = InputRead(shown, "folder" if path.is_dir() else "file", len(files), size, 0,
+                     digest.hexdigest() if path.is_dir() else sha)
+    return {**read.as_dict(), "bytes_read": None}
 
 
 def _native_frame(spark: Any, path: Path, kind: str, options: BatchOptions,
@@ -166,24 +190,24 @@ def _native_frame(spark: Any, path: Path, kind: str, options: BatchOptions,
               .csv(str(path)))
     else:
         df = spark.read.parquet(str(path))
-    resolved = _resolve([c for c in df.columns if c != "_corrupt_record"], options.columns)
-    for role in ("patient", "text"):
-        if resolved[role] is None:
-            errors.append(_problem_row(str(path), "schema", f"no {role} column (looked for "
-                                       f"{', '.join(options.columns.candidates(role))})", is_note=False))
-            return None
+    shown = printable(str(path))
+    resolved = resolve_columns([c for c in df.columns if c != "_corrupt_record"], options.columns)
+    missing = missing_columns(resolved, options.columns, shown)
+    if missing:
+        errors.append(missing.as_input_error())
+        return None
     text_type = df.schema[resolved["text"]].dataType
     if not isinstance(text_type, T.StringType | T.BinaryType | T.NullType):
-        errors.append(_problem_row(str(path), "schema", f"text column is of type {text_type.simpleString()}, "
-                                   "not string", is_note=False))
+        errors.append(problem(shown, "schema", f"text column is of type {text_type.simpleString()}, not string",
+                              is_note=False).as_input_error())
         return None
-    stem = path.name.split(".")[0] or "doc"
+    stem = printable(path.name.split(".")[0]) or "doc"
     if "_corrupt_record" in df.columns:
         bad = df.where(F.col("_corrupt_record").isNotNull()).select(F.input_file_name().alias("f"),
                                                                      F.col(resolved["patient"]).alias("p"))
         for row in bad.collect():
-            errors.append(_problem_row(row["f"] or str(path), "malformed",
-                                       "record cannot be parsed (Spark reports no line number)", is_note=True))
+            errors.append(problem(printable(row["f"] or shown), "malformed",
+                                  "record cannot be parsed (Spark reports no line number)").as_input_error())
         df = df.where(F.col("_corrupt_record").isNull())
 
     def col(role: str) -> Any:
@@ -195,34 +219,36 @@ def _native_frame(spark: Any, path: Path, kind: str, options: BatchOptions,
     frame = df.select(
         F.trim(col("patient")).alias("patient_id"), F.trim(doc).alias("doc_id"), col("date").alias("date"),
         col("note_type").alias("note_type"), F.input_file_name().alias("source"), text.alias("text"),
-        F.lit(None).cast("string").alias("decoded_with"), F.lit(None).cast("string").alias("flags"),
-        F.lit(None).cast("string").alias("failed"),
+        F.lit(None).cast("string").alias("decoded_with"), F.lit(None).cast("string").alias("failed"),
     )
     no_patient = frame.where(F.col("patient_id").isNull() | (F.col("patient_id") == ""))
     for row in no_patient.select("source").collect():
-        errors.append(_problem_row(row["source"] or str(path), "schema", "patient id missing or empty",
-                                   is_note=True))
+        errors.append(problem(printable(row["source"] or shown), "schema",
+                              "patient id missing or empty").as_input_error())
     return frame.where(F.col("patient_id").isNotNull() & (F.col("patient_id") != ""))
 
 
-def _driver_rows(paths: list[Path], options: BatchOptions, errors: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _driver_rows(paths: list[Path], options: BatchOptions, errors: list[dict[str, Any]],
+                 accounts: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for item in read_inputs(paths, options):
         if isinstance(item, NoteInput):
             row = note_to_dict(item)
-            row["flags"] = json.dumps(row["flags"]) if row["flags"] else None
+            del row["flags"]  # derived again from decoded_with by row_item
             row["failed"] = None
             yield row
         elif isinstance(item, Problem):
             if item.is_note and item.row.patient_id:
                 yield {"patient_id": item.row.patient_id, "doc_id": item.row.doc_id, "date": None, "note_type": None,
-                       "source": item.row.source, "text": None, "decoded_with": None, "flags": None,
+                       "source": item.row.source, "text": None, "decoded_with": None,
                        "failed": canonical(item.row.model_dump(mode="json"))}
             else:
-                errors.append({"is_note": item.is_note, **item.row.model_dump(mode="json")})
+                errors.append(item.as_input_error())
+        else:
+            accounts.append(item.as_dict())
 
 
 def _driver_frame(spark: Any, paths: list[Path], options: BatchOptions, work: Path,
-                  errors: list[dict[str, Any]]) -> Any:
+                  errors: list[dict[str, Any]], accounts: list[dict[str, Any]]) -> Any:
     """Our readers on the driver -> a Parquet file Spark reads (folders of .txt, archives)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -233,7 +259,7 @@ def _driver_frame(spark: Any, paths: list[Path], options: BatchOptions, work: Pa
     batch: list[dict[str, Any]] = []
     rows = 0
     try:
-        for row in _driver_rows(paths, options, errors):
+        for row in _driver_rows(paths, options, errors, accounts):
             batch.append(row)
             rows += 1
             if len(batch) >= 2000:
@@ -286,10 +312,9 @@ def _session(options: BatchOptions, work: Path) -> Any:
 
 
 def run_spark(inputs: list[Path], work: Path, options: BatchOptions, results: ResultStore,
-              progress: Progress) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """Run the batch on Spark; fill ``results``; return (input errors, pipeline info, fault stats)."""
-    from extractor.batch.run import BatchError
-
+              progress: Progress) -> tuple[Any, list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """Run the batch on Spark; fill ``results``; return (input errors, inputs as read, pipeline info,
+    fault stats)."""
     missing = spark_available()
     if missing:
         raise BatchError(f"--engine spark: {missing}")
@@ -298,20 +323,26 @@ def run_spark(inputs: list[Path], work: Path, options: BatchOptions, results: Re
     progress.stage("starting Spark")
     spark = _session(options, work)
     errors: list[dict[str, Any]] = []
+    accounts: list[dict[str, Any] | None] = []
     try:
         frames = []
         driver_paths = []
         for path in inputs:
             kind = _native_kind(path, options)
             if kind:
+                accounts.append(_native_account(path, options))
                 frame = _native_frame(spark, path, kind, options, errors)
                 if frame is not None:
                     frames.append(frame)
             else:
+                accounts.append(None)  # filled in below, in the same order
                 driver_paths.append(path)
         if driver_paths:
             progress.stage("reading inputs")
-            frame = _driver_frame(spark, driver_paths, options, work, errors)
+            driver_accounts: list[dict[str, Any]] = []
+            frame = _driver_frame(spark, driver_paths, options, work, errors, driver_accounts)
+            filled = iter(driver_accounts)
+            accounts = [a if a is not None else next(filled) for a in accounts]
             if frame is not None:
                 frames.append(frame)
         out_dir = work.parent / "spark"
@@ -324,10 +355,10 @@ def run_spark(inputs: list[Path], work: Path, options: BatchOptions, results: Re
             if done:
                 skip = spark.createDataFrame([(p,) for p in done], "patient_id string")
                 notes = notes.join(skip, on="patient_id", how="left_anti")
-            factory, budget = options.pipeline, options.note_timeout
+            factory, budget, max_chars = options.pipeline, options.note_timeout, options.limits.max_note_bytes
 
             def per_patient(pdf: Any) -> Any:
-                return patient_frame(pdf, factory, budget)
+                return patient_frame(pdf, factory, budget, max_chars)
 
             progress.stage("running on Spark")
             out = notes.groupBy("patient_id").applyInPandas(per_patient, schema="patient_id string, payload string")
@@ -339,9 +370,12 @@ def run_spark(inputs: list[Path], work: Path, options: BatchOptions, results: Re
                     "unexpectedly, a note crashes the pipeline: the local engine quarantines such notes"
                 ) from None
             stored = spark.read.parquet(str(out_dir / "results"))
-            (stored.select(F.get_json_object("payload", "$.record").alias("record")).write.mode("overwrite")
+            patients = stored.where(F.col("patient_id").isNotNull())
+            (patients.select(F.get_json_object("payload", "$.record").alias("record")).write.mode("overwrite")
              .text(str(out_dir / "records.jsonl")))
-            for row in stored.orderBy("patient_id").toLocalIterator():
+            for row in stored.where(F.col("patient_id").isNull()).toLocalIterator():
+                errors.extend(json.loads(row["payload"]))  # rows whose patient id is no id
+            for row in patients.orderBy("patient_id").toLocalIterator():
                 results.add(PatientOutput.from_json(row["payload"]))
         results.commit()
         info = {"pipe_names": None, "spark_version": spark.version, "master": spark.sparkContext.master}
@@ -356,4 +390,4 @@ def run_spark(inputs: list[Path], work: Path, options: BatchOptions, results: Re
             for line in f:
                 yield json.loads(line)
 
-    return input_errors, info, {"engine": "spark"}
+    return input_errors, [a for a in accounts if a is not None], info, {"engine": "spark"}

@@ -7,8 +7,8 @@ processes (``forkserver``, or ``spawn`` where there is none), which return plain
 
 Fault policy, enforced by the supervisor:
 
-* each call of the pipeline stamps a shared heartbeat; a worker whose current
-  note runs longer than ``note_timeout`` seconds is killed (SIGKILL);
+* each note stamps a shared heartbeat as it starts; a worker whose current
+  note (all its chunks) runs longer than ``note_timeout`` seconds is killed (SIGKILL);
 * a task that fails (timeout, worker death, exception outside the per-note
   handling of ``process_patient``) is split: a task of several patients is
   rerun patient by patient; a patient is probed note by note, then rerun
@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from extractor.batch.config import timeout_reason
-from extractor.batch.shard import BeatingPipeline, PatientGroup, PatientOutput, failed_patient, run_patient
+from extractor.batch.per_patient import NoteWatch, PatientGroup, PatientOutput, failed_patient, run_patient
 from extractor.privacy import keep_note_text_out_of_logs
 from extractor.schema import ErrorRow
 
@@ -72,7 +72,7 @@ def _serve(conn: Connection, beat: Any, factory: str) -> None:
     meta = getattr(nlp, "meta", {}) or {}
     conn.send(("ready", {"pipe_names": list(getattr(nlp, "pipe_names", [])),
                          "name": meta.get("name"), "version": meta.get("version")}))
-    wrapped = BeatingPipeline(nlp, beat)
+    watch = NoteWatch(beat)  # stamped as each note starts, however the core chunks it
     while True:
         try:
             msg = conn.recv()
@@ -84,7 +84,7 @@ def _serve(conn: Connection, beat: Any, factory: str) -> None:
         for index, group in enumerate(groups):  # each patient is sent back as soon as it is done
             beat.value = time.monotonic()
             try:
-                output = run_patient(wrapped, group)
+                output = run_patient(nlp, group, watch=watch)
             except Exception as exc:  # outside process_patient's per-note handling (e.g. aggregation)
                 conn.send(("failed", task_id, index, type(exc).__name__))
                 continue

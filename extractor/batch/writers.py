@@ -27,10 +27,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from extractor.batch.shard import PatientOutput, canonical
+from extractor.batch.per_patient import COUNT_COLUMNS, NoteCounts, PatientOutput, canonical
 from extractor.schema import CohortRecord
 
-COUNT_COLUMNS = ("notes_read", "notes_processed", "notes_failed", "notes_empty", "notes_duplicate")
 MENTION_FLAGS = ("negated", "historical", "hypothetical", "family", "uncertain")
 
 
@@ -211,8 +210,7 @@ def _input_error_row(row: dict[str, Any]) -> tuple:
 
 def patient_rows(out: PatientOutput, flat: list[Any]) -> Iterator[tuple[str, tuple]]:
     """(table, row) pairs of one patient; ``flat`` is ``flat_values`` of its record."""
-    counts = (out.notes_read, out.notes_processed, out.notes_failed, out.notes_empty, out.notes_duplicate)
-    yield "patients", (out.patient_id, *counts, *flat[1:])
+    yield "patients", (out.patient_id, *out.counts.values(), *flat[1:])
     yield "records", (out.patient_id, out.record)
     for line in out.mentions:
         m = json.loads(line)
@@ -224,14 +222,6 @@ def patient_rows(out: PatientOutput, flat: list[Any]) -> Iterator[tuple[str, tup
         yield "documents", tuple(d[c] for c, _ in TABLES["documents"])
     for line in out.errors:
         yield "errors", _input_error_row(json.loads(line))
-
-
-def table_rows(outputs: Iterable[PatientOutput], input_errors: Iterable[dict[str, Any]]) -> Iterator[tuple[str, tuple]]:
-    """(table, row) pairs for every table, patients in the order given."""
-    for row in input_errors:
-        yield "errors", _input_error_row(row)
-    for out in outputs:
-        yield from patient_rows(out, flat_values(json.loads(out.record)))
 
 
 TableSink = Callable[[str, tuple], None]
@@ -273,13 +263,6 @@ def sqlite_tables(path: Path) -> Iterator[TableSink]:
             con.close()
 
 
-def write_sqlite(path: Path, rows: Iterable[tuple[str, tuple]]) -> None:
-    """The embedded database from (table, row) pairs."""
-    with sqlite_tables(path) as add:
-        for table, row in rows:
-            add(table, row)
-
-
 @contextlib.contextmanager
 def parquet_tables(folder: Path) -> Iterator[TableSink]:
     """The same tables as Parquet files under ``folder``; yields ``add(table, row)``."""
@@ -319,13 +302,6 @@ def parquet_tables(folder: Path) -> Iterator[TableSink]:
                 w.close()
 
 
-def write_parquet(folder: Path, rows: Iterable[tuple[str, tuple]]) -> None:
-    """The Parquet tables from (table, row) pairs."""
-    with parquet_tables(folder) as add:
-        for table, row in rows:
-            add(table, row)
-
-
 def _parquet_value(value: Any, kind: str) -> Any:
     if value is None:
         return None
@@ -344,8 +320,7 @@ def cohort_csv(path: Path) -> Iterator[Callable[[list[Any], PatientOutput], None
         writer.writerow([*FLAT_NAMES, *COUNT_COLUMNS])
 
         def add(flat: list[Any], out: PatientOutput) -> None:
-            counts = [out.notes_read, out.notes_processed, out.notes_failed, out.notes_empty, out.notes_duplicate]
-            writer.writerow([csv_cell(v) for v in (*flat, *counts)])
+            writer.writerow([csv_cell(v) for v in (*flat, *out.counts.values())])
 
         yield add
 
@@ -366,7 +341,7 @@ class OutputWriter:
         self.out_dir = out_dir
         self.parquet = parquet
         self.patients = 0
-        self.notes = dict.fromkeys(COUNT_COLUMNS, 0)
+        self.counts = NoteCounts()
         self._stack = contextlib.ExitStack()
         self._lines: dict[str, _Lines] = {}
         self._tables: list[TableSink] = []
@@ -415,5 +390,4 @@ class OutputWriter:
             for add in self._tables:
                 add(table, row)
         self.patients += 1
-        for column in COUNT_COLUMNS:
-            self.notes[column] += getattr(out, column)
+        self.counts.add(out.counts)

@@ -188,6 +188,7 @@ def spill_notes(paths: list[Path], options: Any, store: PatientStore, loaded: Lo
     duplicates are its twins' and are not shown twice.
     """
     from extractor.batch.readers import Problem, read_inputs
+    from extractor.notes import NoteInput
 
     by_source: dict[tuple[str, str], dict[str, Any]] = {}
     by_id: dict[tuple[str, str], dict[str, Any]] = {}
@@ -201,6 +202,8 @@ def spill_notes(paths: list[Path], options: Any, store: PatientStore, loaded: Lo
             if item.row.patient_id is None or item.row.patient_id in patients:
                 loaded.problems.append(f"{item.row.source}: {item.row.reason}")
             continue
+        if not isinstance(item, NoteInput):
+            continue  # an input's account of bytes read (for the manifest), not a note
         if item.patient_id not in patients:
             continue
         if documents is None:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from extractor.batch.config import BatchOptions
-from extractor.batch.run import BatchError, run_batch
+from extractor.batch.run import run_batch
+from extractor.errors import BatchError
 
 FAULTS = "extractor.batch.faults:fault_pipeline"
 CANARY = "ZZCANARY7781"

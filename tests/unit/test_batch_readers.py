@@ -14,14 +14,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from extractor.batch.config import BatchOptions, Columns, Limits
-from extractor.batch.readers import Problem, read_inputs
+from extractor.batch.items import InputRead, Problem
+from extractor.batch.readers import read_inputs
 from extractor.notes import NoteInput
 
 NOTE = b"Date: 2020-03-01\n\nNecrolytic migratory erythema. Glucagon 1200 pg/mL.\n"
 
 
 def read(path: Path, **options: object) -> tuple[list[NoteInput], list[Problem]]:
-    items = list(read_inputs([path], BatchOptions(**options)))  # type: ignore[arg-type]
+    items = [i for i in read_inputs([path], BatchOptions(**options)) if not isinstance(i, InputRead)]  # type: ignore[arg-type]
     return [i for i in items if isinstance(i, NoteInput)], [i for i in items if isinstance(i, Problem)]
 
 
@@ -332,7 +333,7 @@ def test_tar_gz_refuses_links_devices_and_traversal(tmp_path: Path) -> None:
 
 
 def test_truncated_tar_gz_keeps_what_was_read_and_says_so(tmp_path: Path) -> None:
-    """A cut tar.gz: notes before the cut are kept, one row says the rest was not read."""
+    """A cut tar.gz: notes before the cut are kept, the note cut in two is a failed note, one row says where it stopped."""
     # Arrange
     members = [tarfile.TarInfo(f"P{i}__n.txt") for i in range(40)]
     noise = {m.name: bytes(range(256)) * 20 + NOTE for m in members}
@@ -343,7 +344,8 @@ def test_truncated_tar_gz_keeps_what_was_read_and_says_so(tmp_path: Path) -> Non
     notes, problems = read(path)
     # Assert
     assert 0 < len(notes) < 40
-    assert kinds(problems) == ["corrupt_archive"]
+    assert [(p.row.kind, p.is_note) for p in problems] == [("truncated", True), ("corrupt_archive", False)]
+    assert problems[0].row.patient_id == f"P{len(notes)}"
 
 
 def test_gzipped_jsonl_is_read_as_a_stream(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from extractor.batch.shard import PatientOutput
-from extractor.batch.writers import FLAT_NAMES, csv_cell, flat_values, table_rows, write_parquet, write_sqlite
+from extractor.batch.per_patient import NoteCounts, PatientOutput
+from extractor.batch.writers import FLAT_NAMES, OutputWriter, csv_cell, flat_values
 from extractor.schema import CohortRecord
 
 
@@ -23,7 +23,14 @@ def output(patient: str) -> PatientOutput:
                 "decoded_with": None, "status": "processed"}
     error = {"source": "s", "patient_id": patient, "doc_id": "d", "kind": "empty", "reason": "r", "fatal": False}
     return PatientOutput(patient, json.dumps(record.model_dump(mode="json")), [json.dumps(mention)],
-                         [json.dumps(error)], [json.dumps(document)], 1, 1, 0, 0, 0)
+                         [json.dumps(error)], [json.dumps(document)], NoteCounts(1, 1, 0, 0, 0))
+
+
+def write_outputs(out: Path, outputs: list[PatientOutput], input_errors: list[dict], *, parquet: bool = False) -> None:
+    with OutputWriter(out, parquet=parquet) as writer:
+        writer.write_input_errors(input_errors)
+        for patient in outputs:
+            writer.write(patient)
 
 
 def test_flat_columns_follow_the_schema() -> None:
@@ -64,8 +71,7 @@ def test_sqlite_has_the_five_tables_indexed_by_patient(tmp_path: Path) -> None:
     outputs = [output("a"), output("b")]
     path = tmp_path / "cohort.sqlite"
     # Act
-    write_sqlite(path, table_rows(outputs, [{"source": "x.csv:2", "kind": "malformed", "reason": "r",
-                                             "fatal": True}]))
+    write_outputs(tmp_path, outputs, [{"source": "x.csv:2", "kind": "malformed", "reason": "r", "fatal": True}])
     # Assert
     con = sqlite3.connect(path)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -83,7 +89,7 @@ def test_parquet_tables_match_the_sqlite_tables(tmp_path: Path) -> None:
     # Arrange
     outputs = [output("a"), output("b")]
     # Act
-    write_parquet(tmp_path / "parquet", table_rows(outputs, []))
+    write_outputs(tmp_path, outputs, [], parquet=True)
     # Assert
     assert sorted(p.name for p in (tmp_path / "parquet").iterdir()) == [
         "documents.parquet", "errors.parquet", "mentions.parquet", "patients.parquet", "records.parquet"

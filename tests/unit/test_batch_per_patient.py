@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from extractor.batch.grouping import NoteSpill, ResultStore
-from extractor.batch.readers import problem
-from extractor.batch.shard import (
-    BeatingPipeline,
+from extractor.batch.workdir import NoteSpill, ResultStore
+from extractor.batch.items import problem
+from extractor.batch.per_patient import (
     PatientGroup,
+    NoteCounts,
+    NoteWatch,
     PatientOutput,
     dedupe,
     failed_patient,
@@ -29,7 +31,7 @@ def note(doc: str, text: str = "text", patient: str = "p", date: str | None = No
     return NoteInput(patient_id=patient, doc_id=doc, text=text, date=date, source=f"{patient}__{doc}.txt")
 
 
-def fake_process(nlp: Any, patient_id: str, notes: list[NoteInput]) -> PatientResult:
+def fake_process(nlp: Any, patient_id: str, notes: list[NoteInput], watch: Any = None) -> PatientResult:
     """One mention per note, a failure for notes whose text is 'bad'."""
     mentions, errors, processed, failed = [], [], 0, 0
     for n in notes:
@@ -67,6 +69,18 @@ def test_dedupe_renames_a_reused_doc_id_whatever_the_input_order() -> None:
     assert sorted(n.doc_id for n in kept_1) == ["a", "a~2"]
 
 
+def test_dedupe_never_gives_a_real_id_to_another_note() -> None:
+    """`a` twice with other texts beside a real `a~2`: the renamed note becomes `a~3`; `a~2` keeps its text."""
+    # Arrange
+    notes = [note("a", "one"), note("a", "two"), note("a~2", "real")]
+    # Act
+    kept, rows = dedupe(list(reversed(notes)))
+    # Assert
+    by_id = {n.doc_id: n.text for n in kept}
+    assert by_id["a~2"] == "real" and set(by_id) == {"a", "a~2", "a~3"}
+    assert [(r.kind, r.doc_id) for r in rows] == [("duplicate_id", "a~3")]
+
+
 def test_run_patient_flattens_to_canonical_json_and_counts_add_up() -> None:
     """Record, mentions, errors and documents are JSON strings; read = processed + failed."""
     # Arrange
@@ -75,9 +89,9 @@ def test_run_patient_flattens_to_canonical_json_and_counts_add_up() -> None:
     # Act
     out = run_patient(None, group, process=fake_process)
     # Assert
-    assert out.notes_read == 4
-    assert (out.notes_processed, out.notes_failed, out.notes_duplicate) == (2, 2, 1)
-    assert out.notes_read == out.notes_processed + out.notes_failed
+    assert out.counts.notes_read == 4
+    assert (out.counts.notes_processed, out.counts.notes_failed, out.counts.notes_duplicate) == (2, 2, 1)
+    assert out.counts.add_up
     assert json.loads(out.record)["sex"] == "female"
     assert json.loads(out.mentions[0])["patient_id"] == "p"
     statuses = sorted(json.loads(d)["status"] for d in out.documents)
@@ -93,7 +107,7 @@ def test_failed_patient_still_has_a_record_and_error_rows() -> None:
     out = failed_patient(group, "worker_crash", "crashed twice")
     # Assert
     assert json.loads(out.record)["patient_id"] == "p"
-    assert (out.notes_read, out.notes_processed, out.notes_failed) == (2, 0, 2)
+    assert (out.counts.notes_read, out.counts.notes_processed, out.counts.notes_failed) == (2, 0, 2)
     assert {json.loads(e)["kind"] for e in out.errors} == {"worker_crash"}
 
 
@@ -101,26 +115,62 @@ def test_mark_timeouts_turns_alarm_failures_into_timeout_rows() -> None:
     """An error row caused by NoteTimeout becomes kind `timeout`."""
     # Arrange
     row = ErrorRow(source="s", kind="error", reason="processing failed in extractor: NoteTimeout", fatal=True)
-    out = PatientOutput("p", "{}", [], [json.dumps(row.model_dump())], [], 1, 0, 1, 0, 0)
+    out = PatientOutput("p", "{}", [], [json.dumps(row.model_dump())], [], NoteCounts(1, 0, 1, 0, 0))
     # Act
     fixed = mark_timeouts(out, 5)
     # Assert
     assert json.loads(fixed.errors[0])["kind"] == "timeout"
 
 
-def test_beating_pipeline_stamps_each_call() -> None:
-    """Each pipeline call updates the heartbeat the watchdog reads."""
+def test_note_watch_budget_covers_every_chunk_of_a_note() -> None:
+    """A note cut into chunks that each take little is still stopped when the whole note runs past its budget."""
+    # Arrange
+    import signal
+
+    import spacy
+
+    from extractor.core import process_patient
+    from extractor.batch.per_patient import NoteTimeout
+
+    blank = spacy.blank("en")
+
+    class SlowChunks:  # 0.05 s a chunk of at most 999 characters
+        max_length = 1_000
+
+        def __call__(self, text: str) -> Any:
+            time.sleep(0.05)
+            return blank(text)
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise NoteTimeout
+
+    long_note = "\n\n".join("word " * 170 for _ in range(20))  # 20 chunks: about 1 s in all
+    notes = [NoteInput(patient_id="p", doc_id="long", text=long_note), NoteInput(patient_id="p", doc_id="short",
+                                                                                   text="short note")]
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    # Act
+    try:
+        result = process_patient(SlowChunks(), "p", notes, NoteWatch(alarm=0.4))  # type: ignore[arg-type]
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    # Assert
+    assert (result.notes_processed, result.notes_failed) == (1, 1)
+    assert [e.doc_id for e in result.errors if e.fatal] == ["long"]
+    assert result.errors[0].reason.endswith("NoteTimeout")
+
+
+def test_note_watch_stamps_the_heartbeat_once_a_note() -> None:
+    """The local engine's watchdog reads the time the current note started."""
     # Arrange
     class Beat:
         value = 0.0
 
     beat = Beat()
-    wrapped = BeatingPipeline(lambda text: text.upper(), beat)
     # Act
-    result = wrapped("abc")
+    with NoteWatch(beat):
+        stamped = beat.value
     # Assert
-    assert result == "ABC"
-    assert beat.value > 0
+    assert stamped > 0
 
 
 def test_spill_groups_scattered_notes_by_patient_in_sorted_order(tmp_path: Path) -> None:
@@ -130,13 +180,13 @@ def test_spill_groups_scattered_notes_by_patient_in_sorted_order(tmp_path: Path)
              note("2", patient="b"), problem("y.csv:3", "malformed", "bad row")]
     spill = NoteSpill(tmp_path / "notes.sqlite")
     # Act
-    counts = spill.fill(items, "fp")
+    spill.fill(items, "fp")
     groups = list(spill.patients())
     # Assert
     assert [(g.patient_id, [n.doc_id for n in g.notes], len(g.failed)) for g in groups] == [
         ("a", ["1"], 0), ("b", ["1", "2"], 1)
     ]
-    assert counts == {"notes_read": 5, "notes_failed_on_read": 2, "input_errors": 1}
+    assert spill.patient_totals() == (2, 4)  # the failed note of b counts among b's notes
     assert [e["source"] for e in spill.input_errors()] == ["y.csv:3"]
     assert spill.is_complete("fp") and not spill.is_complete("other")
 
@@ -171,7 +221,7 @@ def test_result_store_never_holds_a_patient_twice(tmp_path: Path, times: int) ->
     """Adding the same patient again is ignored (a resumed run cannot duplicate)."""
     # Arrange
     store = ResultStore(tmp_path / "results.sqlite")
-    out = PatientOutput("p", "{}", [], [], [], 1, 1, 0, 0, 0)
+    out = PatientOutput("p", "{}", [], [], [], NoteCounts(1, 1, 0, 0, 0))
     # Act
     stored = [store.add(out) for _ in range(times)]
     store.commit()
@@ -193,13 +243,13 @@ def test_patients_reach_the_writer_in_sorted_order_whatever_order_they_finish(tm
             self.written.append(out.patient_id)
 
     store, writer = ResultStore(tmp_path / "results.sqlite"), Writer()
-    store.add(PatientOutput("a", "{}", [], [], [], 1, 1, 0, 0, 0))  # finished by a run this one resumes
+    store.add(PatientOutput("a", "{}", [], [], [], NoteCounts(1, 1, 0, 0, 0)))  # finished by a run this one resumes
     in_order = _InOrder(writer, store, iter(["a", "b", "c", "d"]))  # type: ignore[arg-type]
     in_order.catch_up()
     seen = [list(writer.written)]
     # Act
     for pid in ("c", "b", "d"):
-        out = PatientOutput(pid, "{}", [], [], [], 1, 1, 0, 0, 0)
+        out = PatientOutput(pid, "{}", [], [], [], NoteCounts(1, 1, 0, 0, 0))
         store.add(out)
         in_order.catch_up(out)
         seen.append(list(writer.written))

@@ -1,4 +1,4 @@
-"""Group notes by patient on disk, and keep finished patients as the resume checkpoint.
+"""The run's work folder: notes grouped by patient on disk, finished patients as the resume checkpoint.
 
 Notes of one patient may be anywhere in the input, so they are spilled to an
 SQLite file (``<out>/.extractor-work/notes.sqlite``) as they are read and
@@ -20,14 +20,14 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from extractor.batch.readers import Item, Problem
-from extractor.batch.shard import PatientGroup, PatientOutput, canonical, note_from_dict, note_to_dict
+from extractor.batch.items import InputRead, Item, Problem
+from extractor.batch.per_patient import PatientGroup, PatientOutput, canonical, note_from_dict, note_to_dict
 from extractor.notes import NoteInput
 from extractor.schema import ErrorRow
 
 WORK_DIR = ".extractor-work"
 # How notes are laid out in the spill; a work folder from another layout is spilled again.
-_LAYOUT = "2"
+_LAYOUT = "3"
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -37,18 +37,14 @@ def _connect(path: Path) -> sqlite3.Connection:
     return con
 
 
-class NoteSpill:
-    """The on-disk spill of all notes, keyed by patient."""
+class _WorkDatabase:
+    """An SQLite file of the work folder with a ``meta`` table of small values."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tables: str) -> None:
         self.path = path
         self.con = _connect(path)
-        self.con.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS input_errors (seq INTEGER PRIMARY KEY, row TEXT NOT NULL);
-            """
-        )
+        self.con.executescript("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                               + tables)
 
     def meta(self, key: str) -> str | None:
         """A value stored with ``set_meta``."""
@@ -56,8 +52,15 @@ class NoteSpill:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        """Store a small value (fingerprint, completion marker, counts)."""
+        """Store a small value (fingerprint, completion marker, ...)."""
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+class NoteSpill(_WorkDatabase):
+    """The on-disk spill of all notes, keyed by patient."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "CREATE TABLE IF NOT EXISTS input_errors (seq INTEGER PRIMARY KEY, row TEXT NOT NULL);")
 
     def is_complete(self, fingerprint: str) -> bool:
         """True when a previous spill of the same inputs, in this layout, finished."""
@@ -76,31 +79,28 @@ class NoteSpill:
             """
         )
 
-    def fill(self, items: Iterable[Item], fingerprint: str, batch: int = 2000) -> dict[str, int]:
-        """Spill every item; return counts (``notes_read``, input-level problems, ...)."""
+    def fill(self, items: Iterable[Item], fingerprint: str, batch: int = 2000) -> None:
+        """Spill every item: notes and failed notes by patient, problems of whole inputs apart."""
         self.reset()
-        counts = {"notes_read": 0, "notes_failed_on_read": 0, "input_errors": 0}
         # a note's text in its own column: serialising it into the JSON payload
         # (and parsing it back) was a third of the time to spill
         note_rows: list[tuple[str, int, str, str | None]] = []
         error_rows: list[tuple[str]] = []
+        inputs: list[dict] = []
         self.con.execute("BEGIN")
         for item in items:
             if isinstance(item, NoteInput):
-                counts["notes_read"] += 1
                 fields = note_to_dict(item)
                 text = fields.pop("text")
                 note_rows.append((item.patient_id, len(text), canonical({"note": fields}), text))
             elif isinstance(item, Problem):
                 row = item.row
-                if item.is_note:
-                    counts["notes_read"] += 1
-                    counts["notes_failed_on_read"] += 1
                 if item.is_note and row.patient_id:
                     note_rows.append((row.patient_id, 0, canonical({"failed": row.model_dump(mode="json")}), None))
                 else:
-                    counts["input_errors"] += 1
-                    error_rows.append((canonical({"is_note": item.is_note, **row.model_dump(mode="json")}),))
+                    error_rows.append((canonical(item.as_input_error()),))
+            elif isinstance(item, InputRead):
+                inputs.append(item.as_dict())
             if len(note_rows) >= batch:
                 self.con.executemany("INSERT INTO notes (patient_id, chars, payload, text) VALUES (?, ?, ?, ?)", note_rows)
                 note_rows.clear()
@@ -110,15 +110,14 @@ class NoteSpill:
         self.con.executemany("INSERT INTO notes (patient_id, chars, payload, text) VALUES (?, ?, ?, ?)", note_rows)
         self.con.executemany("INSERT INTO input_errors (row) VALUES (?)", error_rows)
         self.con.execute("CREATE INDEX notes_patient ON notes (patient_id, seq)")
-        self.set_meta("counts", json.dumps(counts))
+        self.set_meta("inputs", canonical(inputs))
         self.set_meta("fingerprint", fingerprint)
         self.set_meta("complete", "1")
         self.con.execute("COMMIT")
-        return counts
 
-    def counts(self) -> dict[str, int]:
-        """The counts stored by ``fill``."""
-        return json.loads(self.meta("counts") or "{}")
+    def inputs(self) -> list[dict]:
+        """Each input as it was read (``InputRead.as_dict``), in order."""
+        return json.loads(self.meta("inputs") or "[]")
 
     def patient_ids(self) -> Iterator[str]:
         """Every patient id, in the order ``patients`` and the result store sort them."""
@@ -165,29 +164,13 @@ class NoteSpill:
         self.con.close()
 
 
-class ResultStore:
+class ResultStore(_WorkDatabase):
     """Finished patients, one row each; the resume checkpoint."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self.con = _connect(path)
-        self.con.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS results (patient_id TEXT PRIMARY KEY, payload TEXT NOT NULL);
-            """
-        )
+        super().__init__(path, "CREATE TABLE IF NOT EXISTS results (patient_id TEXT PRIMARY KEY, payload TEXT NOT NULL);")
         self._pending = 0
         self._committed = time.monotonic()
-
-    def meta(self, key: str) -> str | None:
-        """A value stored with ``set_meta``."""
-        row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Store a small value."""
-        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def clear(self) -> None:
         """Forget every result (a fresh run)."""

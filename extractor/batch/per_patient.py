@@ -9,6 +9,7 @@ result as plain text and any driver writes byte-identical files.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -44,6 +45,42 @@ class PatientGroup:
 
 
 @dataclass
+class NoteCounts:
+    """How notes fared: the one definition of the count columns of every output and summary.
+
+    ``notes_read == notes_processed + notes_failed``; empty notes and exact
+    duplicates count as processed (and are counted again on their own).
+    """
+
+    notes_read: int = 0
+    notes_processed: int = 0
+    notes_failed: int = 0
+    notes_empty: int = 0
+    notes_duplicate: int = 0
+
+    def add(self, other: NoteCounts) -> None:
+        """Add ``other`` into these counts."""
+        for name in COUNT_COLUMNS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def values(self) -> tuple[int, ...]:
+        """The counts in column order."""
+        return tuple(getattr(self, name) for name in COUNT_COLUMNS)
+
+    def as_dict(self) -> dict[str, int]:
+        """Column name -> count, in column order."""
+        return dict(zip(COUNT_COLUMNS, self.values(), strict=True))
+
+    @property
+    def add_up(self) -> bool:
+        """Every note read was processed or failed."""
+        return self.notes_read == self.notes_processed + self.notes_failed
+
+
+COUNT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(NoteCounts))
+
+
+@dataclass
 class PatientOutput:
     """One patient's result as canonical JSON strings (cheap to pickle, to store, to compare)."""
 
@@ -52,20 +89,17 @@ class PatientOutput:
     mentions: list[str]
     errors: list[str]
     documents: list[str]
-    notes_read: int
-    notes_processed: int
-    notes_failed: int
-    notes_empty: int
-    notes_duplicate: int
+    counts: NoteCounts
 
     def to_json(self) -> str:
         """The whole output as one JSON text (the staging format)."""
-        return canonical(_fields(self))
+        return canonical({**_fields(self), "counts": self.counts.as_dict()})
 
     @classmethod
     def from_json(cls, text: str) -> PatientOutput:
         """Inverse of ``to_json``."""
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        return cls(**{**data, "counts": NoteCounts(**data["counts"])})
 
 
 def _fields(obj: Any) -> dict[str, Any]:
@@ -97,9 +131,11 @@ def dedupe(notes: list[NoteInput]) -> tuple[list[NoteInput], list[ErrorRow]]:
     doc_id and the same text as one before it is a duplicate: it is counted as
     processed (its content is in the record through its twin) and reported as a
     non-fatal ``duplicate`` row. A note with the same doc_id but other text is
-    kept under ``<doc_id>~2``, ``~3``, ... so offsets stay unambiguous.
+    kept under ``<doc_id>~2``, ``~3``, ... so offsets stay unambiguous; an id that
+    a note of the input really has (``a~2`` itself) is never given to another.
     """
     keyed = sorted(((n.doc_id, _digest(n.text), n.source), n) for n in notes)
+    taken = {n.doc_id for n in notes}
     kept: list[NoteInput] = []
     rows: list[ErrorRow] = []
     seen: dict[str, set[str]] = {}
@@ -111,16 +147,15 @@ def dedupe(notes: list[NoteInput]) -> tuple[list[NoteInput], list[ErrorRow]]:
             continue
         digests.add(digest)
         if len(digests) > 1:
-            suffix = len(digests)
-            while f"{doc_id}~{suffix}" in seen:
+            suffix = 2
+            while f"{doc_id}~{suffix}" in taken:
                 suffix += 1
             new_id = f"{doc_id}~{suffix}"
-            seen[new_id] = {digest}
+            taken.add(new_id)
             rows.append(ErrorRow(source=note.source, patient_id=note.patient_id, doc_id=new_id, kind="duplicate_id",
                                  reason=f"document id used by another note with other text; kept as {new_id}",
                                  fatal=False))
-            note = NoteInput(note.patient_id, new_id, note.text, note.date, note.note_type, note.source,
-                             note.decoded_with, note.flags)
+            note = dataclasses.replace(note, doc_id=new_id)
         kept.append(note)
     return kept, rows
 
@@ -129,14 +164,15 @@ def _row(error: ErrorRow) -> dict[str, Any]:
     return error.model_dump(mode="json")
 
 
-def run_patient(nlp: Any, group: PatientGroup,
-                process: Callable[..., Any] | None = None) -> PatientOutput:
-    """Run one patient's notes through ``process_patient`` and flatten the result."""
+def run_patient(nlp: Any, group: PatientGroup, process: Callable[..., Any] | None = None,
+                watch: NoteWatch | None = None) -> PatientOutput:
+    """Run one patient's notes through ``process_patient`` (each note under ``watch``) and
+    flatten the result."""
     if process is None:
         from extractor.core import process_patient as process
 
     notes, dup_rows = dedupe(group.notes)
-    result = process(nlp, group.patient_id, notes)
+    result = process(nlp, group.patient_id, notes, watch)
     record: CohortRecord = result.record
     fatal_docs = {(e.doc_id, e.source) for e in result.errors if e.fatal}
     empty_docs = {(e.doc_id, e.source) for e in result.errors if e.kind == "empty"}
@@ -144,15 +180,13 @@ def run_patient(nlp: Any, group: PatientGroup,
     for note in sorted(notes, key=lambda n: (n.date or "", n.doc_id)):
         key = (note.doc_id, note.source)
         status = "failed" if key in fatal_docs else "empty" if key in empty_docs else "processed"
-        documents.append(_document(group.patient_id, note, status))
+        documents.append(_document(group.patient_id, note.doc_id, note.source, status, note))
     for row in sorted(dup_rows, key=lambda r: (r.doc_id or "", r.source)):
         if row.kind == "duplicate":
-            documents.append({"patient_id": group.patient_id, "doc_id": row.doc_id, "date": None, "note_type": None,
-                              "source": row.source, "chars": None, "decoded_with": None, "status": "duplicate"})
+            documents.append(_document(group.patient_id, row.doc_id, row.source, "duplicate"))
     failed_before = sorted(group.failed, key=lambda r: (r.source, r.doc_id or ""))
     for row in failed_before:
-        documents.append({"patient_id": group.patient_id, "doc_id": row.doc_id, "date": None, "note_type": None,
-                          "source": row.source, "chars": None, "decoded_with": None, "status": "failed"})
+        documents.append(_document(group.patient_id, row.doc_id, row.source, "failed"))
     errors = [*failed_before, *sorted(dup_rows, key=lambda r: (r.doc_id or "", r.source)), *result.errors]
     mentions = [canonical({"patient_id": group.patient_id, **m.model_dump(mode="json")}) for m in result.mentions]
     n_dup = sum(1 for r in dup_rows if r.kind == "duplicate")
@@ -162,17 +196,24 @@ def run_patient(nlp: Any, group: PatientGroup,
         mentions=mentions,
         errors=[canonical(_row(e)) for e in errors],
         documents=[canonical(d) for d in documents],
-        notes_read=group.n_notes(),
-        notes_processed=result.notes_processed + n_dup,
-        notes_failed=result.notes_failed + len(group.failed),
-        notes_empty=result.notes_empty,
-        notes_duplicate=n_dup,
+        counts=NoteCounts(
+            notes_read=group.n_notes(),
+            notes_processed=result.notes_processed + n_dup,
+            notes_failed=result.notes_failed + len(group.failed),
+            notes_empty=result.notes_empty,
+            notes_duplicate=n_dup,
+        ),
     )
 
 
-def _document(patient_id: str, note: NoteInput, status: str) -> dict[str, Any]:
-    return {"patient_id": patient_id, "doc_id": note.doc_id, "date": note.date, "note_type": note.note_type,
-            "source": note.source, "chars": len(note.text), "decoded_with": note.decoded_with, "status": status}
+def _document(patient_id: str, doc_id: str | None, source: str, status: str,
+              note: NoteInput | None = None) -> dict[str, Any]:
+    """A ``documents.jsonl`` row; without the note (a duplicate, a note that failed when read) its
+    date, type, length and codec are unknown."""
+    return {"patient_id": patient_id, "doc_id": doc_id, "date": note.date if note else None,
+            "note_type": note.note_type if note else None, "source": source,
+            "chars": len(note.text) if note else None, "decoded_with": note.decoded_with if note else None,
+            "status": status}
 
 
 def failed_patient(group: PatientGroup, kind: str, reason: str) -> PatientOutput:
@@ -183,46 +224,37 @@ def failed_patient(group: PatientGroup, kind: str, reason: str) -> PatientOutput
     return run_patient(None, all_failed)  # no notes to run: the pipeline is never called
 
 
-class BeatingPipeline:
-    """Wraps ``nlp`` so that each call stamps a heartbeat (the watchdog's per-note clock).
+class NoteWatch:
+    """The per-note wall-clock budget, entered once a note however the core chunks it.
 
     ``beat`` is anything with a ``value`` attribute (a shared ``multiprocessing``
-    double); ``alarm`` (seconds) additionally arms ``signal.setitimer`` per call,
-    for drivers without a supervising process (Spark).
+    double) stamped when a note starts, which a supervising process watches (the local
+    engine); ``alarm`` (seconds) arms ``SIGALRM`` for the note instead, for engines
+    without a supervisor (Spark): ``NoteTimeout`` is raised in the note.
     """
 
-    def __init__(self, nlp: Any, beat: Any = None, alarm: float | None = None) -> None:
-        self._nlp = nlp
+    def __init__(self, beat: Any = None, alarm: float | None = None) -> None:
         self._beat = beat
         self._alarm = alarm
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._nlp, name)
-
-    def _stamp(self) -> None:
+    def __enter__(self) -> NoteWatch:
         if self._beat is not None:
             self._beat.value = time.monotonic()
+        if self._alarm:
+            import signal
 
-    def __call__(self, text: str, *args: Any, **kwargs: Any) -> Any:
-        self._stamp()
-        if not self._alarm:
-            return self._nlp(text, *args, **kwargs)
-        import signal
+            signal.setitimer(signal.ITIMER_REAL, self._alarm)
+        return self
 
-        signal.setitimer(signal.ITIMER_REAL, self._alarm)
-        try:
-            return self._nlp(text, *args, **kwargs)
-        finally:
+    def __exit__(self, *exc: object) -> None:
+        if self._alarm:
+            import signal
+
             signal.setitimer(signal.ITIMER_REAL, 0)
-
-    def pipe(self, texts: Any, *args: Any, **kwargs: Any) -> Any:
-        for doc in self._nlp.pipe(texts, *args, **kwargs):
-            self._stamp()
-            yield doc
 
 
 class NoteTimeout(Exception):
-    """Raised by the alarm of ``BeatingPipeline`` when one note runs past its budget."""
+    """Raised by the alarm of ``NoteWatch`` when one note runs past its budget."""
 
 
 def mark_timeouts(output: PatientOutput, budget: float) -> PatientOutput:
