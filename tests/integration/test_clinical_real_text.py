@@ -1,0 +1,72 @@
+"""Clinical fields on real-style text: what a note says about this patient, and only that."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from extractor.schema import CohortRecord, Mention
+
+Mentions = Callable[[str], list[Mention]]
+Record = Callable[..., CohortRecord]
+
+
+def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
+    return [{k for k, v in m.assertion.model_dump().items() if v} for m in mentions if m.label == label]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label", "flag"),
+    [
+        # consent, risk and counselling paragraphs: what may happen, not what did
+        ("Risks include bleeding requiring transfusion, infection, sepsis, stroke, pulmonary emboli and phlebitis.", "dvt", "hypothetical"),
+        ("The risks of the procedure include but are not limited to:,1.  Infection.,2.  Bleeding.,3.  Deep venous thrombosis.,PROCEDURE IN DETAIL: , Prophylactic antibiotic was given.", "dvt", "hypothetical"),
+        ("Infection, complex regional pain syndrome and deep vein thrombosis were all discussed as potential risks of the surgery.", "dvt", "hypothetical"),
+        ("I also explained to her complications including rare cases of death secondary to DVT, PE, leak and peritonitis.", "vital_status", "hypothetical"),
+        # prophylaxis, protocols and the reason for a test
+        ("TEDs and Venodynes were placed as prophylaxis against deep venous thrombosis.", "dvt", "hypothetical"),
+        ("Deep venous thrombosis prophylaxis with Lovenox.", "dvt", "hypothetical"),
+        ("Axial CT images of the chest were obtained for pulmonary embolism protocol.", "dvt", "hypothetical"),
+        ("REASON FOR EXAM: Evaluate for pulmonary embolism.", "dvt", "hypothetical"),
+        ("Bilateral lower extremity ultrasound for deep venous thrombus.", "dvt", "hypothetical"),
+        ("Monitor for any possibility of DVT.", "dvt", "hypothetical"),
+        # negation and uncertainty written after the finding
+        ("PMH: Diabetes - denies.", "diabetes", "negated"),
+        ("DVT: negative.", "dvt", "negated"),
+        ("Anemia (suspected).", "anemia", "uncertain"),
+        ("He negates any symptoms of depression or anxiety.", "depression", "negated"),
+        # other people than the patient
+        ("The kidney donor had type 2 diabetes.", "diabetes", "family"),
+        ("Her boyfriend has depression.", "depression", "family"),
+    ],
+)
+def test_what_a_sentence_says_about_the_patient(mentions_of: Mentions, sentence: str, label: str, flag: str) -> None:
+    flags = _flags(mentions_of(sentence), label)
+    assert flags and flag in flags[0], flags
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        # "has been" is not "has been ruled out"
+        ("The patient has a history of diabetes and has been on outpatient antibiotics, which he failed.", "diabetes"),
+        # a patient's risk factors are the patient's
+        ("She has ongoing risks including current smoking, diabetes, hypertension.", "diabetes"),
+        ("COMPLICATIONS:  DVT in the left calf on day 3.", "dvt"),
+        ("1.  Non-insulin diabetes mellitus.", "diabetes"),
+        ("A DVT was seen on this Doppler study.", "dvt"),
+        # a bullet dash before a negation keeps the negation's reach
+        ("- Denies fever, chills, weight loss or diarrhoea", "diarrhea"),
+    ],
+)
+def test_the_patients_own_finding_stays_asserted(mentions_of: Mentions, sentence: str, label: str) -> None:
+    flags = _flags(mentions_of(sentence), label)
+    if label == "diarrhea":
+        assert flags == [{"negated"}]
+    else:
+        assert flags and not flags[0] - {"historical"}, flags
+
+
+def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
+    assert record_of("Infant of a diabetic mother, born at 36 weeks.").findings.diabetes is None
