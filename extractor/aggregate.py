@@ -484,7 +484,9 @@ def _outcome(b: _Builder, record: dict[str, Any]) -> None:
     elif changes:
         record["symptoms_improved"] = False
         b.cite("symptoms_improved", changes)
-    status = b.of("vital_status")
+    # "He ... died" in the notes of a woman is someone else's death (a relative in a narrative)
+    sex = record.get("sex")
+    status = [i for i in b.of("vital_status") if not (sex and i.mention.value.get("pronoun") not in (None, sex))]
     deaths = [i for i in status if i.mention.value["status"] == "deceased"]
     if deaths:
         record["vital_status"] = "deceased"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from extractor.parsing.context import SpanContext
@@ -126,19 +127,160 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
     return {"improved": improved, "days": days}
 
 
-def parse_vital(ctx: SpanContext) -> dict[str, Any] | None:
-    """{"status": "deceased"|"alive", "survival_months": number or None}."""
-    status = ctx.rule_value
-    if status == "deceased":
-        if re.search(r"cause\s+of\s+death|risk\s+of\s+death|death\s+rate|mortality", ctx.sentence, re.IGNORECASE) and not re.search(r"\bdied\b|passed\s+away", ctx.sentence, re.IGNORECASE):
+_AUXILIARIES = re.compile(
+    r"(?:\b(?:is|are|was|were|has|have|had|been|be|being|continues?|continued|to|seems?|seemed|appears?|appeared|remains?|"
+    r"remained|looks?|feels?|felt|says?|said|states?|stated|reports?|reported|doing|done|does|also|all|both|still|now|"
+    r"currently|otherwise|overall|generally|clinically|apparently|reportedly|really|quite|very|fairly|pretty|"
+    r"relatively|reasonably|extremely|remarkably|so|like|that|later|then|soon|thereafter|afterwards|\w+ly)\b[\s,]*)+$",
+    re.IGNORECASE,
+)
+_FIRST_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|remains?|remained|continues?|stays?|now|currently)\b", re.IGNORECASE)
+_SENTENCE_OPENERS = {"the", "a", "an", "this", "overall", "currently", "today", "now", "at", "in", "since", "clinically", "otherwise", "generally"}
+
+
+@cache
+def _vital_rules() -> dict[str, Any]:
+    rules = vocabulary()["vital_status"]
+    compiled: dict[str, Any] = {k: re.compile(v, re.IGNORECASE) for k, v in rules.items() if isinstance(v, str)}
+    compiled["pronouns"] = rules["pronouns"]
+    compiled["other_people"] = re.compile(vocabulary()["other_people"], re.IGNORECASE)
+    return compiled
+
+
+def _subject(before: str) -> str | None:
+    """The subject word of the verb that ends ``before`` (lower case), "" when the
+    sentence starts with the verb ("Doing well."), None when it cannot be told."""
+    stripped = _AUXILIARIES.sub("", before).rstrip(" ,")
+    words = re.findall(r"[A-Za-z][A-Za-z'.]*", stripped)
+    if not words:
+        return ""
+    listed = re.fullmatch(r"\W*(?:\d+[.)]\s*)?([A-Za-z][\w'-]*(?:\s+[\w'-]+){0,3}),\s*", before)
+    if listed and listed.group(1).split()[0].lower() not in _SENTENCE_OPENERS | {"otherwise", "overall"}:
+        return listed.group(1).split()[-1].lower()  # "2.  Depression, doing well.": the condition is
+    last = words[-1].rstrip(".").lower().removesuffix("'s")
+    if last in ("and", "but", "or"):
+        # "He was seen in clinic and is doing well": the subject of the sentence's first verb
+        verb = _FIRST_VERB.search(before)
+        head = [w.rstrip(".").lower() for w in re.findall(r"[A-Za-z][A-Za-z'.]*", before[: verb.start()] if verb else before)]
+        head = [w for w in head if w not in _SENTENCE_OPENERS]
+        if not head:
+            return ""
+        return head[-1] if verb else head[0]
+    if last in ("who", "that", "which") and len(words) > 1:
+        return words[-2].rstrip(".").lower()
+    if len(words[-1]) == 1 and words[-1].isupper():
+        return "x"  # an anonymised name ("A has been doing well")
+    return last
+
+
+def _first_clause(before: str) -> str:
+    """The words up to the first verb of ``before``: "He remains on lanreotide" -> "He remains"."""
+    verb = _FIRST_VERB.search(before)
+    return before[: verb.end()] if verb else before
+
+
+def _about_the_patient(before: str, rules: dict[str, Any]) -> tuple[bool, str | None]:
+    """(the verb ending ``before`` has the patient for its subject, the subject's sex when
+    it is a pronoun). Another person named earlier in the sentence makes a pronoun theirs
+    ("His mother ..., but she died"), unless that person only reports ("Mom says he ...")."""
+    subject = _subject(before)
+    if subject is None:
+        return False, None
+    other = None
+    for other in rules["other_people"].finditer(before):
+        pass
+    if other is not None:
+        reporting = re.match(r"\W*(?:\w+\W+){0,2}?(?:says|said|reports?|reported|states?|stated|notes?|noted|feels|felt|thinks|tells|told)\b", before[other.end():], re.IGNORECASE)
+        if not reporting or subject in ("", "x"):
+            return False, None
+    if subject in ("", "x"):
+        return True, None
+    if rules["patient_subject"].match(subject):
+        return True, rules["pronouns"].get(subject)
+    # a name ("Ms. Smith is doing well"): a capitalised word that is not a thing
+    words = re.findall(r"[A-Za-z]+", before)
+    if words and words[-1][0].isupper() and not rules["not_the_patient_state"].search(before[-40:]):
+        return True, None
+    # "The patient since her last visit has done well": the patient named earlier in the clause
+    named = None
+    for named in re.finditer(r"\b(?:the\s+patient|patient|pt|he|she)\b", before, re.IGNORECASE):
+        pass
+    if named is not None:
+        rest = _AUXILIARIES.sub("", before[named.end() :])
+        if re.fullmatch(r"[\s,]*(?:(?:since|in|at|after|during|for|over|from|on|until)\b[^,;]{0,40})?[\s,]*", rest):
+            return True, rules["pronouns"].get(named.group(0).lower())
+    return False, None
+
+
+def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
+    """A statement of the patient's state at a follow-up, or None.
+
+    Not "well known / developed / healed / controlled"; not a state before an event
+    ("doing well until two days ago", "was doing well", "However, last night ...");
+    not a discharge or in-hospital condition; not another person's or a thing's state.
+    """
+    if re.search(r"\bwell$", ctx.text, re.IGNORECASE) and not rules["well_followed_by"].search(ctx.after):
+        return None
+    if rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following):
+        return None
+    if rules["past_state"].search(ctx.before[-40:] + ctx.text):
+        return None
+    if rules["in_hospital"].search(ctx.sentence) or ctx.section == "hospital_course":
+        return None
+    if re.match(r"\s*(?:in|at)\s+(?:school|work|class|college|kindergarten|sports?)\b", ctx.after, re.IGNORECASE):
+        return None  # how the patient is doing at school, not the patient's health
+    if re.search(r"(?:\bwell|\balive|\bcondition\b.*)$", ctx.text, re.IGNORECASE):
+        patient, pronoun = _about_the_patient(ctx.before, rules)
+    else:
+        # "remains on lanreotide with stable disease", "now symptom-free": the sentence's subject
+        patient, pronoun = _about_the_patient(_first_clause(ctx.before), rules)
+    if not patient:
+        return None
+    return {"status": "alive", "survival_months": None, "pronoun": pronoun}
+
+
+def _deceased(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
+    """A stated death of the patient, or None (a risk, a statistic, another person's death)."""
+    word = ctx.text.lower()
+    sentence = ctx.sentence
+    if re.search(r"\bleading\s+cause|\bdeath\s+rates?\b|\bmortality\b", sentence, re.IGNORECASE) and not re.search(r"\bdied\b|passed\s+away", sentence, re.IGNORECASE):
+        return None
+    pronoun: str | None = None
+    if word.startswith("death") or word.startswith("demise"):
+        # the noun: only the patient's own death (autopsy wording, "her death", "death occurred")
+        if not (rules["death_noun_allowed"].search(sentence) or rules["death_noun_allowed"].search(ctx.doc_head)):
             return None
-        survival = None
-        match = re.search(
-            r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s*(?:-|\s)?(months?|years?)\s*(?:\([^)]{0,30}\)\s*)?(?:after|from|following|since)\s+(?:the\s+|her\s+|his\s+|initial\s+)*(?:diagnosis|being\s+diagnosed|(?:[\w-]+\s+){0,2}(?:was|were)\s+diagnosed)",
-            ctx.sentence,
-            re.IGNORECASE,
-        ) or re.search(r"(?:overall\s+)?survival\s+(?:of|was)\s+(\d+(?:\.\d+)?)\s*(months?|years?)", ctx.sentence, re.IGNORECASE)
-        if match:
-            survival = duration_in_months(f"{match.group(1)} {match.group(2)}")
-        return {"status": "deceased", "survival_months": survival}
-    return {"status": "alive", "survival_months": None}
+        whose = re.match(r"\s+of\s+(?:his|her|their|the|a|an|one)?\s*(?:\w+\s+){0,2}?(\w+)", ctx.after)
+        if whose and rules["other_people"].fullmatch(whose.group(1)):
+            return None  # "the death of her husband", "death of baby"
+    elif not word.startswith("pronounced") and not word.startswith("deceased"):
+        # died / expired / passed away: the subject is the patient, not a relative or a thing
+        patient, pronoun = _about_the_patient(ctx.before, rules)
+        if not patient and not re.search(r"(?:subsequently|later|unfortunately|eventually|then|pronounced)\s*$", ctx.before, re.IGNORECASE):
+            return None
+        if rules["other_people"].search(ctx.before) and not patient:
+            return None
+        if word.startswith("expired") and (
+            re.search(r"\b(?:been|has|have|had)\s*$", ctx.before)
+            or re.match(r"\s+(?:medication|drug|license|prescription|card|product|insurance)", ctx.after, re.IGNORECASE)
+        ):
+            return None
+    survival = None
+    match = re.search(
+        r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s*(?:-|\s)?(months?|years?)\s*(?:\([^)]{0,30}\)\s*)?(?:after|from|following|since)\s+(?:the\s+|her\s+|his\s+|initial\s+)*(?:diagnosis|being\s+diagnosed|(?:[\w-]+\s+){0,2}(?:was|were)\s+diagnosed)",
+        sentence,
+        re.IGNORECASE,
+    ) or re.search(r"(?:overall\s+)?survival\s+(?:time\s+)?(?:of|was)\s+(\d+(?:\.\d+)?)\s*(months?|years?)", sentence, re.IGNORECASE)
+    if match:
+        survival = duration_in_months(f"{match.group(1)} {match.group(2)}")
+    return {"status": "deceased", "survival_months": survival, "pronoun": pronoun}
+
+
+def parse_vital(ctx: SpanContext) -> dict[str, Any] | None:
+    """{"status": "deceased"|"alive", "survival_months": number or None, "pronoun": the
+    subject's sex when the subject is he/she (the record drops it when it is not the
+    patient's sex)}, or None when the words are not about the patient's vital status."""
+    rules = _vital_rules()
+    if ctx.rule_value == "deceased":
+        return _deceased(ctx, rules)
+    return _alive(ctx, rules)

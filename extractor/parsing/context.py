@@ -23,6 +23,7 @@ class SpanContext:
     doc_kind: str | None = None
     doc_head: str = ""
     preceding: str = ""
+    following: str = ""
 
     @property
     def before(self) -> str:

@@ -23,7 +23,7 @@ def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
         ("Risks include bleeding requiring transfusion, infection, sepsis, stroke, pulmonary emboli and phlebitis.", "dvt", "hypothetical"),
         ("The risks of the procedure include but are not limited to:,1.  Infection.,2.  Bleeding.,3.  Deep venous thrombosis.,PROCEDURE IN DETAIL: , Prophylactic antibiotic was given.", "dvt", "hypothetical"),
         ("Infection, complex regional pain syndrome and deep vein thrombosis were all discussed as potential risks of the surgery.", "dvt", "hypothetical"),
-        ("I also explained to her complications including rare cases of death secondary to DVT, PE, leak and peritonitis.", "vital_status", "hypothetical"),
+        ("I also explained to her complications including rare cases of death secondary to DVT, PE, leak and peritonitis.", "dvt", "hypothetical"),
         # prophylaxis, protocols and the reason for a test
         ("TEDs and Venodynes were placed as prophylaxis against deep venous thrombosis.", "dvt", "hypothetical"),
         ("Deep venous thrombosis prophylaxis with Lovenox.", "dvt", "hypothetical"),
@@ -70,3 +70,19 @@ def test_the_patients_own_finding_stays_asserted(mentions_of: Mentions, sentence
 
 def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
     assert record_of("Infant of a diabetic mother, born at 36 weeks.").findings.diabetes is None
+
+
+@pytest.mark.parametrize(
+    ("notes", "expected"),
+    [
+        (("She was the sixth of nine siblings.  Her father was a chef.  He completed third grade and died at 60.  She is a 45-year-old woman.",), None),
+        (("FAMILY HISTORY:  Father died of a myocardial infarction at 62.  Mother is alive and well.",), None),
+        (("The risks of bleeding, infection, DVT, PE and death were explained and she consented.",), None),
+        (("SUBJECTIVE:  Return visit.  In the meantime, she is doing quite well.",), "alive"),
+        (("She is well groomed.  Her incision is well healed.  She is well known to this service.",), None),
+        (("CAUSE OF DEATH:  Asphyxia.  MANNER OF DEATH:  Homicide.",), "deceased"),
+        (("Follow-up: he is doing well.", "He died 14 months after diagnosis of liver failure."), "deceased"),
+    ],
+)
+def test_vital_status_is_the_patients(record_of: Record, notes: tuple[str, ...], expected: str | None) -> None:
+    assert record_of(*notes).vital_status == expected

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.parsing.context import in_risk_discussion
+from extractor.parsing import clinical
+from extractor.parsing.context import SpanContext, in_risk_discussion
 
 
 def _risk(sentence: str, target: str, preceding: str = "") -> bool:
@@ -30,3 +31,63 @@ def _risk(sentence: str, target: str, preceding: str = "") -> bool:
 )
 def test_risk_discussion(sentence: str, target: str, preceding: str, expected: bool) -> None:
     assert _risk(sentence, target, preceding) is expected
+
+
+def _ctx(sentence: str, match: str, value: object = None, following: str = "", section: str | None = None, head: str = "") -> SpanContext:
+    start = sentence.index(match)
+    return SpanContext(match, sentence, start, start + len(match), section, value, None, head or sentence, "", following)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "following", "expected"),
+    [
+        ("Overall, he is doing well.", "is doing well", "He has a good energy level.", ("alive", "male")),
+        ("In the meantime, she is doing quite well, and she was advised to continue.", "doing quite well", "", ("alive", "female")),
+        ("Mom says he has been doing well since last seen.", "doing well", "", ("alive", "male")),
+        ("A has been doing well with just Plaquenil alone.", "doing well", "", ("alive", None)),
+        ("The patient since her last visit has done relatively well.", "done relatively well", "", ("alive", None)),
+        ("The disease is now in the final stage, his general condition is poor.", "general condition is poor", "", ("alive", "male")),
+        ("Now symptom-free x 11 months on SSA + everolimus.", "Now symptom-free", "", ("alive", None)),
+        ("She remains on lanreotide with stable disease at 18 months.", "with stable disease", "", ("alive", "female")),
+        # not the patient's state at a follow-up
+        ("The patient is very well known to our service.", "is very well", "", None),
+        ("In general, she is well developed, well nourished.", "is well", "", None),
+        ("She is well groomed and pleasant.", "is well", "", None),
+        ("The abdominal incision is well healed.", "is well", "", None),
+        ("This baby was doing well, and then we had an increasing oxygen requirement.", "doing well", "", None),
+        ("Baby is doing well.", "is doing well", "", None),
+        ("He was doing well until about 2 days prior to admission.", "doing well", "", None),
+        ("He was followed in our clinic and has been doing well.", "doing well", "However last night, he woke with chest pain.", None),
+        ("Other issues seem to be doing pretty well.", "doing pretty well", "", None),
+        ("2.  Depression, doing well.", "doing well", "", None),
+        ("The patient is doing well in school.", "doing well", "", None),
+        ("She was discharged home in good condition and is doing well.", "is doing well", "", None),
+        ("She has taken the quiz and done fairly well.", "done fairly well", "", None),
+        ("Her mother is alive and well.", "alive", "", None),
+    ],
+)
+def test_alive_is_the_patients_state_at_a_follow_up(sentence: str, match: str, following: str, expected: tuple | None) -> None:
+    value = clinical.parse_vital(_ctx(sentence, match, "alive", following))
+    assert (None if value is None else (value["status"], value["pronoun"])) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "expected"),
+    [
+        ("She died 9/24/92 of cervical cancer.", "died", ("deceased", "female")),
+        ("The patient expired on the morning of 12/24/08 from acute respiratory failure.", "expired", ("deceased", None)),
+        ("He later expired.", "expired", ("deceased", "male")),
+        ("CAUSE OF DEATH: Asphyxia by strangulation.", "DEATH", ("deceased", None)),
+        ("Cause of death of this six year old female is asphyxia.", "death", ("deceased", None)),
+        # another person's death, a risk, an expired licence
+        ("His mother was diagnosed with colon cancer in her 50s, but she died of cancer of the esophagus.", "died", None),
+        ("He says a couple of friends of his have had heart attacks and have had died.", "died", None),
+        ("She had a nervous breakdown in 1975 after the death of her husband.", "death", None),
+        ("Untreated pre-eclampsia can result in a stroke, death of baby and death of mother.", "death", None),
+        ("Complications such as death and paralysis are rare.", "death", None),
+        ("She discovered that his license had been expired for about a year.", "expired", None),
+    ],
+)
+def test_deceased_is_the_patients_death(sentence: str, match: str, expected: tuple | None) -> None:
+    value = clinical.parse_vital(_ctx(sentence, match, "deceased"))
+    assert (None if value is None else (value["status"], value["pronoun"])) == expected
