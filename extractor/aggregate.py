@@ -200,9 +200,16 @@ def _findings(b: _Builder) -> Findings:
 def _demographics(b: _Builder, record: dict[str, Any]) -> None:
     people = b.of("age_at_diagnosis") + b.of("sex")
     with_sex = [i for i in people if isinstance(i.mention.value, dict) and i.mention.value.get("sex")]
-    if with_sex:
-        record["sex"] = with_sex[0].mention.value["sex"]
-        b.cite("sex", with_sex[:3])
+    stated = [i for i in with_sex if i.mention.rule != "sex.pronouns"]
+    if stated:
+        record["sex"] = stated[0].mention.value["sex"]
+        b.cite("sex", stated[:3])
+    elif with_sex:
+        # only pronouns: notes that disagree decide nothing
+        sexes = {i.mention.value["sex"] for i in with_sex}
+        if len(sexes) == 1:
+            record["sex"] = sexes.pop()
+            b.cite("sex", with_sex[:3])
     ages = [i for i in people if isinstance(i.mention.value, dict) and i.mention.value.get("age")]
     explicit = [i for i in ages if i.mention.value.get("at_diagnosis")]
     chosen: _Item | None = explicit[0] if explicit else None

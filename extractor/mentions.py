@@ -8,6 +8,7 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from extractor.components._common import section_of, text_of
+from extractor.parsing.clinical import pronoun_sex
 from extractor.components.sections import section_at
 from extractor.parsing.context import in_risk_discussion
 from extractor.reading import VIEW_KEY, ReadingView
@@ -118,4 +119,25 @@ def doc_to_mentions(
                     rule=span._.extractor_rule,
                 )
             )
+    # a note that never calls the patient woman/man/Mr/Ms may still say she or he throughout
+    stated = any(
+        isinstance(m.value, dict) and m.value.get("sex") and not (m.assertion.family or m.assertion.hypothetical)
+        for m in mentions
+    )
+    pronouns = None if stated else pronoun_sex(text_of(doc))
+    if pronouns is not None:
+        sex, start, end = pronouns
+        if view is not None:
+            start, end = view.to_original(start, end)
+        mentions.append(
+            Mention(
+                label="sex",
+                value={"age": None, "sex": sex, "at_diagnosis": False},
+                doc_id=doc_id,
+                start=start + offset,
+                end=end + offset,
+                text=source[start + offset : end + offset],
+                rule="sex.pronouns",
+            )
+        )
     return mentions

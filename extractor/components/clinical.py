@@ -14,6 +14,7 @@ PARSERS = {
     "duration": clinical.parse_duration,
     "improvement": clinical.parse_improvement,
     "vital": clinical.parse_vital,
+    "weight_loss": clinical.parse_weight_loss,
 }
 LABELS = (
     *FINDING_KEYS,

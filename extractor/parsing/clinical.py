@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import cache
 from typing import Any
 
@@ -10,8 +11,8 @@ from extractor.parsing.context import SpanContext
 from extractor.parsing.numbers import duration_in_days, duration_in_months
 from extractor.ruleset import vocabulary
 
-_FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss)\b", re.IGNORECASE)
-_MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr)\b", re.IGNORECASE)
+_FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss|[rl]hf)\b", re.IGNORECASE)
+_MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr|[rl]hm)\b", re.IGNORECASE)
 _NME_TERMS = re.compile(r"necrolytic|\bNME\b|glucagonoma", re.IGNORECASE)
 _NME_POSITIVE = re.compile(
     r"consistent\s+with|compatible\s+with|diagnostic\s+of|typical\s+of|characteristic\s+of|confirm\w*|showed|shows|demonstrat\w*|reveal\w*|in\s+keeping\s+with|suggestive\s+of|supportive\s+of|features\s+of|:",
@@ -30,10 +31,12 @@ _IMPROVED_NOT = re.compile(
 def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     """{"age": int|None, "sex": "female"|"male"|None, "at_diagnosis": bool}."""
     text = ctx.text
-    if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?)", text.strip(), re.IGNORECASE):
+    if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?|months?|mos?|weeks?|days?)", text.strip(), re.IGNORECASE):
         return None  # "diagnosed 2 years ago": a duration, not an age
     age_match = re.search(r"\d{1,3}", text)
     age = int(age_match.group()) if age_match else None
+    if age is not None and re.match(r"\s*-?\s*(?:months?|mos?|weeks?|days?)\b", text[age_match.end() :], re.IGNORECASE):
+        age = None  # an infant's age in months or days: no age in years to report
     if age is not None and not 0 < age < 110:
         age = None
     rest = text[age_match.end() :] if age_match else text
@@ -50,6 +53,71 @@ def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     if age is None and sex is None:
         return None
     return {"age": age, "sex": sex, "at_diagnosis": at_diagnosis}
+
+
+@cache
+def _weight_loss_rules() -> dict[str, re.Pattern[str]]:
+    return {k: re.compile(v, re.IGNORECASE) for k, v in vocabulary()["weight_loss"].items()}
+
+
+def parse_weight_loss(ctx: SpanContext) -> bool | None:
+    """True for the finding (unintended weight loss); None for weight loss that is advised,
+    intended or the aim of a diet, drug or bariatric operation ("encouraged weight loss",
+    "Medifast induced weight loss", "multiple weight loss programs", "lost 200 pounds after
+    gastric bypass")."""
+    rules = _weight_loss_rules()
+    if rules["unintended"].search(ctx.sentence):
+        return True
+    if rules["intended"].search(ctx.sentence) or rules["bariatric_before"].search(ctx.preceding[-200:]):
+        return None
+    return True
+
+
+_UNIT_END = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)[.!?;](?:\s+|,(?=\S))|\n")
+
+
+@cache
+def _pronoun_rules() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], int, int]:
+    rules = vocabulary()["sex_pronouns"]
+    sex_of = {word: sex for sex in ("female", "male") for word in rules[sex]}
+    # "he/she", "his/her", "s/he": a template's wording, no one's sex
+    words = re.compile(rf"(?<![/\w])(?:{'|'.join(sorted(sex_of, key=len, reverse=True))})\b(?!\s*/)", re.IGNORECASE)
+    others = re.compile(rf"{vocabulary()['other_people']}|{rules['other_person']}", re.IGNORECASE)
+    return words, sex_of, others, int(rules["majority"]), int(rules["min_count"])
+
+
+def pronoun_sex(text: str) -> tuple[str, int, int] | None:
+    """The patient's sex from the pronouns of a note, with the span of the first one counted.
+
+    Only sentences that name no other person (relative, baby, doctor, nurse) are
+    counted, and "he/she" template forms never; one sex must be used ``min_count``
+    times and be the only one used or outnumber the other ``majority`` to one.
+    """
+    words, sex_of, others, majority, min_count = _pronoun_rules()
+    hits = list(words.finditer(text))
+    if not hits:
+        return None
+    ends = [m.start() for m in _UNIT_END.finditer(text)]
+    counts = {"female": 0, "male": 0}
+    first: dict[str, tuple[int, int]] = {}
+    about_others: dict[int, bool] = {}
+    for hit in hits:
+        unit = bisect_left(ends, hit.start())
+        if unit not in about_others:
+            start = ends[unit - 1] + 1 if unit > 0 else 0
+            stop = ends[unit] if unit < len(ends) else len(text)
+            about_others[unit] = others.search(text, start, stop) is not None
+        if about_others[unit]:
+            continue
+        sex = sex_of[hit.group(0).lower()]
+        counts[sex] += 1
+        first.setdefault(sex, (hit.start(), hit.end()))
+    female, male = counts["female"], counts["male"]
+    if female >= min_count and female > male * majority:
+        return "female", *first["female"]
+    if male >= min_count and male > female * majority:
+        return "male", *first["male"]
+    return None
 
 
 def parse_department(ctx: SpanContext) -> str | None:

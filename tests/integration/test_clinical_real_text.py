@@ -86,3 +86,24 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
 )
 def test_vital_status_is_the_patients(record_of: Record, notes: tuple[str, ...], expected: str | None) -> None:
     assert record_of(*notes).vital_status == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "sex"),
+    [
+        ("CLINICAL:,This is a 41 -year-old-male with knee pain.", "male"),
+        ("SUBJECTIVE:,  This 9-month-old Hispanic male comes in today for a well-child check.", "male"),
+        ("HISTORY:  The mother is a 20-year-old gravida 1, para 0 female who received prenatal care.  The infant was born at term.  He fed well and he is feeding every 3 hours.", "male"),
+        ("HPI:  A 25-year-old right-handed Caucasian female presented with headache.", "female"),
+        ("REASON FOR EXAM:  Pregnant female with nausea, vomiting, and diarrhea.", "female"),
+        ("ASSESSMENT:  Middle-aged woman, status post hysterectomy.", "female"),
+        ("SUBJECTIVE:  This patient presents to the office today because of problems with her right hand.  She is worried about carpal tunnel.", "female"),
+        ("Delivery of a viable female infant.  Apgars 8 and 9.", None),
+        ("The tendon was resected from his osseous attachments and the wound closed.", None),
+    ],
+)
+def test_sex_from_the_words_for_the_patient(record_of: Record, note: str, sex: str | None) -> None:
+    record = record_of(note)
+    assert record.sex == sex
+    if sex is not None:
+        assert record.evidence["sex"]

@@ -91,3 +91,46 @@ def test_alive_is_the_patients_state_at_a_follow_up(sentence: str, match: str, f
 def test_deceased_is_the_patients_death(sentence: str, match: str, expected: tuple | None) -> None:
     value = clinical.parse_vital(_ctx(sentence, match, "deceased"))
     assert (None if value is None else (value["status"], value["pronoun"])) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "preceding", "expected"),
+    [
+        ("He has lost about 20 pounds of weight over the past two months.", "lost about 20 pounds", "", True),
+        ("ASSESSMENT:  1.  Unintentional weight loss despite a good diet.", "Unintentional weight loss", "", True),
+        ("She denies weight loss.", "weight loss", "", True),
+        # advised, intended or the aim of a diet, a drug or an operation
+        ("Encouraged weight loss.", "weight loss", "", None),
+        ("Underwent preop Medifast induced weight loss in anticipation of elective bariatric surgery.", "weight loss", "", None),
+        ("He has tried multiple different weight loss diets and programs.", "weight loss", "", None),
+        ("She is on the diet and has lost several pounds in the last several months.", "lost several pounds", "", None),
+        ("He has lost about 200 pounds and was otherwise doing well until yesterday.", "lost about 200 pounds",
+         "The patient is a 28-year-old, who is status post gastric bypass surgery nearly one year ago.  ", None),
+    ],
+)
+def test_weight_loss_is_unintended(sentence: str, match: str, preceding: str, expected: bool | None) -> None:
+    start = sentence.index(match)
+    ctx = SpanContext(match, sentence, start, start + len(match), None, None, None, "", preceding)
+    assert clinical.parse_weight_loss(ctx) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This patient presents today because he has not been feeling well.  He was in for a physical.", "male"),
+        ("She has pain in her right hand.  She is worried about carpal tunnel.", "female"),
+        # relatives, babies and clinicians are other people; template wording is no one
+        ("He has knee pain.  His mother says she has arthritis too.  He plays football.", "male"),
+        ("Her father was seen.  Dr. X examined him and he was fine.", None),
+        ("Please ask him/her to return.  S/he should bring his/her films.", None),
+        # one pronoun is not enough; mixed use without a clear majority decides nothing
+        ("The tendon was resected from his osseous attachments.", None),
+        ("She says it hurts.  She walks daily.  He drove her here.  He waits outside.", None),
+        ("She reports pain.  She has fever.  She has a cough.  She is tired.  He is her husband's friend.", "female"),
+    ],
+)
+def test_pronoun_sex(text: str, expected: str | None) -> None:
+    found = clinical.pronoun_sex(text)
+    assert (found[0] if found else None) == expected
+    if found:
+        assert text[found[1] : found[2]].lower() in ("he", "she", "his", "her", "him", "hers")
