@@ -107,3 +107,29 @@ def test_sex_from_the_words_for_the_patient(record_of: Record, note: str, sex: s
     assert record.sex == sex
     if sex is not None:
         assert record.evidence["sex"]
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # tests and operations for other diseases are not tumour surgery
+        ("PPD was placed today and will be read in 48 hours.", []),
+        ("PAST SURGICAL HISTORY:  Exploratory laparotomy for stab wounds in 1990.", []),
+        ("PAST MEDICAL HISTORY:  Aplastic crisis during childhood requiring splenectomy.", []),
+        ("She has biliary atresia and is on the liver transplant list.", []),
+        ("PAST SURGICAL HISTORY:  Hysterectomy in 1995 for fibroids.", []),
+        ("PREOPERATIVE DIAGNOSIS:  Nonpalpable neoplasm, right breast.,OPERATION:  Excision of neoplasm.", []),
+        ("We talked about performing a total thyroidectomy.", []),
+        # a tumour operation the vocabulary does not list is "other"
+        ("PREOPERATIVE DIAGNOSIS: , Endometrial cancer.,OPERATION PERFORMED:,  Exploratory laparotomy, total abdominal hysterectomy.", ["exploration", "other"]),
+        ("This is a 66-year-old female who has a history of a right lumpectomy for ductal carcinoma in situ in May 2001.", ["other"]),
+        ("POSTOPERATIVE DIAGNOSIS: , Non-small cell carcinoma of the right lower lobe.,PROCEDURES:,1.  Right thoracotomy.,2.  Right lower lobectomy.", ["other"]),
+        ("TITLE OF OPERATION: , Excision of large basal cell carcinoma, right lower lid.", ["other"]),
+        # the glucagonoma operations are unchanged
+        ("OPERATION:  Distal pancreatectomy and splenectomy for a glucagonoma of the pancreatic tail.", ["distal_pancreatectomy", "splenectomy"]),
+        ("Operation: laparotomy, excision of tumour of the pancreas.", ["other"]),
+        ("She underwent PPD for a glucagonoma of the head.", ["pylorus_preserving_pancreaticoduodenectomy"]),
+    ],
+)
+def test_surgery_is_the_tumours(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
