@@ -36,6 +36,9 @@ def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
         ("DVT: negative.", "dvt", "negated"),
         ("Anemia (suspected).", "anemia", "uncertain"),
         ("He negates any symptoms of depression or anxiety.", "depression", "negated"),
+        ("There is not significant diarrhea, just some looser stools.", "diarrhea", "uncertain"),
+        ("He had a chemistry profile, which suggests diabetes mellitus.", "diabetes", "uncertain"),
+        ("If indeed, he is considered to be a diabetic, a more aggressive program should be entertained.", "diabetes", "hypothetical"),
         # other people than the patient
         ("The kidney donor had type 2 diabetes.", "diabetes", "family"),
         ("Her boyfriend has depression.", "depression", "family"),
@@ -133,3 +136,8 @@ def test_sex_from_the_words_for_the_patient(record_of: Record, note: str, sex: s
 )
 def test_surgery_is_the_tumours(record_of: Record, note: str, surgery: list[str]) -> None:
     assert record_of(note).surgery == surgery
+
+
+def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) -> None:
+    findings = record_of("He has a history of therapy-controlled hypertension, borderline diabetes, and obesity.").findings
+    assert (findings.diabetes, findings.igt) == (None, "present")
