@@ -129,14 +129,65 @@ def parse_department(ctx: SpanContext) -> str | None:
             if re.search(rf"\b{re.escape(stem)}", text):
                 return department
         return None
+    if ctx.rule_value == "title":
+        return _department_of_title(ctx)
     text = ctx.text.lower()
     # "referred to endocrinology by dermatology": the 'by/from' side came first
     source = re.split(r"\b(?:by|from)\b", text)
     candidate = source[-1] if len(source) > 1 else text
     for stem, department in vocabulary()["departments"]:
         if re.search(rf"\b{re.escape(stem)}", candidate):
+            if department == "emergency medicine" and not _first_emergency_visit(ctx):
+                return None
+            if not re.search(r"\b(?:first|initially|originally)\b", ctx.text, re.IGNORECASE) and _emergency_rules()["not_this_visit"].search(ctx.sentence):
+                return None  # "last seen in rheumatology clinic 4 months ago": a visit, not the first contact
             return department
     return None
+
+
+_TITLE_WORDS = re.compile(r"\b(?:clinic|department|service|ambulatory|consult\w*|outpatients?|unit|opd)\b", re.IGNORECASE)
+
+
+def _department_of_title(ctx: SpanContext) -> str | None:
+    """A note whose title names a department and whose opening says this is the first
+    consultation, or how the patient presents or was sent there ("SERVICE OF
+    DERMATOLOGY - consult" / "remitted to the dermatology consult for ..."): that
+    department is the one first consulted for the complaint."""
+    if ctx.sentence.strip()[:40] not in ctx.doc_head:
+        return None  # only the opening of the note speaks of the presentation
+    lines = [line.strip() for line in ctx.doc_head.splitlines() if line.strip() and not line.startswith("Date:")]
+    if not lines:
+        return None
+    title = lines[0]
+    if len(title) > 90 or not (title.isupper() or _TITLE_WORDS.search(title)) or title.rstrip().endswith("."):
+        return None
+    lowered = title.lower()
+    for stem, department in vocabulary()["departments"]:
+        if re.search(rf"\b{re.escape(stem)}", lowered):
+            if department == "emergency medicine" and not _first_emergency_visit(ctx):
+                return None
+            return department
+    return None
+
+
+@cache
+def _emergency_rules() -> dict[str, re.Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE if key != "heading" else 0) for key, pattern in vocabulary()["emergency_presentation"].items()}
+
+
+def _first_emergency_visit(ctx: SpanContext) -> bool:
+    """An emergency department visit is the first contact for the complaint only when
+    the history before it (in the same section) and the sentence itself name no earlier
+    care for it, and the visit is not an earlier or repeated one ("seen in the ER one
+    month ago", "evaluated in the emergency department recently")."""
+    rules = _emergency_rules()
+    history = ctx.preceding + ctx.before
+    headings = list(rules["heading"].finditer(history))
+    if headings:
+        history = history[headings[-1].end() :]
+    if rules["earlier_care"].search(history):
+        return False
+    return not rules["not_this_visit"].search(ctx.sentence)
 
 
 _SKIN_WORDS = re.compile(

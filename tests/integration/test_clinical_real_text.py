@@ -141,3 +141,22 @@ def test_surgery_is_the_tumours(record_of: Record, note: str, surgery: list[str]
 def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) -> None:
     findings = record_of("He has a history of therapy-controlled hypertension, borderline diabetes, and obesity.").findings
     assert (findings.diabetes, findings.igt) == (None, "present")
+
+
+@pytest.mark.parametrize(
+    ("note", "department"),
+    [
+        ("HISTORY OF PRESENT ILLNESS: , The patient is a 25-year-old female who presented to the emergency department with sudden onset of headache.", "emergency medicine"),
+        # earlier care for the complaint, or an earlier visit: the emergency room was not the first contact
+        ("HISTORY OF PRESENT ILLNESS: , She had an EGD and colonoscopy a few days prior to this admission.  Biopsies were done.  The patient presented to our emergency room for worsening abdominal pain.", None),
+        ("HISTORY OF PRESENT ILLNESS: , She was evaluated in the emergency department recently, when she developed this recurrent pain.", None),
+        ("She was seen in the emergency room for chest pain one month ago.", None),
+        ("The patient was last seen in rheumatology clinic approximately 4 months ago for hand discomfort.", None),
+        # a case report's note title says where the patient first consulted
+        ("Date: 2003-09-15\n\nSERVICE OF DERMATOLOGY - consult\n\nWoman of 58 years remitted to the dermatology consult for erythematous lesions of some weeks of evolution.", "dermatology"),
+        ("Date: 2009-09-28\n\nSERVICE OF ENDOCRINOLOGY AND NUTRITION - first visit\n\nWoman of 44 years, valued for the first time in endocrinology for hyperglycaemia.", "endocrinology"),
+        ("The patient presents with chest pain and shortness of breath.", None),
+    ],
+)
+def test_first_department(record_of: Record, note: str, department: str | None) -> None:
+    assert record_of(note).first_department == department
