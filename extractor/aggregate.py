@@ -210,7 +210,10 @@ def _demographics(b: _Builder, record: dict[str, Any]) -> None:
         if len(sexes) == 1:
             record["sex"] = sexes.pop()
             b.cite("sex", with_sex[:3])
-    ages = [i for i in people if isinstance(i.mention.value, dict) and i.mention.value.get("age")]
+    ages = [
+        i for i in people
+        if isinstance(i.mention.value, dict) and i.mention.value.get("age") and not i.mention.value.get("other_diagnosis")
+    ]
     explicit = [i for i in ages if i.mention.value.get("at_diagnosis")]
     chosen: _Item | None = explicit[0] if explicit else None
     if chosen is None and ages:
@@ -225,6 +228,14 @@ def _demographics(b: _Builder, record: dict[str, Any]) -> None:
             chosen = ages[0]
         elif diagnosed is None and dated and b.of("diagnosis"):
             chosen = ages[0]
+    if chosen is None and ages and not b.of("diagnosis"):
+        # a note written at the diagnosis of another malignancy ("recently diagnosed
+        # squamous cell carcinoma"): the age that note states
+        new = {i.mention.doc_id for i in b.of("malignancy_diagnosis")}
+        same_note = [i for i in ages if i.mention.doc_id in new]
+        if same_note:
+            chosen = same_note[0]
+            explicit = [chosen]
     if chosen is not None and (explicit or b.of("diagnosis")):
         # an age "at diagnosis" needs a tumour diagnosis (near misses have none)
         record["age_at_diagnosis"] = int(chosen.mention.value["age"])

@@ -15,10 +15,12 @@ PARSERS = {
     "improvement": clinical.parse_improvement,
     "vital": clinical.parse_vital,
     "weight_loss": clinical.parse_weight_loss,
+    "new_malignancy": clinical.parse_new_malignancy,
 }
 LABELS = (
     *FINDING_KEYS,
     "diagnosis",
+    "malignancy_diagnosis",
     "age_at_diagnosis",
     "sex",
     "first_department",

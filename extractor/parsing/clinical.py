@@ -9,6 +9,7 @@ from typing import Any
 
 from extractor.parsing.context import SpanContext
 from extractor.parsing.numbers import duration_in_days, duration_in_months
+from extractor.parsing.treatment import names_tumour
 from extractor.ruleset import vocabulary
 
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss|[rl]hf)\b", re.IGNORECASE)
@@ -33,7 +34,7 @@ def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     text = ctx.text
     if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?|months?|mos?|weeks?|days?)", text.strip(), re.IGNORECASE):
         return None  # "diagnosed 2 years ago": a duration, not an age
-    age_match = re.search(r"\d{1,3}", text)
+    age_match = re.search(r"(?<![A-Za-z0-9])\d{1,3}(?!\d)", text)  # not the digits of an id ("Mr T002")
     age = int(age_match.group()) if age_match else None
     if age is not None and re.match(r"\s*-?\s*(?:months?|mos?|weeks?|days?)\b", text[age_match.end() :], re.IGNORECASE):
         age = None  # an infant's age in months or days: no age in years to report
@@ -43,16 +44,32 @@ def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     sex = None
     if re.search(r"sex|gender", text, re.IGNORECASE):
         rest = re.split(r"[:=]", text, maxsplit=1)[-1]
-    if _FEMALE.search(rest):
-        sex = "female"
-    elif _MALE.search(rest):
-        sex = "male"
+    # "63-year-old man" names the sex after the age, "Woman of 44 years" before it
+    for words in (rest, text[: age_match.start()] if age_match else ""):
+        if _FEMALE.search(words):
+            sex = "female"
+        elif _MALE.search(words):
+            sex = "male"
+        if sex:
+            break
     if re.fullmatch(r"\s*\d{1,3}\s*", rest) and age is None:
         return None
-    at_diagnosis = bool(re.search(r"diagnos", text + ctx.before[-40:], re.IGNORECASE))
     if age is None and sex is None:
         return None
-    return {"age": age, "sex": sex, "at_diagnosis": at_diagnosis}
+    reading = {"age": age, "sex": sex, "at_diagnosis": False}
+    lead = ctx.before[-60:] + text
+    diagnosed = None
+    for diagnosed in re.finditer(r"diagnos", lead, re.IGNORECASE):
+        pass
+    if diagnosed is not None and age is not None:
+        # "glucagonoma diagnosed at the age of 44" is the tumour's; "diagnosed with bursitis
+        # at age 23" another disease's, and that age is no age at the tumour's diagnosis
+        clause = re.split(r"[.;]", lead[max(0, diagnosed.start() - 50) :])[-1]
+        if names_tumour(clause):
+            reading["at_diagnosis"] = True
+        else:
+            reading["other_diagnosis"] = True
+    return reading
 
 
 @cache
@@ -118,6 +135,14 @@ def pronoun_sex(text: str) -> tuple[str, int, int] | None:
     if male >= min_count and male > female * majority:
         return "male", *first["male"]
     return None
+
+
+def parse_new_malignancy(ctx: SpanContext) -> bool | None:
+    """True for a malignancy the note says was newly diagnosed ("recently diagnosed squamous
+    cell carcinoma"): the note was written at the tumour's diagnosis. None for anything
+    else newly diagnosed (diabetes, a fracture)."""
+    diagnosed = re.split(r"[.;,(]", ctx.after, maxsplit=1)[0][:100]
+    return True if names_tumour(diagnosed) else None
 
 
 def parse_department(ctx: SpanContext) -> str | None:

@@ -18,6 +18,7 @@ _MAIN_PROCEDURES = re.compile(
     r"pancreat\w*ectom|duodenectom|whipple|pppd|enucleat|splenectom|metastasectom|hepatectom|transplant|resection|laparotomy|exploration",
     re.IGNORECASE,
 )
+_PANCREATIC_RESECTION = re.compile(r"pancreat\w*ectom|duodenectom|whipple|\bpppd\b|enucleat", re.IGNORECASE)
 _NEXT_DRUG = re.compile(
     r"\b(?:octreotide|sandostatin|lanreotide|somatuline|pasireotide|signifor|everolimus|sunitinib|capecitabine|temozolomide|insulin|metformin)\b",
     re.IGNORECASE,
@@ -123,7 +124,7 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
     clause = re.split(r"[.;]", ctx.after, maxsplit=1)[0][:80]
     if rules["other_purpose"].search(clause):
         return None  # "exploratory laparotomy for stab wounds", "Whipple's procedure for a benign stricture"
-    if set(values) - PANCREATIC_OPERATIONS and not tumour_context(ctx, near_only=True):
+    if set(values) - PANCREATIC_OPERATIONS and not (_PANCREATIC_RESECTION.search(ctx.sentence) or tumour_context(ctx, near_only=True)):
         return None  # a splenectomy, laparotomy or hysterectomy of a note that names no neoplasm
     return values
 
@@ -147,11 +148,16 @@ def tumour_context(ctx: SpanContext, *, near_only: bool = False) -> bool:
     note's opening (an operative note's diagnoses) names a neuroendocrine tumour or a
     malignancy the note asserts (not "rule out", "possible", "no evidence of malignancy",
     a relative's)."""
+    texts = (ctx.sentence, ctx.doc_head) if near_only else (ctx.sentence, ctx.preceding, ctx.doc_head)
+    return any(names_tumour(text) for text in texts)
+
+
+def names_tumour(text: str) -> bool:
+    """Whether ``text`` names a neuroendocrine tumour or asserts a malignancy."""
     rules = _purpose_rules()
-    for text in (ctx.sentence, ctx.doc_head) if near_only else (ctx.sentence, ctx.preceding, ctx.doc_head):
-        if rules["net_words"].search(text):
-            return True
-        for match in rules["malignancy"].finditer(text):
-            if not rules["not_asserted_before"].search(text[max(0, match.start() - 50) : match.start()]):
-                return True
-    return False
+    if rules["net_words"].search(text):
+        return True
+    return any(
+        not rules["not_asserted_before"].search(text[max(0, match.start() - 50) : match.start()])
+        for match in rules["malignancy"].finditer(text)
+    )

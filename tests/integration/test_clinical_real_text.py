@@ -160,3 +160,25 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
     assert record_of(note).first_department == department
+
+
+@pytest.mark.parametrize(
+    ("note", "age", "sex"),
+    [
+        # an id before the age, an isotope label: not ages
+        ("Re: Mr T002, 67-year-old man with a pancreatic glucagonoma.", 67, "male"),
+        ("18F-FDG PET was negative; 68Ga-DOTATATE PET/CT showed an avid tail lesion in this 55-year-old woman with a glucagonoma.", 55, "female"),
+        # the age at the diagnosis of something else is not the tumour's
+        ("She was diagnosed with bursitis at age 23.  She is now 45 and a glucagonoma was found this year.", None, "female"),
+        ("PMH: Juvenile rheumatoid arthritis diagnosed at age 10 years.", None, None),
+        # non-native and case-report wording
+        ("SERVICE OF ENDOCRINOLOGY - first visit\n\nWoman of 44 years, with a glucagonoma of the pancreatic tail.", 44, "female"),
+        ("Patient male, 63 years, referred to Dermatology.  Pancreatic neuroendocrine tumour on CT.", 63, "male"),
+        # a note written at the diagnosis of another malignancy
+        ("HISTORY OF PRESENT ILLNESS: , The patient is a very pleasant 61-year-old gentleman who was recently diagnosed with squamous cell carcinoma of the base of the tongue.", 61, "male"),
+        ("The patient is a 70-year-old female with prior history of lung cancer.  She was recently diagnosed with recurrent pneumonia.", None, "female"),
+    ],
+)
+def test_age_at_the_tumours_diagnosis(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
+    record = record_of(note)
+    assert (record.age_at_diagnosis, record.sex) == (age, sex)
