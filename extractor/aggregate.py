@@ -190,6 +190,11 @@ def _findings(b: _Builder) -> Findings:
             b.cite(f"findings.{key}", negative)
         else:
             values[key] = None
+    read_as_nme = [i for i in b.of("skin_biopsy_diagnostic") if i.mention.value is True]
+    if values["nme"] != "present" and read_as_nme:
+        # the spec's NME includes a skin biopsy read as NME ("suggestive of NME")
+        values["nme"] = "present"
+        b.cite("findings.nme", read_as_nme)
     if values["diabetes"] == "present" and values["igt"] == "present":
         # the spec's igt is "without diabetes"
         values["igt"] = None

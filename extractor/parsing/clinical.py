@@ -20,7 +20,7 @@ _NME_POSITIVE = re.compile(
     re.IGNORECASE,
 )
 _NON_DIAGNOSTIC = re.compile(
-    r"non-?specific|non-?diagnostic|inconclusive|not\s+diagnostic|psoriasi|eczema|spongiotic|dermatitis|lichen|pellagra|acrodermatitis|not\s+(?:consistent|typical)|did\s+not\s+(?:show|confirm)|without\s+(?:features|evidence)",
+    r"negative\s+for|no\s+(?:evidence|features|signs)\s+of|not\s+(?:suggestive|characteristic|indicative)|ruled?\s+out|excluded|non-?specific|non-?diagnostic|inconclusive|not\s+diagnostic|psoriasi|eczema|spongiotic|dermatitis|lichen|pellagra|acrodermatitis|not\s+(?:consistent|typical)|did\s+not\s+(?:show|confirm)|without\s+(?:features|evidence)",
     re.IGNORECASE,
 )
 _IMPROVED_NOT = re.compile(

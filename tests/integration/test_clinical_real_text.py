@@ -182,3 +182,24 @@ def test_first_department(record_of: Record, note: str, department: str | None) 
 def test_age_at_the_tumours_diagnosis(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
     record = record_of(note)
     assert (record.age_at_diagnosis, record.sex) == (age, sex)
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # tracer avidity on imaging is not treatment
+        ("CT showed an octreotide-avid lesion in the pancreatic tail.", {"somatostatin_analogue": [], "prrt": None}),
+        ("Post-therapy scan: Lu-177 DOTATATE avid liver lesions, unchanged.", {"prrt": None}),
+        # a biopsy that does not show NME does not make NME present; one read as NME does
+        ("The skin biopsy was not diagnostic of NME.", {"nme": None, "skin_biopsy_diagnostic": False}),
+        ("Skin biopsy: negative for NME; spongiotic dermatitis.", {"nme": "absent", "skin_biopsy_diagnostic": False}),
+        ("Punch biopsy of the rash was suggestive of NME.", {"nme": "present", "skin_biopsy_diagnostic": True}),
+        ("1. Necrolytic migratory erythema (NME) - glucagonoma syndrome suspected given glucagon.", {"nme": "present"}),
+    ],
+)
+def test_known_false_triggers(record_of: Record, note: str, expected: dict) -> None:
+    record = record_of(note)
+    got = {key: (record.findings.nme if key == "nme" else getattr(record, key)) for key in expected}
+    if "prrt" in got and got["prrt"] is not None:
+        got["prrt"] = got["prrt"].model_dump()
+    assert got == expected
