@@ -20,7 +20,7 @@ _NME_POSITIVE = re.compile(
     re.IGNORECASE,
 )
 _NON_DIAGNOSTIC = re.compile(
-    r"negative\s+for|no\s+(?:evidence|features|signs)\s+of|not\s+(?:suggestive|characteristic|indicative)|ruled?\s+out|excluded|non-?specific|non-?diagnostic|inconclusive|not\s+diagnostic|psoriasi|eczema|spongiotic|dermatitis|lichen|pellagra|acrodermatitis|not\s+(?:consistent|typical)|did\s+not\s+(?:show|confirm)|without\s+(?:features|evidence)",
+    r"deficiency|eczema|negative\s+for|no\s+(?:evidence|features|signs)\s+of|not\s+(?:suggestive|characteristic|indicative)|ruled?\s+out|excluded|non-?specific|non-?diagnostic|inconclusive|not\s+diagnostic|psoriasi|eczema|spongiotic|dermatitis|lichen|pellagra|acrodermatitis|not\s+(?:consistent|typical)|did\s+not\s+(?:show|confirm)|without\s+(?:features|evidence)",
     re.IGNORECASE,
 )
 _IMPROVED_NOT = re.compile(
@@ -221,6 +221,22 @@ _SKIN_WORDS = re.compile(
 )
 
 
+_SKIN_BIOPSY_REPORT = re.compile(r"\b(?:skin|cutaneous|punch|shave|incisional)\s+biops(?:y|ies)\b|\bdermatopatholog", re.IGNORECASE)
+
+
+def _skin_biopsy_report(ctx: SpanContext) -> bool | None:
+    """The diagnosis line of a skin biopsy's pathology report (the report's opening names
+    the specimen): NME, or another reading of the rash."""
+    if not _SKIN_BIOPSY_REPORT.search(ctx.doc_head):
+        return None
+    conclusion = ctx.text + ctx.after
+    if re.search(r"not\s+(?:consistent|compatible|diagnostic|typical)|no\s+features\s+of|negative\s+for", conclusion, re.IGNORECASE):
+        return False
+    if _NME_TERMS.search(conclusion):
+        return True
+    return False
+
+
 def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
     """True when the biopsy was read as NME, False when read as something else / non-diagnostic.
 
@@ -228,6 +244,8 @@ def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
     """
     sentence = ctx.sentence
     after = ctx.after
+    if ctx.rule_value == "report":
+        return _skin_biopsy_report(ctx)
     if ctx.rule_value == "generic" and not _SKIN_WORDS.search(sentence):
         return None
     if re.search(r"(?:consistent|compatible|in\s+keeping)\s+with\s+(?:a\s+|the\s+)?(?:necrolytic|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic|NME)", sentence, re.IGNORECASE) or re.search(
@@ -251,7 +269,12 @@ def parse_duration(ctx: SpanContext) -> float | None:
         return None
     if re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink)", ctx.after[:40], re.IGNORECASE):
         return None
+    if ctx.rule_value == "since" and not (_SYMPTOM_WORDS.search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
+        return None  # "since two years" (non-native "for two years") of the rash, not of anything else
     return months
+
+
+_SYMPTOM_WORDS = re.compile(r"\b(?:rash\w*|eruption|lesions?|erythema|skin|dermat\w+|NME|symptoms?|diarrh\w*|stools|glossitis|stomatitis|weight|thirst|polyuria|itch\w*|pruritus)\b", re.IGNORECASE)
 
 
 def parse_improvement(ctx: SpanContext) -> dict[str, Any]:

@@ -203,3 +203,30 @@ def test_known_false_triggers(record_of: Record, note: str, expected: dict) -> N
     if "prrt" in got and got["prrt"] is not None:
         got["prrt"] = got["prrt"].model_dump()
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("notes", "expected"),
+    [
+        (("SURGICAL PATHOLOGY - skin biopsy\n\nEpidermis with tall cells and necrosis of the upper epidermis.\n\nDiagnosis: necrolytic migratory erythema.",), True),
+        (("SERVICE OF PATHOLOGICAL ANATOMY\n\nSample: skin biopsy, anterior face of the leg.\nDiagnosis: findings compatible with chronic eczema.",), False),
+        (("DERMATOLOGY - NEW PT VISIT\n\nBx hx: multiple bx over the yrs -> subacute spongiotic or psoriasiform dermatitis.",), False),
+        # a diagnosis line of a report that is not a skin biopsy says nothing of one
+        (("SURGICAL PATHOLOGY REPORT\n\nSpecimen: distal pancreas.\nDiagnosis: well-differentiated neuroendocrine tumour; background pancreatitis and dermatitis of the abdominal wall skin.",), None),
+    ],
+)
+def test_skin_biopsy_reports(record_of: Record, notes: tuple[str, ...], expected: bool | None) -> None:
+    assert record_of(*notes).skin_biopsy_diagnostic is expected
+
+
+@pytest.mark.parametrize(
+    ("note", "months"),
+    [
+        ("We are admitting a 53-years old woman with a glucagonoma.  Since three years she is having chronic migrating erythema of the skin.", 36.0),
+        ("Glucagonoma.  Time from the first symptoms until the diagnosis was three years.", 36.0),
+        ("Glucagonoma found.  52 yo M, c/o recalcitrant dermatitis x 6 yrs.", 72.0),
+        ("Glucagonoma found.  He is on insulin since 2 years and has been married since 10 years.", None),
+    ],
+)
+def test_months_from_first_symptom(record_of: Record, note: str, months: float | None) -> None:
+    assert record_of(note).months_symptoms_to_diagnosis == months
