@@ -283,17 +283,24 @@ def _people(b: Builder, field: Field) -> list[_Item]:
 
 @merge("first_sex_stated")
 def _sex(b: Builder, field: Field, record: dict[str, Any]) -> str | None:
+    """The first sex stated in words; from pronouns alone only when the notes agree."""
     with_sex = [i for i in _people(b, field) if i.mention.value.get("sex")]
-    if not with_sex:
-        return None
+    stated = [i for i in with_sex if i.mention.rule != "sex.pronouns"]
+    if stated:
+        b.cite(field.key, stated[:3])
+        return stated[0].mention.value["sex"]
+    sexes = {i.mention.value["sex"] for i in with_sex}
+    if len(sexes) != 1:
+        return None  # no pronouns, or notes that disagree: nothing decided
     b.cite(field.key, with_sex[:3])
-    return with_sex[0].mention.value["sex"]
+    return sexes.pop()
 
 
 @merge("age_at_diagnosis")
 def _age_at_diagnosis(b: Builder, field: Field, record: dict[str, Any]) -> int | None:
     """An age said to be at diagnosis, else the one stated closest to the diagnosis (within a year)."""
-    ages = [i for i in _people(b, field) if i.mention.value.get("age")]
+    # an age tied to another disease's diagnosis (bursitis, seizures) is never the tumour's
+    ages = [i for i in _people(b, field) if i.mention.value.get("age") and not i.mention.value.get("other_diagnosis")]
     explicit = [i for i in ages if i.mention.value.get("at_diagnosis")]
     chosen: _Item | None = explicit[0] if explicit else None
     if chosen is None and ages:
@@ -308,6 +315,14 @@ def _age_at_diagnosis(b: Builder, field: Field, record: dict[str, Any]) -> int |
             chosen = ages[0]
         elif diagnosed is None and dated and b.of("diagnosis"):
             chosen = ages[0]
+    if chosen is None and ages and not b.of("diagnosis"):
+        # a note written at the diagnosis of another malignancy ("recently diagnosed
+        # squamous cell carcinoma"): the age that note states
+        new = {i.mention.doc_id for i in b.of("malignancy_diagnosis")}
+        same_note = [i for i in ages if i.mention.doc_id in new]
+        if same_note:
+            chosen = same_note[0]
+            explicit = [chosen]
     if chosen is not None and (explicit or b.of("diagnosis")):
         # an age "at diagnosis" needs a tumour diagnosis (near misses have none)
         b.cite(field.key, [chosen])
@@ -331,6 +346,11 @@ def _findings(b: Builder, field: Field, record: dict[str, Any]) -> Findings:
             b.cite(f"{field.key}.{key}", negative)
         else:
             values[key] = None
+    read_as_nme = [i for i in b.of("skin_biopsy_diagnostic") if i.mention.value is True]
+    if values["nme"] != "present" and read_as_nme:
+        # the spec's NME includes a skin biopsy read as NME ("suggestive of NME")
+        values["nme"] = "present"
+        b.cite(f"{field.key}.nme", read_as_nme)
     if values["diabetes"] == "present" and values["igt"] == "present":
         # the spec's igt is "without diabetes"
         values["igt"] = None
@@ -627,13 +647,21 @@ def _days_to_improvement(b: Builder, field: Field, record: dict[str, Any]) -> fl
     return timed[0].mention.value["days"]
 
 
+def _patients_status(b: Builder, record: dict[str, Any]) -> list[_Item]:
+    """Vital-status mentions about the patient: "He ... died" in the notes of a woman is
+    someone else's death (a relative in a narrative)."""
+    sex = record.get("sex")
+    return [i for i in b.of("vital_status") if not (sex and i.mention.value.get("pronoun") not in (None, sex))]
+
+
 @merge("vital_status")
 def _vital_status(b: Builder, field: Field, record: dict[str, Any]) -> str | None:
     """Any stated death wins; else the last "alive" statement."""
-    if b.deaths:
-        b.cite(field.key, b.deaths)
+    status = _patients_status(b, record)
+    deaths = [i for i in status if i.mention.value["status"] == "deceased"]
+    if deaths:
+        b.cite(field.key, deaths)
         return "deceased"
-    status = b.of_field(field)
     if status:
         b.cite(field.key, status[-1:])
         return "alive"
@@ -643,7 +671,8 @@ def _vital_status(b: Builder, field: Field, record: dict[str, Any]) -> str | Non
 @merge("survival_if_deceased")
 def _survival(b: Builder, field: Field, record: dict[str, Any]) -> float | None:
     """Survival as the first death statement that gives it."""
-    timed = [i for i in b.deaths if i.mention.value.get("survival_months") is not None]
+    deaths = [i for i in _patients_status(b, record) if i.mention.value["status"] == "deceased"]
+    timed = [i for i in deaths if i.mention.value.get("survival_months") is not None]
     if not timed:
         return None
     b.cite(field.key, timed[:1])

@@ -277,6 +277,11 @@ HELPER_LABELS: tuple[HelperLabel, ...] = (
         "improvement need one",
     ),
     HelperLabel(
+        "malignancy_diagnosis", "clinical", ASSERTED,
+        "a malignancy newly diagnosed in the note ('recently diagnosed squamous cell carcinoma'): the age the "
+        "note states is the age at that tumour's diagnosis",
+    ),
+    HelperLabel(
         "marker", "lab_values", STATED_VALUE,
         "a hormone or marker name: becomes a glucagon or serum marker value, an IHC stain, or is dropped",
     ),

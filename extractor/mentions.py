@@ -9,8 +9,10 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from extractor.components._common import section_of, text_of
+from extractor.parsing.clinical import pronoun_sex
 from extractor.components.sections import section_at
 from extractor.lexicon import concepts_of, forms_regex
+from extractor.parsing.context import in_risk_discussion
 from extractor.reading import VIEW_KEY, ReadingView
 from extractor.schema import Assertion, Mention
 
@@ -37,12 +39,24 @@ def in_section_block(span: Span, section: str | None, category: str) -> bool:
     return _HEADING_LINE.search(between) is None
 
 
+def _risk_discussed(span: Span) -> bool:
+    sentence = span.sent
+    text = text_of(span.doc)
+    return in_risk_discussion(
+        text[sentence.start_char : sentence.end_char],
+        span.start_char - sentence.start_char,
+        span.end_char - sentence.start_char,
+        text[max(0, sentence.start_char - 600) : sentence.start_char],
+    )
+
+
 def assertion_of(span: Span, section: str | None) -> Assertion:
-    """ConText flags of a span; family-history and differential blocks add family / uncertain."""
+    """ConText flags of a span; family-history and differential blocks add family / uncertain,
+    consent and counselling paragraphs (risks of a procedure) add hypothetical."""
     return Assertion(
         negated=bool(getattr(span._, "is_negated", False)),
         historical=bool(getattr(span._, "is_historical", False)),
-        hypothetical=bool(getattr(span._, "is_hypothetical", False)),
+        hypothetical=bool(getattr(span._, "is_hypothetical", False)) or _risk_discussed(span),
         family=bool(getattr(span._, "is_family", False)) or in_section_block(span, section, "family_history"),
         uncertain=bool(getattr(span._, "is_uncertain", False)) or in_section_block(span, section, "differential"),
     )
@@ -110,4 +124,25 @@ def doc_to_mentions(
                     rule=span._.extractor_rule,
                 )
             )
+    # a note that never calls the patient woman/man/Mr/Ms may still say she or he throughout
+    stated = any(
+        isinstance(m.value, dict) and m.value.get("sex") and not (m.assertion.family or m.assertion.hypothetical)
+        for m in mentions
+    )
+    pronouns = None if stated else pronoun_sex(text_of(doc))
+    if pronouns is not None:
+        sex, start, end = pronouns
+        if view is not None:
+            start, end = view.to_original(start, end)
+        mentions.append(
+            Mention(
+                label="sex",
+                value={"age": None, "sex": sex, "at_diagnosis": False},
+                doc_id=doc_id,
+                start=start + offset,
+                end=end + offset,
+                text=source[start + offset : end + offset],
+                rule="sex.pronouns",
+            )
+        )
     return mentions

@@ -58,6 +58,7 @@ def span_context(span: Span, *, section: str | None = None, kind: str | None = N
         report_kind=kind,
         doc_head=doc_text[:300],
         preceding=doc_text[max(0, sent.start_char - 300) : sent.start_char],
+        following=doc_text[sent.end_char : sent.end_char + 120],
     )
 
 

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from functools import cache
 from typing import Any
 
 from extractor.parsing.context import SpanContext
 from extractor.parsing.numbers import duration_in_days, duration_in_months
 from extractor.lexicon import concept_finder
+from extractor.parsing.treatment import names_tumour
+from extractor.resources import vocabulary
 
-_FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss)\b", re.IGNORECASE)
-_MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr)\b", re.IGNORECASE)
+_FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss|[rl]hf)\b", re.IGNORECASE)
+_MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr|[rl]hm)\b", re.IGNORECASE)
 _NME_TERMS = re.compile(r"necrolytic|\bNME\b|glucagonoma", re.IGNORECASE)
 _NME_POSITIVE = re.compile(
     r"consistent\s+with|compatible\s+with|diagnostic\s+of|typical\s+of|characteristic\s+of|confirm\w*|showed|shows|demonstrat\w*|reveal\w*|in\s+keeping\s+with|suggestive\s+of|supportive\s+of|features\s+of|:",
     re.IGNORECASE,
 )
 _NON_DIAGNOSTIC = re.compile(
-    r"non-?specific|non-?diagnostic|inconclusive|not\s+diagnostic|psoriasi|eczema|spongiotic|dermatitis|lichen|pellagra|acrodermatitis|not\s+(?:consistent|typical)|did\s+not\s+(?:show|confirm)|without\s+(?:features|evidence)",
+    r"deficiency|eczema|negative\s+for|no\s+(?:evidence|features|signs)\s+of|not\s+(?:suggestive|characteristic|indicative)|ruled?\s+out|excluded|non-?specific|non-?diagnostic|inconclusive|not\s+diagnostic|psoriasi|eczema|spongiotic|dermatitis|lichen|pellagra|acrodermatitis|not\s+(?:consistent|typical)|did\s+not\s+(?:show|confirm)|without\s+(?:features|evidence)",
     re.IGNORECASE,
 )
 _IMPROVED_NOT = re.compile(
@@ -29,26 +33,117 @@ _IMPROVED_NOT = re.compile(
 def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     """{"age": int|None, "sex": "female"|"male"|None, "at_diagnosis": bool}."""
     text = ctx.text
-    if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?)", text.strip(), re.IGNORECASE):
+    if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?|months?|mos?|weeks?|days?)", text.strip(), re.IGNORECASE):
         return None  # "diagnosed 2 years ago": a duration, not an age
-    age_match = re.search(r"\d{1,3}", text)
+    age_match = re.search(r"(?<![A-Za-z0-9])\d{1,3}(?!\d)", text)  # not the digits of an id ("Mr T002")
     age = int(age_match.group()) if age_match else None
+    if age is not None and re.match(r"\s*-?\s*(?:months?|mos?|weeks?|days?)\b", text[age_match.end() :], re.IGNORECASE):
+        age = None  # an infant's age in months or days: no age in years to report
     if age is not None and not 0 < age < 110:
         age = None
     rest = text[age_match.end() :] if age_match else text
     sex = None
     if re.search(r"sex|gender", text, re.IGNORECASE):
         rest = re.split(r"[:=]", text, maxsplit=1)[-1]
-    if _FEMALE.search(rest):
-        sex = "female"
-    elif _MALE.search(rest):
-        sex = "male"
+    # "63-year-old man" names the sex after the age, "Woman of 44 years" before it
+    for words in (rest, text[: age_match.start()] if age_match else ""):
+        if _FEMALE.search(words):
+            sex = "female"
+        elif _MALE.search(words):
+            sex = "male"
+        if sex:
+            break
     if re.fullmatch(r"\s*\d{1,3}\s*", rest) and age is None:
         return None
-    at_diagnosis = bool(re.search(r"diagnos", text + ctx.before[-40:], re.IGNORECASE))
     if age is None and sex is None:
         return None
-    return {"age": age, "sex": sex, "at_diagnosis": at_diagnosis}
+    reading = {"age": age, "sex": sex, "at_diagnosis": False}
+    lead = ctx.before[-60:] + text
+    diagnosed = None
+    for diagnosed in re.finditer(r"diagnos", lead, re.IGNORECASE):
+        pass
+    if diagnosed is not None and age is not None:
+        # "glucagonoma diagnosed at the age of 44" is the tumour's; "diagnosed with bursitis
+        # at age 23" another disease's, and that age is no age at the tumour's diagnosis
+        clause = re.split(r"[.;]", lead[max(0, diagnosed.start() - 50) :])[-1]
+        if names_tumour(clause):
+            reading["at_diagnosis"] = True
+        else:
+            reading["other_diagnosis"] = True
+    return reading
+
+
+@cache
+def _weight_loss_rules() -> dict[str, re.Pattern[str]]:
+    return {k: re.compile(v, re.IGNORECASE) for k, v in vocabulary()["weight_loss"].items()}
+
+
+def parse_weight_loss(ctx: SpanContext) -> bool | None:
+    """True for the finding (unintended weight loss); None for weight loss that is advised,
+    intended or the aim of a diet, drug or bariatric operation ("encouraged weight loss",
+    "Medifast induced weight loss", "multiple weight loss programs", "lost 200 pounds after
+    gastric bypass")."""
+    rules = _weight_loss_rules()
+    if rules["unintended"].search(ctx.sentence):
+        return True
+    if rules["intended"].search(ctx.sentence) or rules["bariatric_before"].search(ctx.preceding[-200:]):
+        return None
+    return True
+
+
+_UNIT_END = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)[.!?;](?:\s+|,(?=\S))|\n")
+
+
+@cache
+def _pronoun_rules() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], int, int]:
+    rules = vocabulary()["sex_pronouns"]
+    sex_of = {word: sex for sex in ("female", "male") for word in rules[sex]}
+    # "he/she", "his/her", "s/he": a template's wording, no one's sex
+    words = re.compile(rf"(?<![/\w])(?:{'|'.join(sorted(sex_of, key=len, reverse=True))})\b(?!\s*/)", re.IGNORECASE)
+    others = re.compile(rf"{vocabulary()['other_people']}|{rules['other_person']}", re.IGNORECASE)
+    return words, sex_of, others, int(rules["majority"]), int(rules["min_count"])
+
+
+def pronoun_sex(text: str) -> tuple[str, int, int] | None:
+    """The patient's sex from the pronouns of a note, with the span of the first one counted.
+
+    Only sentences that name no other person (relative, baby, doctor, nurse) are
+    counted, and "he/she" template forms never; one sex must be used ``min_count``
+    times and be the only one used or outnumber the other ``majority`` to one.
+    """
+    words, sex_of, others, majority, min_count = _pronoun_rules()
+    hits = list(words.finditer(text))
+    if not hits:
+        return None
+    ends = [m.start() for m in _UNIT_END.finditer(text)]
+    counts = {"female": 0, "male": 0}
+    first: dict[str, tuple[int, int]] = {}
+    about_others: dict[int, bool] = {}
+    for hit in hits:
+        unit = bisect_left(ends, hit.start())
+        if unit not in about_others:
+            start = ends[unit - 1] + 1 if unit > 0 else 0
+            stop = ends[unit] if unit < len(ends) else len(text)
+            about_others[unit] = others.search(text, start, stop) is not None
+        if about_others[unit]:
+            continue
+        sex = sex_of[hit.group(0).lower()]
+        counts[sex] += 1
+        first.setdefault(sex, (hit.start(), hit.end()))
+    female, male = counts["female"], counts["male"]
+    if female >= min_count and female > male * majority:
+        return "female", *first["female"]
+    if male >= min_count and male > female * majority:
+        return "male", *first["male"]
+    return None
+
+
+def parse_new_malignancy(ctx: SpanContext) -> bool | None:
+    """True for a malignancy the note says was newly diagnosed ("recently diagnosed squamous
+    cell carcinoma"): the note was written at the tumour's diagnosis. None for anything
+    else newly diagnosed (diabetes, a fracture)."""
+    diagnosed = re.split(r"[.;,(]", ctx.after, maxsplit=1)[0][:100]
+    return True if names_tumour(diagnosed) else None
 
 
 def parse_department(ctx: SpanContext) -> str | None:
@@ -56,9 +151,18 @@ def parse_department(ctx: SpanContext) -> str | None:
     if ctx.rule_value == "self":
         # "this is his first visit for the rash": the department writing the note
         return _department_named(ctx.doc_head)
+    if ctx.rule_value == "title":
+        return _department_of_title(ctx)
     # "referred to endocrinology by dermatology": the 'by/from' side came first
     source = re.split(r"\b(?:by|from)\b", ctx.text, flags=re.IGNORECASE)
-    return _department_named(source[-1] if len(source) > 1 else ctx.text)
+    department = _department_named(source[-1] if len(source) > 1 else ctx.text)
+    if department is None:
+        return None
+    if department == "emergency medicine" and not _first_emergency_visit(ctx):
+        return None
+    if not re.search(r"\b(?:first|initially|originally)\b", ctx.text, re.IGNORECASE) and _emergency_rules()["not_this_visit"].search(ctx.sentence):
+        return None  # "last seen in rheumatology clinic 4 months ago": a visit, not the first contact
+    return department
 
 
 def _department_named(text: str) -> str | None:
@@ -69,10 +173,68 @@ def _department_named(text: str) -> str | None:
     return None
 
 
+_TITLE_WORDS = re.compile(r"\b(?:clinic|department|service|ambulatory|consult\w*|outpatients?|unit|opd)\b", re.IGNORECASE)
+
+
+def _department_of_title(ctx: SpanContext) -> str | None:
+    """A note whose title names a department and whose opening says this is the first
+    consultation, or how the patient presents or was sent there ("SERVICE OF
+    DERMATOLOGY - consult" / "remitted to the dermatology consult for ..."): that
+    department is the one first consulted for the complaint."""
+    if ctx.sentence.strip()[:40] not in ctx.doc_head:
+        return None  # only the opening of the note speaks of the presentation
+    lines = [line.strip() for line in ctx.doc_head.splitlines() if line.strip() and not line.startswith("Date:")]
+    if not lines:
+        return None
+    title = lines[0]
+    if len(title) > 90 or not (title.isupper() or _TITLE_WORDS.search(title)) or title.rstrip().endswith("."):
+        return None
+    department = _department_named(title)
+    if department == "emergency medicine" and not _first_emergency_visit(ctx):
+        return None
+    return department
+
+
+@cache
+def _emergency_rules() -> dict[str, re.Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE if key != "heading" else 0) for key, pattern in vocabulary()["emergency_presentation"].items()}
+
+
+def _first_emergency_visit(ctx: SpanContext) -> bool:
+    """An emergency department visit is the first contact for the complaint only when
+    the history before it (in the same section) and the sentence itself name no earlier
+    care for it, and the visit is not an earlier or repeated one ("seen in the ER one
+    month ago", "evaluated in the emergency department recently")."""
+    rules = _emergency_rules()
+    history = ctx.preceding + ctx.before
+    headings = list(rules["heading"].finditer(history))
+    if headings:
+        history = history[headings[-1].end() :]
+    if rules["earlier_care"].search(history):
+        return False
+    return not rules["not_this_visit"].search(ctx.sentence)
+
+
 _SKIN_WORDS = re.compile(
     r"skin|rash|NME|necroly|erythema|lesion|dermat|epiderm|keratinocyt|parakeratosis|spongio|shin|buttock|thigh|groin|perioral|punch",
     re.IGNORECASE,
 )
+
+
+_SKIN_BIOPSY_REPORT = re.compile(r"\b(?:skin|cutaneous|punch|shave|incisional)\s+biops(?:y|ies)\b|\bdermatopatholog", re.IGNORECASE)
+
+
+def _skin_biopsy_report(ctx: SpanContext) -> bool | None:
+    """The diagnosis line of a skin biopsy's pathology report (the report's opening names
+    the specimen): NME, or another reading of the rash."""
+    if not _SKIN_BIOPSY_REPORT.search(ctx.doc_head):
+        return None
+    conclusion = ctx.text + ctx.after
+    if re.search(r"not\s+(?:consistent|compatible|diagnostic|typical)|no\s+features\s+of|negative\s+for", conclusion, re.IGNORECASE):
+        return False
+    if _NME_TERMS.search(conclusion):
+        return True
+    return False
 
 
 def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
@@ -82,6 +244,8 @@ def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
     """
     sentence = ctx.sentence
     after = ctx.after
+    if ctx.rule_value == "report":
+        return _skin_biopsy_report(ctx)
     if ctx.rule_value == "generic" and not _SKIN_WORDS.search(sentence):
         return None
     if re.search(r"(?:consistent|compatible|in\s+keeping)\s+with\s+(?:a\s+|the\s+)?(?:necrolytic|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic|NME)", sentence, re.IGNORECASE) or re.search(
@@ -105,7 +269,12 @@ def parse_duration(ctx: SpanContext) -> float | None:
         return None
     if re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink)", ctx.after[:40], re.IGNORECASE):
         return None
+    if ctx.rule_value == "since" and not (_SYMPTOM_WORDS.search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
+        return None  # "since two years" (non-native "for two years") of the rash, not of anything else
     return months
+
+
+_SYMPTOM_WORDS = re.compile(r"\b(?:rash\w*|eruption|lesions?|erythema|skin|dermat\w+|NME|symptoms?|diarrh\w*|stools|glossitis|stomatitis|weight|thirst|polyuria|itch\w*|pruritus)\b", re.IGNORECASE)
 
 
 def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
@@ -125,19 +294,160 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
     return {"improved": improved, "days": days}
 
 
-def parse_vital(ctx: SpanContext) -> dict[str, Any] | None:
-    """{"status": "deceased"|"alive", "survival_months": number or None}."""
-    status = ctx.rule_value
-    if status == "deceased":
-        if re.search(r"cause\s+of\s+death|risk\s+of\s+death|death\s+rate|mortality", ctx.sentence, re.IGNORECASE) and not re.search(r"\bdied\b|passed\s+away", ctx.sentence, re.IGNORECASE):
+_AUXILIARIES = re.compile(
+    r"(?:\b(?:is|are|was|were|has|have|had|been|be|being|continues?|continued|to|seems?|seemed|appears?|appeared|remains?|"
+    r"remained|looks?|feels?|felt|says?|said|states?|stated|reports?|reported|doing|done|does|also|all|both|still|now|"
+    r"currently|otherwise|overall|generally|clinically|apparently|reportedly|really|quite|very|fairly|pretty|"
+    r"relatively|reasonably|extremely|remarkably|so|like|that|later|then|soon|thereafter|afterwards|\w+ly)\b[\s,]*)+$",
+    re.IGNORECASE,
+)
+_FIRST_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|remains?|remained|continues?|stays?|now|currently)\b", re.IGNORECASE)
+_SENTENCE_OPENERS = {"the", "a", "an", "this", "overall", "currently", "today", "now", "at", "in", "since", "clinically", "otherwise", "generally"}
+
+
+@cache
+def _vital_rules() -> dict[str, Any]:
+    rules = vocabulary()["vital_status"]
+    compiled: dict[str, Any] = {k: re.compile(v, re.IGNORECASE) for k, v in rules.items() if isinstance(v, str)}
+    compiled["pronouns"] = rules["pronouns"]
+    compiled["other_people"] = re.compile(vocabulary()["other_people"], re.IGNORECASE)
+    return compiled
+
+
+def _subject(before: str) -> str | None:
+    """The subject word of the verb that ends ``before`` (lower case), "" when the
+    sentence starts with the verb ("Doing well."), None when it cannot be told."""
+    stripped = _AUXILIARIES.sub("", before).rstrip(" ,")
+    words = re.findall(r"[A-Za-z][A-Za-z'.]*", stripped)
+    if not words:
+        return ""
+    listed = re.fullmatch(r"\W*(?:\d+[.)]\s*)?([A-Za-z][\w'-]*(?:\s+[\w'-]+){0,3}),\s*", before)
+    if listed and listed.group(1).split()[0].lower() not in _SENTENCE_OPENERS | {"otherwise", "overall"}:
+        return listed.group(1).split()[-1].lower()  # "2.  Depression, doing well.": the condition is
+    last = words[-1].rstrip(".").lower().removesuffix("'s")
+    if last in ("and", "but", "or"):
+        # "He was seen in clinic and is doing well": the subject of the sentence's first verb
+        verb = _FIRST_VERB.search(before)
+        head = [w.rstrip(".").lower() for w in re.findall(r"[A-Za-z][A-Za-z'.]*", before[: verb.start()] if verb else before)]
+        head = [w for w in head if w not in _SENTENCE_OPENERS]
+        if not head:
+            return ""
+        return head[-1] if verb else head[0]
+    if last in ("who", "that", "which") and len(words) > 1:
+        return words[-2].rstrip(".").lower()
+    if len(words[-1]) == 1 and words[-1].isupper():
+        return "x"  # an anonymised name ("A has been doing well")
+    return last
+
+
+def _first_clause(before: str) -> str:
+    """The words up to the first verb of ``before``: "He remains on lanreotide" -> "He remains"."""
+    verb = _FIRST_VERB.search(before)
+    return before[: verb.end()] if verb else before
+
+
+def _about_the_patient(before: str, rules: dict[str, Any]) -> tuple[bool, str | None]:
+    """(the verb ending ``before`` has the patient for its subject, the subject's sex when
+    it is a pronoun). Another person named earlier in the sentence makes a pronoun theirs
+    ("His mother ..., but she died"), unless that person only reports ("Mom says he ...")."""
+    subject = _subject(before)
+    if subject is None:
+        return False, None
+    other = None
+    for other in rules["other_people"].finditer(before):
+        pass
+    if other is not None:
+        reporting = re.match(r"\W*(?:\w+\W+){0,2}?(?:says|said|reports?|reported|states?|stated|notes?|noted|feels|felt|thinks|tells|told)\b", before[other.end():], re.IGNORECASE)
+        if not reporting or subject in ("", "x"):
+            return False, None
+    if subject in ("", "x"):
+        return True, None
+    if rules["patient_subject"].match(subject):
+        return True, rules["pronouns"].get(subject)
+    # a name ("Ms. Smith is doing well"): a capitalised word that is not a thing
+    words = re.findall(r"[A-Za-z]+", before)
+    if words and words[-1][0].isupper() and not rules["not_the_patient_state"].search(before[-40:]):
+        return True, None
+    # "The patient since her last visit has done well": the patient named earlier in the clause
+    named = None
+    for named in re.finditer(r"\b(?:the\s+patient|patient|pt|he|she)\b", before, re.IGNORECASE):
+        pass
+    if named is not None:
+        rest = _AUXILIARIES.sub("", before[named.end() :])
+        if re.fullmatch(r"[\s,]*(?:(?:since|in|at|after|during|for|over|from|on|until)\b[^,;]{0,40})?[\s,]*", rest):
+            return True, rules["pronouns"].get(named.group(0).lower())
+    return False, None
+
+
+def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
+    """A statement of the patient's state at a follow-up, or None.
+
+    Not "well known / developed / healed / controlled"; not a state before an event
+    ("doing well until two days ago", "was doing well", "However, last night ...");
+    not a discharge or in-hospital condition; not another person's or a thing's state.
+    """
+    if re.search(r"\bwell$", ctx.text, re.IGNORECASE) and not rules["well_followed_by"].search(ctx.after):
+        return None
+    if rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following):
+        return None
+    if rules["past_state"].search(ctx.before[-40:] + ctx.text):
+        return None
+    if rules["in_hospital"].search(ctx.sentence) or ctx.section == "hospital_course":
+        return None
+    if re.match(r"\s*(?:in|at)\s+(?:school|work|class|college|kindergarten|sports?)\b", ctx.after, re.IGNORECASE):
+        return None  # how the patient is doing at school, not the patient's health
+    if re.search(r"(?:\bwell|\balive|\bcondition\b.*)$", ctx.text, re.IGNORECASE):
+        patient, pronoun = _about_the_patient(ctx.before, rules)
+    else:
+        # "remains on lanreotide with stable disease", "now symptom-free": the sentence's subject
+        patient, pronoun = _about_the_patient(_first_clause(ctx.before), rules)
+    if not patient:
+        return None
+    return {"status": "alive", "survival_months": None, "pronoun": pronoun}
+
+
+def _deceased(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
+    """A stated death of the patient, or None (a risk, a statistic, another person's death)."""
+    word = ctx.text.lower()
+    sentence = ctx.sentence
+    if re.search(r"\bleading\s+cause|\bdeath\s+rates?\b|\bmortality\b", sentence, re.IGNORECASE) and not re.search(r"\bdied\b|passed\s+away", sentence, re.IGNORECASE):
+        return None
+    pronoun: str | None = None
+    if word.startswith("death") or word.startswith("demise"):
+        # the noun: only the patient's own death (autopsy wording, "her death", "death occurred")
+        if not (rules["death_noun_allowed"].search(sentence) or rules["death_noun_allowed"].search(ctx.doc_head)):
             return None
-        survival = None
-        match = re.search(
-            r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s*(?:-|\s)?(months?|years?)\s*(?:\([^)]{0,30}\)\s*)?(?:after|from|following|since)\s+(?:the\s+|her\s+|his\s+|initial\s+)*(?:diagnosis|being\s+diagnosed|(?:[\w-]+\s+){0,2}(?:was|were)\s+diagnosed)",
-            ctx.sentence,
-            re.IGNORECASE,
-        ) or re.search(r"(?:overall\s+)?survival\s+(?:of|was)\s+(\d+(?:\.\d+)?)\s*(months?|years?)", ctx.sentence, re.IGNORECASE)
-        if match:
-            survival = duration_in_months(f"{match.group(1)} {match.group(2)}")
-        return {"status": "deceased", "survival_months": survival}
-    return {"status": "alive", "survival_months": None}
+        whose = re.match(r"\s+of\s+(?:his|her|their|the|a|an|one)?\s*(?:\w+\s+){0,2}?(\w+)", ctx.after)
+        if whose and rules["other_people"].fullmatch(whose.group(1)):
+            return None  # "the death of her husband", "death of baby"
+    elif not word.startswith("pronounced") and not word.startswith("deceased"):
+        # died / expired / passed away: the subject is the patient, not a relative or a thing
+        patient, pronoun = _about_the_patient(ctx.before, rules)
+        if not patient and not re.search(r"(?:subsequently|later|unfortunately|eventually|then|pronounced)\s*$", ctx.before, re.IGNORECASE):
+            return None
+        if rules["other_people"].search(ctx.before) and not patient:
+            return None
+        if word.startswith("expired") and (
+            re.search(r"\b(?:been|has|have|had)\s*$", ctx.before)
+            or re.match(r"\s+(?:medication|drug|license|prescription|card|product|insurance)", ctx.after, re.IGNORECASE)
+        ):
+            return None
+    survival = None
+    match = re.search(
+        r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s*(?:-|\s)?(months?|years?)\s*(?:\([^)]{0,30}\)\s*)?(?:after|from|following|since)\s+(?:the\s+|her\s+|his\s+|initial\s+)*(?:diagnosis|being\s+diagnosed|(?:[\w-]+\s+){0,2}(?:was|were)\s+diagnosed)",
+        sentence,
+        re.IGNORECASE,
+    ) or re.search(r"(?:overall\s+)?survival\s+(?:time\s+)?(?:of|was)\s+(\d+(?:\.\d+)?)\s*(months?|years?)", sentence, re.IGNORECASE)
+    if match:
+        survival = duration_in_months(f"{match.group(1)} {match.group(2)}")
+    return {"status": "deceased", "survival_months": survival, "pronoun": pronoun}
+
+
+def parse_vital(ctx: SpanContext) -> dict[str, Any] | None:
+    """{"status": "deceased"|"alive", "survival_months": number or None, "pronoun": the
+    subject's sex when the subject is he/she (the record drops it when it is not the
+    patient's sex)}, or None when the words are not about the patient's vital status."""
+    rules = _vital_rules()
+    if ctx.rule_value == "deceased":
+        return _deceased(ctx, rules)
+    return _alive(ctx, rules)

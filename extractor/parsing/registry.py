@@ -24,6 +24,8 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
         "duration": clinical.parse_duration,
         "improvement": clinical.parse_improvement,
         "vital": clinical.parse_vital,
+        "weight_loss": clinical.parse_weight_loss,
+        "new_malignancy": clinical.parse_new_malignancy,
         "ki67": pathology.parse_ki67,
         "grade": pathology.parse_grade,
         "size": pathology.parse_size,

@@ -18,6 +18,7 @@ _MAIN_PROCEDURES = re.compile(
     r"pancreat\w*ectom|duodenectom|whipple|pppd|enucleat|splenectom|metastasectom|hepatectom|transplant|resection|laparotomy|exploration",
     re.IGNORECASE,
 )
+_PANCREATIC_RESECTION = re.compile(r"pancreat\w*ectom|duodenectom|whipple|\bpppd\b|enucleat", re.IGNORECASE)
 _NEXT_DRUG = re.compile(
     r"\b(?:octreotide|sandostatin|lanreotide|somatuline|pasireotide|signifor|everolimus|sunitinib|capecitabine|temozolomide|insulin|metformin)\b",
     re.IGNORECASE,
@@ -96,7 +97,7 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
     value = ctx.rule_value
     if isinstance(value, dict):
         # an abbreviation after an operation word: the value depends on which one
-        abbreviation = re.search(r"\b(PPPD|PD|DP|LDP|TP)\b", ctx.text)
+        abbreviation = re.search(r"\b(PPPD|PPD|PD|DP|LDP|TP)\b", ctx.text)
         value = value.get(abbreviation.group(1)) if abbreviation else None
         if value is None:
             return None
@@ -104,7 +105,13 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
     if values in (["robotic"], ["laparoscopic"]):
         # an approach only counts beside a procedure in the same sentence (not "laparoscopic biopsy")
         return values if _MAIN_PROCEDURES.search(ctx.sentence) and not re.search(r"\bbiops", ctx.after[:30], re.IGNORECASE) else None
-    if values == ["other"] and not (
+    oncologic = values == ["other"] and _purpose_rules()["oncologic_resection"].search(ctx.text)
+    if oncologic:
+        # a resection the vocabulary does not list (lobectomy, mastectomy, excision of a
+        # carcinoma) is a tumour operation when its sentence or the note's diagnoses name the tumour
+        if not tumour_context(ctx, near_only=True):
+            return None
+    elif values == ["other"] and not (
         _MAIN_PROCEDURES.search(ctx.sentence[: ctx.start] + " " + ctx.sentence[ctx.end :])
         or vocab_regex("tumour_words").search(ctx.sentence)
     ):
@@ -113,4 +120,44 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
         return None
     if values == ["enucleation"] and not re.search(r"tumou?r|mass|lesion|glucagonoma|insulinoma|pancrea|net\b|nodule", ctx.sentence, re.IGNORECASE):
         return None
+    rules = _purpose_rules()
+    clause = re.split(r"[.;]", ctx.after, maxsplit=1)[0][:80]
+    if rules["other_purpose"].search(clause):
+        return None  # "exploratory laparotomy for stab wounds", "Whipple's procedure for a benign stricture"
+    if set(values) - PANCREATIC_OPERATIONS and not (_PANCREATIC_RESECTION.search(ctx.sentence) or tumour_context(ctx, near_only=True)):
+        return None  # a splenectomy, laparotomy or hysterectomy of a note that names no neoplasm
     return values
+
+
+PANCREATIC_OPERATIONS = {
+    "pancreaticoduodenectomy",
+    "pylorus_preserving_pancreaticoduodenectomy",
+    "distal_pancreatectomy",
+    "enucleation",
+    "total_pancreatectomy",
+}
+
+
+@cache
+def _purpose_rules() -> dict[str, re.Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["surgery_purpose"].items()}
+
+
+def tumour_context(ctx: SpanContext, *, near_only: bool = False) -> bool:
+    """Whether the operation's sentence, the text before it (unless ``near_only``) or the
+    note's opening (an operative note's diagnoses) names a neuroendocrine tumour or a
+    malignancy the note asserts (not "rule out", "possible", "no evidence of malignancy",
+    a relative's)."""
+    texts = (ctx.sentence, ctx.doc_head) if near_only else (ctx.sentence, ctx.preceding, ctx.doc_head)
+    return any(names_tumour(text) for text in texts)
+
+
+def names_tumour(text: str) -> bool:
+    """Whether ``text`` names a neuroendocrine tumour or asserts a malignancy."""
+    rules = _purpose_rules()
+    if rules["net_words"].search(text):
+        return True
+    return any(
+        not rules["not_asserted_before"].search(text[max(0, match.start() - 50) : match.start()])
+        for match in rules["malignancy"].finditer(text)
+    )

@@ -185,7 +185,7 @@ def test_improvement(sentence: str, match: str, expected: dict) -> None:
 def test_survival_from_death_sentence() -> None:
     sentence = "She died of progressive disease 11 months after diagnosis."
     value = clinical.parse_vital(_ctx(sentence, "died", "deceased"))
-    assert value == {"status": "deceased", "survival_months": 11.0}
+    assert value == {"status": "deceased", "survival_months": 11.0, "pronoun": "female"}
 
 
 @pytest.mark.parametrize(

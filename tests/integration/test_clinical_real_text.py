@@ -1,0 +1,232 @@
+"""Clinical fields on real-style text: what a note says about this patient, and only that."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from extractor.schema import CohortRecord, Mention
+
+Mentions = Callable[[str], list[Mention]]
+Record = Callable[..., CohortRecord]
+
+
+def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
+    return [{k for k, v in m.assertion.model_dump().items() if v} for m in mentions if m.label == label]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label", "flag"),
+    [
+        # consent, risk and counselling paragraphs: what may happen, not what did
+        ("Risks include bleeding requiring transfusion, infection, sepsis, stroke, pulmonary emboli and phlebitis.", "dvt", "hypothetical"),
+        ("The risks of the procedure include but are not limited to:,1.  Infection.,2.  Bleeding.,3.  Deep venous thrombosis.,PROCEDURE IN DETAIL: , Prophylactic antibiotic was given.", "dvt", "hypothetical"),
+        ("Infection, complex regional pain syndrome and deep vein thrombosis were all discussed as potential risks of the surgery.", "dvt", "hypothetical"),
+        ("I also explained to her complications including rare cases of death secondary to DVT, PE, leak and peritonitis.", "dvt", "hypothetical"),
+        # prophylaxis, protocols and the reason for a test
+        ("TEDs and Venodynes were placed as prophylaxis against deep venous thrombosis.", "dvt", "hypothetical"),
+        ("Deep venous thrombosis prophylaxis with Lovenox.", "dvt", "hypothetical"),
+        ("Axial CT images of the chest were obtained for pulmonary embolism protocol.", "dvt", "hypothetical"),
+        ("REASON FOR EXAM: Evaluate for pulmonary embolism.", "dvt", "hypothetical"),
+        ("Bilateral lower extremity ultrasound for deep venous thrombus.", "dvt", "hypothetical"),
+        ("Monitor for any possibility of DVT.", "dvt", "hypothetical"),
+        # negation and uncertainty written after the finding
+        ("PMH: Diabetes - denies.", "diabetes", "negated"),
+        ("DVT: negative.", "dvt", "negated"),
+        ("Anemia (suspected).", "anemia", "uncertain"),
+        ("He negates any symptoms of depression or anxiety.", "depression", "negated"),
+        ("There is not significant diarrhea, just some looser stools.", "diarrhea", "uncertain"),
+        ("He had a chemistry profile, which suggests diabetes mellitus.", "diabetes", "uncertain"),
+        ("If indeed, he is considered to be a diabetic, a more aggressive program should be entertained.", "diabetes", "hypothetical"),
+        # other people than the patient
+        ("The kidney donor had type 2 diabetes.", "diabetes", "family"),
+        ("Her boyfriend has depression.", "depression", "family"),
+    ],
+)
+def test_what_a_sentence_says_about_the_patient(mentions_of: Mentions, sentence: str, label: str, flag: str) -> None:
+    flags = _flags(mentions_of(sentence), label)
+    assert flags and flag in flags[0], flags
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        # "has been" is not "has been ruled out"
+        ("The patient has a history of diabetes and has been on outpatient antibiotics, which he failed.", "diabetes"),
+        # a patient's risk factors are the patient's
+        ("She has ongoing risks including current smoking, diabetes, hypertension.", "diabetes"),
+        ("COMPLICATIONS:  DVT in the left calf on day 3.", "dvt"),
+        ("1.  Non-insulin diabetes mellitus.", "diabetes"),
+        ("A DVT was seen on this Doppler study.", "dvt"),
+        # a bullet dash before a negation keeps the negation's reach
+        ("- Denies fever, chills, weight loss or diarrhoea", "diarrhea"),
+    ],
+)
+def test_the_patients_own_finding_stays_asserted(mentions_of: Mentions, sentence: str, label: str) -> None:
+    flags = _flags(mentions_of(sentence), label)
+    if label == "diarrhea":
+        assert flags == [{"negated"}]
+    else:
+        assert flags and not flags[0] - {"historical"}, flags
+
+
+def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
+    assert record_of("Infant of a diabetic mother, born at 36 weeks.").findings.diabetes is None
+
+
+@pytest.mark.parametrize(
+    ("notes", "expected"),
+    [
+        (("She was the sixth of nine siblings.  Her father was a chef.  He completed third grade and died at 60.  She is a 45-year-old woman.",), None),
+        (("FAMILY HISTORY:  Father died of a myocardial infarction at 62.  Mother is alive and well.",), None),
+        (("The risks of bleeding, infection, DVT, PE and death were explained and she consented.",), None),
+        (("SUBJECTIVE:  Return visit.  In the meantime, she is doing quite well.",), "alive"),
+        (("She is well groomed.  Her incision is well healed.  She is well known to this service.",), None),
+        (("CAUSE OF DEATH:  Asphyxia.  MANNER OF DEATH:  Homicide.",), "deceased"),
+        (("Follow-up: he is doing well.", "He died 14 months after diagnosis of liver failure."), "deceased"),
+    ],
+)
+def test_vital_status_is_the_patients(record_of: Record, notes: tuple[str, ...], expected: str | None) -> None:
+    assert record_of(*notes).vital_status == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "sex"),
+    [
+        ("CLINICAL:,This is a 41 -year-old-male with knee pain.", "male"),
+        ("SUBJECTIVE:,  This 9-month-old Hispanic male comes in today for a well-child check.", "male"),
+        ("HISTORY:  The mother is a 20-year-old gravida 1, para 0 female who received prenatal care.  The infant was born at term.  He fed well and he is feeding every 3 hours.", "male"),
+        ("HPI:  A 25-year-old right-handed Caucasian female presented with headache.", "female"),
+        ("REASON FOR EXAM:  Pregnant female with nausea, vomiting, and diarrhea.", "female"),
+        ("ASSESSMENT:  Middle-aged woman, status post hysterectomy.", "female"),
+        ("SUBJECTIVE:  This patient presents to the office today because of problems with her right hand.  She is worried about carpal tunnel.", "female"),
+        ("Delivery of a viable female infant.  Apgars 8 and 9.", None),
+        ("The tendon was resected from his osseous attachments and the wound closed.", None),
+    ],
+)
+def test_sex_from_the_words_for_the_patient(record_of: Record, note: str, sex: str | None) -> None:
+    record = record_of(note)
+    assert record.sex == sex
+    if sex is not None:
+        assert record.evidence["sex"]
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # tests and operations for other diseases are not tumour surgery
+        ("PPD was placed today and will be read in 48 hours.", []),
+        ("PAST SURGICAL HISTORY:  Exploratory laparotomy for stab wounds in 1990.", []),
+        ("PAST MEDICAL HISTORY:  Aplastic crisis during childhood requiring splenectomy.", []),
+        ("She has biliary atresia and is on the liver transplant list.", []),
+        ("PAST SURGICAL HISTORY:  Hysterectomy in 1995 for fibroids.", []),
+        ("PREOPERATIVE DIAGNOSIS:  Nonpalpable neoplasm, right breast.,OPERATION:  Excision of neoplasm.", []),
+        ("We talked about performing a total thyroidectomy.", []),
+        # a tumour operation the vocabulary does not list is "other"
+        ("PREOPERATIVE DIAGNOSIS: , Endometrial cancer.,OPERATION PERFORMED:,  Exploratory laparotomy, total abdominal hysterectomy.", ["exploration", "other"]),
+        ("This is a 66-year-old female who has a history of a right lumpectomy for ductal carcinoma in situ in May 2001.", ["other"]),
+        ("POSTOPERATIVE DIAGNOSIS: , Non-small cell carcinoma of the right lower lobe.,PROCEDURES:,1.  Right thoracotomy.,2.  Right lower lobectomy.", ["other"]),
+        ("TITLE OF OPERATION: , Excision of large basal cell carcinoma, right lower lid.", ["other"]),
+        # the glucagonoma operations are unchanged
+        ("OPERATION:  Distal pancreatectomy and splenectomy for a glucagonoma of the pancreatic tail.", ["distal_pancreatectomy", "splenectomy"]),
+        ("Operation: laparotomy, excision of tumour of the pancreas.", ["other"]),
+        ("She underwent PPD for a glucagonoma of the head.", ["pylorus_preserving_pancreaticoduodenectomy"]),
+    ],
+)
+def test_surgery_is_the_tumours(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
+
+
+def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) -> None:
+    findings = record_of("He has a history of therapy-controlled hypertension, borderline diabetes, and obesity.").findings
+    assert (findings.diabetes, findings.igt) == (None, "present")
+
+
+@pytest.mark.parametrize(
+    ("note", "department"),
+    [
+        ("HISTORY OF PRESENT ILLNESS: , The patient is a 25-year-old female who presented to the emergency department with sudden onset of headache.", "emergency medicine"),
+        # earlier care for the complaint, or an earlier visit: the emergency room was not the first contact
+        ("HISTORY OF PRESENT ILLNESS: , She had an EGD and colonoscopy a few days prior to this admission.  Biopsies were done.  The patient presented to our emergency room for worsening abdominal pain.", None),
+        ("HISTORY OF PRESENT ILLNESS: , She was evaluated in the emergency department recently, when she developed this recurrent pain.", None),
+        ("She was seen in the emergency room for chest pain one month ago.", None),
+        ("The patient was last seen in rheumatology clinic approximately 4 months ago for hand discomfort.", None),
+        # a case report's note title says where the patient first consulted
+        ("Date: 2003-09-15\n\nSERVICE OF DERMATOLOGY - consult\n\nWoman of 58 years remitted to the dermatology consult for erythematous lesions of some weeks of evolution.", "dermatology"),
+        ("Date: 2009-09-28\n\nSERVICE OF ENDOCRINOLOGY AND NUTRITION - first visit\n\nWoman of 44 years, valued for the first time in endocrinology for hyperglycaemia.", "endocrinology"),
+        ("The patient presents with chest pain and shortness of breath.", None),
+    ],
+)
+def test_first_department(record_of: Record, note: str, department: str | None) -> None:
+    assert record_of(note).first_department == department
+
+
+@pytest.mark.parametrize(
+    ("note", "age", "sex"),
+    [
+        # an id before the age, an isotope label: not ages
+        ("Re: Mr T002, 67-year-old man with a pancreatic glucagonoma.", 67, "male"),
+        ("18F-FDG PET was negative; 68Ga-DOTATATE PET/CT showed an avid tail lesion in this 55-year-old woman with a glucagonoma.", 55, "female"),
+        # the age at the diagnosis of something else is not the tumour's
+        ("She was diagnosed with bursitis at age 23.  She is now 45 and a glucagonoma was found this year.", None, "female"),
+        ("PMH: Juvenile rheumatoid arthritis diagnosed at age 10 years.", None, None),
+        # non-native and case-report wording
+        ("SERVICE OF ENDOCRINOLOGY - first visit\n\nWoman of 44 years, with a glucagonoma of the pancreatic tail.", 44, "female"),
+        ("Patient male, 63 years, referred to Dermatology.  Pancreatic neuroendocrine tumour on CT.", 63, "male"),
+        # a note written at the diagnosis of another malignancy
+        ("HISTORY OF PRESENT ILLNESS: , The patient is a very pleasant 61-year-old gentleman who was recently diagnosed with squamous cell carcinoma of the base of the tongue.", 61, "male"),
+        ("The patient is a 70-year-old female with prior history of lung cancer.  She was recently diagnosed with recurrent pneumonia.", None, "female"),
+    ],
+)
+def test_age_at_the_tumours_diagnosis(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
+    record = record_of(note)
+    assert (record.age_at_diagnosis, record.sex) == (age, sex)
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # tracer avidity on imaging is not treatment
+        ("CT showed an octreotide-avid lesion in the pancreatic tail.", {"somatostatin_analogue": [], "prrt": None}),
+        ("Post-therapy scan: Lu-177 DOTATATE avid liver lesions, unchanged.", {"prrt": None}),
+        # a biopsy that does not show NME does not make NME present; one read as NME does
+        ("The skin biopsy was not diagnostic of NME.", {"nme": None, "skin_biopsy_diagnostic": False}),
+        ("Skin biopsy: negative for NME; spongiotic dermatitis.", {"nme": "absent", "skin_biopsy_diagnostic": False}),
+        ("Punch biopsy of the rash was suggestive of NME.", {"nme": "present", "skin_biopsy_diagnostic": True}),
+        ("1. Necrolytic migratory erythema (NME) - glucagonoma syndrome suspected given glucagon.", {"nme": "present"}),
+    ],
+)
+def test_known_false_triggers(record_of: Record, note: str, expected: dict) -> None:
+    record = record_of(note)
+    got = {key: (record.findings.nme if key == "nme" else getattr(record, key)) for key in expected}
+    if "prrt" in got and got["prrt"] is not None:
+        got["prrt"] = got["prrt"].model_dump()
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("notes", "expected"),
+    [
+        (("SURGICAL PATHOLOGY - skin biopsy\n\nEpidermis with tall cells and necrosis of the upper epidermis.\n\nDiagnosis: necrolytic migratory erythema.",), True),
+        (("SERVICE OF PATHOLOGICAL ANATOMY\n\nSample: skin biopsy, anterior face of the leg.\nDiagnosis: findings compatible with chronic eczema.",), False),
+        (("DERMATOLOGY - NEW PT VISIT\n\nBx hx: multiple bx over the yrs -> subacute spongiotic or psoriasiform dermatitis.",), False),
+        # a diagnosis line of a report that is not a skin biopsy says nothing of one
+        (("SURGICAL PATHOLOGY REPORT\n\nSpecimen: distal pancreas.\nDiagnosis: well-differentiated neuroendocrine tumour; background pancreatitis and dermatitis of the abdominal wall skin.",), None),
+    ],
+)
+def test_skin_biopsy_reports(record_of: Record, notes: tuple[str, ...], expected: bool | None) -> None:
+    assert record_of(*notes).skin_biopsy_diagnostic is expected
+
+
+@pytest.mark.parametrize(
+    ("note", "months"),
+    [
+        ("We are admitting a 53-years old woman with a glucagonoma.  Since three years she is having chronic migrating erythema of the skin.", 36.0),
+        ("Glucagonoma.  Time from the first symptoms until the diagnosis was three years.", 36.0),
+        ("Glucagonoma found.  52 yo M, c/o recalcitrant dermatitis x 6 yrs.", 72.0),
+        ("Glucagonoma found.  He is on insulin since 2 years and has been married since 10 years.", None),
+    ],
+)
+def test_months_from_first_symptom(record_of: Record, note: str, months: float | None) -> None:
+    assert record_of(note).months_symptoms_to_diagnosis == months
