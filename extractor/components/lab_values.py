@@ -19,6 +19,7 @@ from extractor.parsing.context import vocab_regex
 from extractor.parsing.labs import (
     reference_spans,
     readings_in,
+    status_before,
     status_from_reference,
     status_words,
     timing_cue,
@@ -135,8 +136,11 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
             return None
         return ("ihc", {"marker": marker})
     status = status_words(window)
+    before = status_before(sentence[:start])
     # a result without a number needs lab wording: "insulin increased" can be a dose
     lab_words = re.search(r"serum|plasma|fasting|level|concentration|measured|assay|test|\bwas\b|\bis\b", sentence, re.IGNORECASE)
+    if not status and before and marker in SERUM_MARKER_KEYS:
+        status, lab_words = before, True  # "elevated gastrin": the word says it is a measured level
     if status and lab_words and marker in SERUM_MARKER_KEYS:
         reading = {"value": None, "unit": None, "status": status, "comparator": "=", "timing_cue": timing_cue(sentence, start, end)}
         return ("serum_markers", {"marker": marker, "readings": [reading]})

@@ -65,7 +65,8 @@ def _unit_pattern() -> re.Pattern[str]:
 def _value_pattern() -> re.Pattern[str]:
     unit = _unit_pattern().pattern
     return re.compile(
-        rf"(?P<cmp>{COMPARATOR})?\s*(?P<num>{NUMBER})(?:\s*(?P<unit>{unit}))?",
+        # an ordinal is not a result: "Glucagon (2nd determination) 655 pg/mL"
+        rf"(?P<cmp>{COMPARATOR})?\s*(?P<num>{NUMBER})(?!(?:st|nd|rd|th)\b)(?:\s*(?P<unit>{unit}))?",
         re.IGNORECASE,
     )
 
@@ -183,6 +184,21 @@ def _shared_unit(text: str, raw: list[tuple[re.Match[str], str | None]], index: 
     if unit and re.fullmatch(r"\s*(?:to|and|then|,|->|→|-|–|and\s+then|,\s*then|falling\s+to|rising\s+to|\w+ly\s+to|\w+ly,?\s+(?:and\s+)?)\s*", between, re.IGNORECASE):
         return unit
     return None
+
+
+_STATUS_BEFORE = re.compile(
+    r"\b(?P<word>elevated|raised|high|increased|inappropriately\s+high|normal|low|suppressed)\s+"
+    r"(?:(?:levels?|concentrations?|values?)\s+of\s+)?(?:(?:serum|plasma|fasting|circulating|blood)\s+)?"
+    r"(?:[A-Za-z][\w-]*(?:\s+[A-Z])?\s*(?:,|and|&)\s*){0,4}$",
+    re.IGNORECASE,
+)
+
+
+def status_before(lead: str) -> str | None:
+    """elevated / normal / low from words just before a marker, or a list it belongs to:
+    "high levels of serum insulin, C-peptide and proinsulin", "elevated gastrin"."""
+    found = _STATUS_BEFORE.search(lead)
+    return status_words(found.group("word")) if found else None
 
 
 def status_words(text: str) -> str | None:

@@ -100,3 +100,29 @@ def test_metastasis_as_pathology_reports_write_it(
     record_of: Callable[..., CohortRecord], report: str, expected: list[str] | None
 ) -> None:
     assert record_of(f"SURGICAL PATHOLOGY REPORT\n{report}").metastasis_sites == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CECT abdomen: mass in the head of pancreas with multiple lymph nodal and liver metastases.", ["liver", "lymph_nodes"]),
+        ("CT: extensive pancreatic neoplasm with metastases in the liver and in the left adrenal gland.", ["liver", "other"]),
+        ("Glucagonoma of the tail of the pancreas, with metastases in left cervical lymph nodes (confirmed).", ["lymph_nodes"]),
+    ],
+)
+def test_metastatic_sites_as_letters_list_them(record_of: Callable[..., CohortRecord], text: str, expected: list[str]) -> None:
+    assert record_of(text).metastasis_sites == expected
+
+
+def test_a_status_word_before_a_list_of_markers(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("Evaluation: low fasting blood sugars, with high levels of serum insulin, C-peptide and proinsulin.")
+    assert record.serum_markers.insulin is not None and record.serum_markers.insulin.status == "elevated"
+    assert record.serum_markers.c_peptide is not None and record.serum_markers.c_peptide.status == "elevated"
+
+
+def test_an_ordinal_in_a_lab_row_is_not_a_result(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "LABORATORY\nGlucagon                 510        pg/mL     59-177   H\n"
+        "Glucagon (2nd determ.)   655        pg/mL     59-177   H\n"
+    )
+    assert sorted(g.value for g in record.glucagon) == [510.0, 655.0]
