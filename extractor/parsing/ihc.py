@@ -34,7 +34,7 @@ _RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _R
 _FILLER = (
     r"(?:[\s:=()\[\]|]|-(?=\s*[a-z0-9+±]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
     r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?"
-    r"(?:(?:diffusely|strongly|focally|weakly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear)\s+){0,3}"
+    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear)\s+){0,3}"
 )
 _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("not_done", re.compile(r"not\s+(?:performed|done)\s+(?:for|on)", re.IGNORECASE)),

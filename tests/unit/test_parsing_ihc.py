@@ -23,6 +23,8 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
         ),
         ("The tumour nuclei in some areas express NSE, synaptophysin and chromogranin A.", "synaptophysin", ("NSE", "chromogranin A"), "equivocal"),
         ("Rare tumour cells stain for chromogranin.", "chromogranin", (), "equivocal"),
+        ("Glucagon: focally positive. Insulin: negative.", "Glucagon", ("Insulin",), "equivocal"),
+        ("SSTR2 is weakly positive in the tumour cells.", "SSTR2", (), "equivocal"),
         ("The tumour cells strongly express synaptophysin.", "synaptophysin", (), "positive"),
         ("CgA(+), Syn(-), SSTR2(±)", "Syn", ("CgA", "SSTR2"), "negative"),
         ("CgA(+), Syn(+), SSTR2(±)", "SSTR2", ("CgA", "Syn"), "equivocal"),
