@@ -196,7 +196,8 @@ def read_leaders(text: str) -> list[Edit]:
 # TNM and grade codes as OCR and typists break them: "p T 4", "pNO", "N l", "M X", "G 3".
 _CODE_DIGIT = {"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "|": "1"}
 _TNM_CODE = re.compile(
-    r"(?<![A-Za-z0-9])(?P<prefix>(?:y[ \t]?)?(?:[pcr][ \t]?)?)(?P<letter>[TNM])[ \t]?"
+    # the leading lookahead fails fast where the lookbehind would be tried at every character
+    r"(?=[ypcrTNM])(?<![A-Za-z0-9])(?P<prefix>(?:y[ \t]?)?(?:[pcr][ \t]?)?)(?P<letter>[TNM])[ \t]?"
     r"(?P<value>[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z])|[lI](?=[a-d](?![A-Za-z])))(?P<sub>[ \t]?[a-d](?![A-Za-z]))?(?![0-9])"
 )
 # (two patterns: each opens with a literal or a capital class, which re scans for fast)
@@ -264,7 +265,10 @@ def read_codes(text: str) -> list[Edit]:
     of the run directly, so "T1 ... No known allergies" and "TO MEDICATIONS:
     No ..." stay as written; so does a lone "T 4" (a vertebra).
     """
-    if not any(hint.search(text) for hint in _CODE_HINTS) and not _GRADE_ZERO.search(text) and not _GRADE_ROMAN.search(text):
+    graded = "rade" in text or "RADE" in text
+    if not any(hint.search(text) for hint in _CODE_HINTS) and not (
+        graded and (_GRADE_ZERO.search(text) or _GRADE_ROMAN.search(text))
+    ):
         return []
     edits: list[Edit] = []
     strings = [(m.start(), m.end()) for m in _TNM_STRING.finditer(text) if _certain_tnm_string(m)]
@@ -307,7 +311,7 @@ def read_codes(text: str) -> list[Edit]:
     for match in _GRADE_CODE.finditer(text):
         value = _CODE_DIGIT.get(match.group(1), match.group(1)).upper()
         edits.append(Edit(match.start(1) - 2, match.end(1), f"G{value}"))
-    if "rade" in text or "RADE" in text:
+    if graded:
         for match in _GRADE_ZERO.finditer(text):
             edits.append(Edit(match.start("zero"), match.end("zero"), "G"))
         for match in _GRADE_ROMAN.finditer(text):
@@ -315,40 +319,41 @@ def read_codes(text: str) -> list[Edit]:
     return edits
 
 
-# Letters for digits in numbers that carry a unit: "less than I%", "2.O cm", "l.5 cm".
-_UNIT = re.compile(r"%|cm|mm")
-_NUMBER_CHARS = frozenset("0123456789OolI \t")
+# Numbers with a unit as OCR damages them: letters for digits ("less than I%", "2.O cm",
+# "l.5 cm"), centimetres misread ("5 em", "3.5 crn", "2.0 c m"), a unit glued to the next
+# heading ("2.0 cmHISTOLOGIC"), stray marks after it ("3 cm_"). One pass finds every unit
+# (it opens with a literal class, which re scans for fast); the number before it is
+# checked in Python, only where the character before the unit can end one.
+_UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=[A-Z][a-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
+_UNITS = (re.compile(rf"[0-9]{_UNIT_PATTERN}"), re.compile(rf"[OolI]{_UNIT_PATTERN}"))
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
-# centimetres as OCR reads them after a number: "5 em", "3.5 crn", "2.0 c m"
-_OCR_CM = re.compile(r"(?<=[0-9])[ \t]?(?:em|crn|cnn|c[ \t]m)\b", re.IGNORECASE)
-# a unit glued to the next heading by a lost line end: "2.0 cmHISTOLOGIC TYPE:"
-_GLUED_UNIT = re.compile(r"(?<=[0-9])[ \t]?(?:cm|mm)(?=[A-Z][A-Za-z])")
 _STRAY_AFTER_VALUE = re.compile(r"(?:(?<=[0-9%])|(?<=\bcm)|(?<=\bmm))[_|~^`]+(?=[\s.,;:)]|$)")
 
 
 def read_numbers(text: str) -> list[Edit]:
-    """OCR letters inside numbers that carry a unit become digits; stray marks after them go."""
+    """OCR letters inside numbers that carry a unit become digits; OCR'd centimetres become cm;
+    a unit glued to a heading is read apart; stray marks after a value go."""
     edits: list[Edit] = []
-    for unit in _UNIT.finditer(text):
-        position = unit.start()
-        if position == 0 or text[position - 1] not in _NUMBER_CHARS:
+    units = sorted((m for pattern in _UNITS for m in pattern.finditer(text)), key=lambda m: m.start())
+    for unit in units:
+        position = unit.start("unit") if unit.group("unit") else unit.start("ocr")
+        digit_before = text[unit.start()].isdigit()
+        if unit.group("ocr"):
+            if digit_before:
+                written = unit.group("ocr")
+                edits.append(Edit(position, unit.end(), "CM" if written[0].isupper() else "cm"))
             continue
-        if unit.group(0) != "%" and text[unit.end() : unit.end() + 1].isalpha():
-            continue
+        if unit.end() < len(text) and text[unit.end()].isupper() and digit_before:
+            edits.append(Edit(unit.end(), unit.end(), " "))  # "2.0 cmHISTOLOGIC"
         before = _NUMBER_BEFORE_UNIT.search(text, max(0, position - 12), position)
         if before is None:
             continue
         written = before.group(0).rstrip(" \t")
-        if written.isdigit() or not (any(c.isdigit() for c in written) or (written in "Il" and unit.group(0) == "%")):
+        if written.isdigit() or not (any(c.isdigit() for c in written) or (written in "Il" and unit.group("unit") == "%")):
             continue
         fixed = "".join(_CODE_DIGIT.get(c, c) for c in written)
         if fixed != written:
             edits.append(Edit(before.start(), before.start() + len(written), fixed))
-    for match in _GLUED_UNIT.finditer(text):
-        edits.append(Edit(match.end(), match.end(), " "))
-    for match in _OCR_CM.finditer(text):
-        written = match.group(0)
-        edits.append(Edit(match.start(), match.end(), written[: len(written) - len(written.lstrip())] + ("CM" if written.strip()[0].isupper() else "cm")))
     if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
         for match in _STRAY_AFTER_VALUE.finditer(text):
             edits.append(_same_length_blank(text, match.start(), match.end()))
@@ -405,7 +410,7 @@ def read_split_words(text: str) -> list[Edit]:
 
 
 # Capitals spaced out by OCR: "PAN C REATO D U O D E N ECTO MY".
-_SPACED_CAPITALS_HINT = re.compile(r"\b[A-Z]{1,2} [A-Z]{1,2} ")
+_SPACED_CAPITALS_HINT = re.compile(r"[A-Z] [A-Z]{1,2} ")
 _CAPITAL_RUN = re.compile(r"\b[A-Z]{1,10}(?: [A-Z]{1,10}){2,15}\b")
 
 
