@@ -200,6 +200,11 @@ class Builder:
         return self.of("symptoms_improved") if syndrome else []
 
     @cached_property
+    def tumour_stated(self) -> bool:
+        """A tumour of the cohort's kind or any malignancy is stated for the patient."""
+        return bool(self.of("diagnosis") or self.of("malignancy"))
+
+    @cached_property
     def deaths(self) -> list[_Item]:
         return [i for i in self.of("vital_status") if i.mention.value["status"] == "deceased"]
 
@@ -491,6 +496,10 @@ def _tumour_size(b: Builder, field: Field, record: dict[str, Any]) -> list[float
     """Pathology over imaging, a report's tumour-size field over gross descriptions, the
     largest tumour; a fuller measurement of the same tumour wins."""
     sizes = b.of_field(field)
+    if not b.tumour_stated:
+        # a "mass", "lesion" or "nodule" of a patient with no tumour stated is not the
+        # tumour (cysts, nodules, hardware); a pancreatic one is the cohort's lead
+        sizes = [i for i in sizes if i.mention.value.get("pancreatic")]
     if not sizes:
         return None
     pathology = [i for i in sizes if i.mention.value.get("source") == "pathology"]
@@ -538,7 +547,7 @@ def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[
     ] + b.of_field(field, negated)
     if n == "N0" or m == "M0":
         statements += stage_items
-    if statements:
+    if statements and b.tumour_stated:  # "no metastasis" of a patient with no tumour says nothing of one
         b.cite(field.key, statements)
         return []
     return None

@@ -282,6 +282,11 @@ HELPER_LABELS: tuple[HelperLabel, ...] = (
         "note states is the age at that tumour's diagnosis",
     ),
     HelperLabel(
+        "malignancy", "pathology", ASSERTED,
+        "a malignant neoplasm or neuroendocrine tumour stated for the patient (carcinoma, lymphoma, a NET): "
+        "a size of an unnamed 'mass' or 'lesion', and 'no metastasis', are the tumour's only when one is",
+    ),
+    HelperLabel(
         "marker", "lab_values", STATED_VALUE,
         "a hormone or marker name: becomes a glucagon or serum marker value, an IHC stain, or is dropped",
     ),

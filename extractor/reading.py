@@ -324,7 +324,7 @@ def read_codes(text: str) -> list[Edit]:
 # heading ("2.0 cmHISTOLOGIC"), stray marks after it ("3 cm_"). One pass finds every unit
 # (it opens with a literal class, which re scans for fast); the number before it is
 # checked in Python, only where the character before the unit can end one.
-_UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=[A-Z][a-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
+_UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=[A-Z][A-Za-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
 _UNITS = (re.compile(rf"[0-9]{_UNIT_PATTERN}"), re.compile(rf"[OolI]{_UNIT_PATTERN}"))
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
 _STRAY_AFTER_VALUE = re.compile(r"(?:(?<=[0-9%])|(?<=\bcm)|(?<=\bmm))[_|~^`]+(?=[\s.,;:)]|$)")

@@ -108,6 +108,12 @@ def _qualified_tumour() -> str:
     return rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?:{vocabulary()['tumour_words']})\w*"
 
 
+@cache
+def _not_tumour_after() -> re.Pattern[str]:
+    """A thing that is not a tumour just after a size: hardware, wounds, cysts, stones."""
+    return re.compile(r"[\s,]*" + vocabulary()["size_not_tumour_after"], re.IGNORECASE)
+
+
 def _lead_regex(pattern: str, folded: bool) -> re.Pattern[str]:
     """``pattern`` for the lead: run on it lower-cased when ``folded`` (faster), else case-insensitive."""
     return folded_regex(pattern) if folded else re.compile(pattern, re.IGNORECASE)
@@ -181,6 +187,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
     tumour_after = _tumour_just_after().match(trail)
+    if tumour_after is None and _not_tumour_after().match(trail):
+        return None  # "an 8.0 mm cannulated screw", "a 3 cm cyst", "a 2.7 x 2 cm defect"
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
     if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
@@ -198,6 +206,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     value: dict[str, Any] = {"dims": sorted(dims, reverse=True), "source": ctx.report_kind or "other"}
     if labelled:
         value["labelled"] = True
+    if re.search(r"pancrea", lead + ctx.text + trail, re.IGNORECASE):
+        value["pancreatic"] = True
     return value
 
 
@@ -271,11 +281,13 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
     if stage:
         # an oncological stage: tumour words in its sentence or just before it
         if not re.search(
-            r"\bT[0-4x]|neuroendocrine|tumou?r|glucagonoma|\bNET\b|pancrea|AJCC|ENETS|TNM|carcinoma|disease|metasta",
+            r"\bT[0-4x]|neuroendocrine|tumou?r|glucagonoma|\bNET\b|pancrea|AJCC|ENETS|TNM|FIGO|carcinoma|cancer|malignan|lymphoma|sarcoma|melanoma|disease|metasta",
             ctx.preceding[-150:] + ctx.sentence,
             re.IGNORECASE,
         ):
             return None
+        if re.search(r"(?:kidney|renal|CKD|liver|heart|pressure|decubitus|sleep|lymphedema)\W+(?:\w+\W+){0,2}$", ctx.before[-40:], re.IGNORECASE):
+            return None  # "chronic kidney disease, stage IV": another scale's stage
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
     t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4](?:[a-d][12]?)?|x|is)(?!\d)", text, re.IGNORECASE)

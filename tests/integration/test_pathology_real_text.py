@@ -99,7 +99,7 @@ def test_a_result_before_a_list_of_markers_is_their_stain_result(record_of: Call
 def test_metastasis_as_pathology_reports_write_it(
     record_of: Callable[..., CohortRecord], report: str, expected: list[str] | None
 ) -> None:
-    assert record_of(f"SURGICAL PATHOLOGY REPORT\n{report}").metastasis_sites == expected
+    assert record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: invasive carcinoma, see below.\n{report}").metastasis_sites == expected
 
 
 @pytest.mark.parametrize(

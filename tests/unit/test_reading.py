@@ -242,3 +242,7 @@ def test_a_list_dash_glued_to_its_word_is_read_apart() -> None:
 
 def test_a_letter_read_for_a_one_before_a_sub_letter() -> None:
     assert _view(read_codes, "Pathologic stage: pTlb, R0") == "Pathologic stage: pT1b, R0"
+
+
+def test_a_unit_glued_to_a_capitalised_heading_is_read_apart() -> None:
+    assert _view(read_numbers, "Greatest dimension 2.0 cmHISTOLOGIC TYPE:") == "Greatest dimension 2.0 cm HISTOLOGIC TYPE:"

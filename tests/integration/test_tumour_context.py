@@ -1,0 +1,40 @@
+"""Tumour-only fields stay quiet in notes about other problems (issue 16: a whole hospital archive)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from extractor.schema import CohortRecord
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "PROCEDURE: Open reduction and internal fixation with an 8.0 mm cannulated screw.",
+        "The wound was closed. POSTOP SIZE: 2.7 x 2 cm defect after Mohs excision of the lesion.",
+        "Ultrasound: a 3.2 cm simple cyst in the right ovary. No solid lesion.",
+        "CT: a 1.5 cm hypodense lesion in the liver, most likely a hemangioma.",
+    ],
+)
+def test_a_measured_thing_that_is_not_a_tumour_is_not_a_tumour_size(record_of: Callable[..., CohortRecord], note: str) -> None:
+    assert record_of(note).tumor_size_cm is None
+
+
+def test_a_tumour_of_a_patient_with_cancer_keeps_its_size(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("CT chest: a 3.4 cm spiculated mass in the right upper lobe. Biopsy: adenocarcinoma of the lung.")
+    assert record.tumor_size_cm == [3.4]
+
+
+def test_a_pancreatic_mass_is_measured_before_any_diagnosis(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("CT abdomen: a 2.1 x 1.8 cm enhancing mass in the pancreatic tail.").tumor_size_cm == [2.1, 1.8]
+
+
+def test_no_metastasis_says_nothing_of_a_patient_without_a_tumour(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("MRI brain for headache: no mass, no metastasis, no acute infarct.").metastasis_sites is None
+
+
+def test_another_diseases_stage_is_not_a_tumour_stage(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("ASSESSMENT: 1. Chronic kidney disease, stage IV, secondary to diabetes. 2. Anemia of chronic disease.")
+    assert record.tnm is None
