@@ -29,6 +29,18 @@ ocr_text, verbatim) and <split>/selection.tsv. It never prints report text.
    group, checklist, OCR draw), then organ group, then a seeded random key; every
    third (index 0, 3, 6, ...) goes to test/, the others to dev/. Both splits thus
    hold neuroendocrine reports, checklist and heavy-OCR reports, and most organs.
+5. A second, later draw (seed SEED + 2) adds DEV2_QUOTA reports to dev/ only, so
+   that the rules can be tuned on more real text. Steps 1-4 are untouched by it
+   (same lines, same dev and test lists). It draws from reports not already
+   selected (nor of a patient already selected), never reserved, never in test/,
+   and prefers the kind of report the blind evaluation holds: within each organ
+   group, candidates are ranked by tier (pancreas: every report with endocrine /
+   islet / neuroendocrine words first; then a Ki-67 / MIB-1 index with a number;
+   a synoptic checklist with immunostains; a checklist; immunostains; the rest)
+   and a seeded random key, and the group's quota is taken from the top, at
+   most DEV2_PER_SITE of one tissue source site so that report styles vary. Brain
+   reports must state a Ki-67 / MIB-1 index with a number; pancreatic ones must
+   be ductal adenocarcinomas or carry endocrine words.
 """
 
 from __future__ import annotations
@@ -91,6 +103,23 @@ GROUP_QUOTA = {
 CHECKLIST_EXTRA = 3
 OCR_EXTRA = 3
 OCR_DAMAGE_MIN = 0.25  # share of a report's words (4+ characters) found in no other report
+
+# Step 5, the second dev-only draw (40 reports).
+DEV2_QUOTA = {
+    "PANCREAS": 10, "BRAIN": 8,
+    "BLADDER": 3, "CERVIX": 2, "CRC": 3, "HEADnNECK": 3, "KIDNEY": 3, "LIVER": 3, "OVARIAN": 2, "PROSTATE": 3,
+}
+DEV2_PER_SITE = 2  # at most two reports of one tissue source site (barcode TCGA-<site>-) per group: varied report styles
+KI67_INDEX = re.compile(r"(?:ki[\s-]*67|mib[\s-]*1)\b[^%]{0,80}?\d+(?:\.\d+)?\s*%", re.I | re.S)
+PANCREAS_ENDOCRINE = re.compile(
+    r"endocrin|endo\s*crin|islet|carcinoid|chromogran|synaptophys|neuro[\s\W]{0,4}e[\s\W]{0,3}n?\s*d|nendo|neuroe",
+    re.I,
+)
+IMMUNOSTAINS = re.compile(
+    r"immuno|\bIHC\b|keratin|AE1|CAM\s*5|synaptophys|chromogran|vimentin|S-?100|GFAP|\bp63\b|PAX-?8|WT-?1"
+    r"|\bCD\s?\d{1,3}\b|\bPSA\b|\bTTF",
+    re.I,
+)
 
 
 def reserved_ids(path: str) -> set[str]:
@@ -175,6 +204,57 @@ def select(reports: list[dict[str, str]]) -> list[tuple[dict[str, str], str]]:
     return picked
 
 
+def dev2_tier(row: dict[str, str]) -> tuple[int, str] | None:
+    """Rank of a report in the second draw (lower first) and why, or None when it is not eligible."""
+    text, group = row["ocr_text"], row["organ_group"]
+    if not 500 <= len(text) <= 12000:
+        return None
+    if group == "PANCREAS" and PANCREAS_ENDOCRINE.search(text):
+        return 0, "pancreas, endocrine / islet / neuroendocrine words"
+    if group == "BRAIN" and not KI67_INDEX.search(text):
+        return None
+    if not suitable(row):
+        return None
+    if KI67_INDEX.search(text):
+        return 1, "Ki-67 / MIB-1 index stated"
+    checklist, stains = bool(CHECKLIST.search(text)), bool(IMMUNOSTAINS.search(text))
+    if checklist and stains:
+        return 2, "synoptic checklist and immunostains"
+    if checklist:
+        return 3, "synoptic checklist"
+    if stains:
+        return 4, "immunostains"
+    return 5, "states >= 4 of TNM/size/grade/nodes/metastasis/IHC"
+
+
+def select_dev2(reports: list[dict[str, str]], picked: list[tuple[dict[str, str], str]]) -> list[tuple[dict[str, str], str]]:
+    """Step 5: DEV2_QUOTA more reports for dev/, none of a patient already selected."""
+    rng = random.Random(SEED + 2)
+    taken_patients = {row["patient_barcode"] for row, _ in picked}
+    ranked: dict[str, list[tuple[int, float, str, dict[str, str], str]]] = collections.defaultdict(list)
+    for row in sorted(reports, key=lambda r: r["report_id"]):
+        key = rng.random()
+        if row["patient_barcode"] in taken_patients:
+            continue
+        tier = dev2_tier(row)
+        if tier is not None:
+            ranked[row["organ_group"]].append((tier[0], key, row["report_id"], row, tier[1]))
+    more: list[tuple[dict[str, str], str]] = []
+    for group in sorted(DEV2_QUOTA):
+        candidates = sorted(ranked[group], key=lambda c: c[:3])
+        chosen: list[tuple[int, float, str, dict[str, str], str]] = []
+        per_site: collections.Counter[str] = collections.Counter()
+        for candidate in candidates:
+            site = candidate[3]["patient_barcode"][5:7]
+            if len(chosen) < DEV2_QUOTA[group] and per_site[site] < DEV2_PER_SITE:
+                chosen.append(candidate)
+                per_site[site] += 1
+        if len(chosen) < DEV2_QUOTA[group]:
+            raise SystemExit(f"{group}: {len(chosen)} candidates for a quota of {DEV2_QUOTA[group]}")
+        more.extend((c[3], "dev2 draw: " + c[4]) for c in chosen)
+    return more
+
+
 def split(picked: list[tuple[dict[str, str], str]]) -> list[tuple[str, dict[str, str], str]]:
     rng = random.Random(SEED + 1)
     draw_order = ("neuroendocrine", "group draw", "checklist draw", "OCR draw")
@@ -215,7 +295,8 @@ def write(out: Path, assigned: list[tuple[str, dict[str, str], str]]) -> None:
 def main(argv: list[str]) -> None:
     csv_path, reserved_path = argv[0], argv[1]
     reports = open_reports(csv_path, reserved_ids(reserved_path))
-    assigned = split(select(reports))
+    picked = select(reports)
+    assigned = split(picked) + [("dev", row, why) for row, why in select_dev2(reports, picked)]
     for s, row, why in assigned:
         print(s, row["report_id"], row["organ_group"], why, sep="\t")
     if len(argv) > 3 and argv[2] == "--write":
