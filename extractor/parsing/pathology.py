@@ -22,10 +22,18 @@ _NET_CONTEXT = re.compile(
     r"neuroendocrine|\bNETs?\b|\bNENs?\b|\bNEC\b|glucagonoma|insulinoma|gastrinoma|somatostatinoma|VIPoma|islet|ki-?67|mib-?1|\bENETS\b",
     re.IGNORECASE,
 )
+_KI67_NAME = re.compile(r"ki\s?[- ]?\s?6\s?7|mib\s*-{0,2}\s*[1li]", re.IGNORECASE)
+
+
 def parse_ki67(ctx: SpanContext) -> float | None:
-    """Ki-67 percent: a range gives its upper bound, "<2%" gives 2."""
+    """Ki-67 percent: a range gives its upper bound, "<2%" gives 2.
+
+    "A labeling index of 4.4%" is the Ki-67's only just after a Ki-67 / MIB-1 stain is named.
+    """
+    if not _KI67_NAME.search(ctx.text) and not _KI67_NAME.search((ctx.preceding + ctx.before)[-250:]):
+        return None
     tail = ctx.text
-    numbers = re.findall(rf"({NUMBER})\s*(?:%|per\s*cent|percent)?", re.sub(r"(?i)ki[- ]?67|mib[- ]?1", " ", tail))
+    numbers = re.findall(rf"({NUMBER})\s*(?:%|per\s*cent|percent)?", _KI67_NAME.sub(" ", tail))
     values = [v for v in (parse_number(n) for n in numbers) if v is not None and v <= 100]
     return max(values) if values else None
 
@@ -214,7 +222,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
 def parse_location(ctx: SpanContext) -> list[str] | None:
     """Parts of the pancreas named for a tumour ("body and tail of the pancreas")."""
     # a form's "Tumor site:" field may stand on the line before its answer ("Pancreatic head")
-    site_field = re.search(r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*$", ctx.preceding[-40:] + ctx.before, re.IGNORECASE)
+    site_field = re.search(r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*$", ctx.preceding[-40:] + ctx.before, re.IGNORECASE) or (
+        re.match(r"(?:tumou?r|primary)\s+(?:site|location)", ctx.text, re.IGNORECASE)
+        and re.search(r"pancrea|whipple", ctx.doc_head + ctx.preceding + ctx.sentence, re.IGNORECASE)
+    )
     if not site_field and not vocab_regex("tumour_words").search(ctx.sentence):
         return None
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?(?:margin|edge)", ctx.after, re.IGNORECASE):
@@ -241,7 +252,7 @@ _ANSWERED_NONE = re.compile(r"\s*:\s*(?:0\b|none\b|no\b|negative\b|absent\b|not\
 def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     """Metastatic sites named; "0/12 nodes" and "no metastasis" give ``sites: []`` statements."""
     text = ctx.text.lower()
-    ratio = re.match(r"\s*(?:lymph\s+nodes?\s*(?:\([^)]*\))?\s*:\s*)?(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
+    ratio = re.match(r"\s*(?:lymph\s+nodes?\b[^:]{0,40}:\s*)?(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
     if ratio:
         involved = int(ratio.group(1))
         if re.search(r"negative|free", text) or involved == 0:

@@ -126,3 +126,28 @@ def test_an_ordinal_in_a_lab_row_is_not_a_result(record_of: Callable[..., Cohort
         "Glucagon (2nd determ.)   655        pg/mL     59-177   H\n"
     )
     assert sorted(g.value for g in record.glucagon) == [510.0, 655.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Immunohistochemistry: MIB -1 proliferation index ~ 23%.", 23.0),
+        ("Scattered MIB -1 reactive cells are present throughout the tumor.  A labeling \nindex of 4.4% is calculated.", 4.4),
+    ],
+)
+def test_ki67_as_neuropathology_reports_write_it(record_of: Callable[..., CohortRecord], text: str, expected: float) -> None:
+    assert record_of(f"SURGICAL PATHOLOGY REPORT\n{text}\n").ki67_percent == expected
+
+
+def test_a_labeling_index_without_a_ki67_stain_is_not_ki67(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("Flow cytometry: S-phase fraction; the labeling index was 12%.").ki67_percent is None
+
+
+def test_the_tumour_site_field_of_a_pancreas_form(record_of: Callable[..., CohortRecord]) -> None:
+    report = "Pancreas, Whipple resection: adenocarcinoma.\nProcedure: Pancreaticoduodenectomy. Tumor location:Head. Tumor size: 3.0 cm\n"
+    assert record_of(report).tumor_location == ["head"]
+
+
+def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., CohortRecord]) -> None:
+    report = "DIAGNOSIS: colloid carcinoma.\nLymph nodes from main resection specimen: 0/12\nSeparately received lymph nodes: 0/2\n"
+    assert record_of(report).metastasis_sites == []

@@ -25,6 +25,8 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
         ("Rare tumour cells stain for chromogranin.", "chromogranin", (), "equivocal"),
         ("Glucagon: focally positive. Insulin: negative.", "Glucagon", ("Insulin",), "equivocal"),
         ("SSTR2 is weakly positive in the tumour cells.", "SSTR2", (), "equivocal"),
+        ("Negative staining for synaptophysin and chromogranin argues against it.", "synaptophysin", ("chromogranin",), "negative"),
+        ("Tumor cells show no reactivity with cytokeratin AE1/AE3.", "cytokeratin AE1/AE3", (), "negative"),
         ("The tumour cells strongly express synaptophysin.", "synaptophysin", (), "positive"),
         ("CgA(+), Syn(-), SSTR2(±)", "Syn", ("CgA", "SSTR2"), "negative"),
         ("CgA(+), Syn(+), SSTR2(±)", "SSTR2", ("CgA", "Syn"), "equivocal"),
