@@ -327,6 +327,9 @@ def read_codes(text: str) -> list[Edit]:
 _UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=[A-Z][A-Za-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
 _UNITS = (re.compile(rf"[0-9]{_UNIT_PATTERN}"), re.compile(rf"[OolI]{_UNIT_PATTERN}"))
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
+# a decimal point OCR set apart from its digits: "2 .8 cm", "3. 0 x 2.5 cm" (only before a unit
+# or a dimension's "x", where it cannot be a list number or the end of a sentence)
+_SPACED_DECIMAL = re.compile(r"(?<![\d.])(\d{1,3})(?:[ \t]\.|\.[ \t])(\d{1,2})(?=[ \t]*(?:[xX×*]|cm\b|mm\b|CM\b|MM\b|%))")
 _STRAY_AFTER_VALUE = re.compile(r"(?:(?<=[0-9%])|(?<=\bcm)|(?<=\bmm))[_|~^`]+(?=[\s.,;:)]|$)")
 
 
@@ -354,6 +357,9 @@ def read_numbers(text: str) -> list[Edit]:
         fixed = "".join(_CODE_DIGIT.get(c, c) for c in written)
         if fixed != written:
             edits.append(Edit(before.start(), before.start() + len(written), fixed))
+    if " ." in text or ". " in text:
+        for match in _SPACED_DECIMAL.finditer(text):
+            edits.append(Edit(match.start(), match.end(), f"{match.group(1)}.{match.group(2)}"))
     if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
         for match in _STRAY_AFTER_VALUE.finditer(text):
             edits.append(_same_length_blank(text, match.start(), match.end()))

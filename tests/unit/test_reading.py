@@ -246,3 +246,19 @@ def test_a_letter_read_for_a_one_before_a_sub_letter() -> None:
 
 def test_a_unit_glued_to_a_capitalised_heading_is_read_apart() -> None:
     assert _view(read_numbers, "Greatest dimension 2.0 cmHISTOLOGIC TYPE:") == "Greatest dimension 2.0 cm HISTOLOGIC TYPE:"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a mass measuring 2 .8 cm", "a mass measuring 2.8 cm"),
+        ("tumour 3. 0 x 2.5 cm", "tumour 3.0 x 2.5 cm"),
+        ("ESTIMATED TUMOR SIZE: 2. 0 X 2.0 CM.", "ESTIMATED TUMOR SIZE: 2.0 X 2.0 CM."),
+    ],
+)
+def test_a_decimal_point_set_apart_by_ocr(text: str, expected: str) -> None:
+    assert _view(read_numbers, text) == expected
+
+
+def test_a_numbered_list_is_not_a_decimal() -> None:
+    assert read_numbers("Lymph nodes: 1. 3 nodes examined. 2. Margins clear.") == []
