@@ -38,3 +38,19 @@ def test_no_metastasis_says_nothing_of_a_patient_without_a_tumour(record_of: Cal
 def test_another_diseases_stage_is_not_a_tumour_stage(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of("ASSESSMENT: 1. Chronic kidney disease, stage IV, secondary to diabetes. 2. Anemia of chronic disease.")
     assert record.tnm is None
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "CT abdomen: there is a question of liver metastases from her known breast cancer.",
+        "Breast cancer, treated. There is a possibility she could have liver metastasis; MRI is planned.",
+    ],
+)
+def test_a_suspected_metastasis_is_not_a_site(record_of: Callable[..., CohortRecord], note: str) -> None:
+    assert record_of(note).metastasis_sites in (None, [])
+    assert "liver" not in (record_of(note).metastasis_sites or [])
+
+
+def test_an_indeterminate_study_for_pe_states_no_pe(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("CT angiogram was an indeterminate study for a pulmonary embolism.").findings.dvt is None
