@@ -277,8 +277,24 @@ def parse_duration(ctx: SpanContext) -> float | None:
 _SYMPTOM_WORDS = re.compile(r"\b(?:rash\w*|eruption|lesions?|erythema|skin|dermat\w+|NME|symptoms?|diarrh\w*|stools|glossitis|stomatitis|weight|thirst|polyuria|itch\w*|pruritus)\b", re.IGNORECASE)
 
 
-def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
-    """{"improved": bool, "days": days after surgery or None}."""
+_TUMOUR_TREATMENT = re.compile(
+    r"surg\w*|resect\w*|operat\w*|pancreatectom\w*|whipple|enucleat\w*|metastasectom\w*|octreotide|lanreotide|sandostatin|"
+    r"somatuline|pasireotide|somatostatin|\bSSAs?\b|everolimus|sunitinib|streptozo\w*|dacarbazine|\bDTIC\b|temozolomide|"
+    r"capecitabine|chemotherap\w*|\bPRRT\b|lutetium|embolis\w*|emboliz\w*|ablation|glucagonoma|insulinoma|gastrinoma|"
+    r"neuroendocrine|\bp?NET\b|islet|tumou?r",
+    re.IGNORECASE,
+)
+
+
+def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
+    """{"improved": bool, "days": days after surgery or None}.
+
+    The rash or NME speaks for itself; other symptoms ("symptoms", "episodes",
+    "diarrhoea") count only beside the tumour or its treatment in the sentence:
+    "treated with cabergoline with resolution of symptoms" is a pituitary adenoma's."""
+    if not re.search(r"rash|NME|skin|erythema|eruption|lesion|plaque|erosion|necrolytic|cutaneous", ctx.text, re.IGNORECASE):
+        if not _TUMOUR_TREATMENT.search(ctx.sentence):
+            return None
     improved = not _IMPROVED_NOT.search(ctx.text)
     days = None
     # days_to_improvement is about the rash; diarrhoea settling is not timed here
@@ -288,7 +304,7 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
         lead = ctx.sentence[max(0, ctx.start - 60) : ctx.start]
         if re.search(r"surgery|resection|operation|procedure|whipple|pancreatectomy|operative|postop|post-op|POD", tail + lead, re.IGNORECASE):
             pod = re.search(
-                r"(?:POD|postoperative\s+day|post-?op\s+day|(?:by|on|at)\s+day)\s*#?\s*(\d+)", tail + " " + lead, re.IGNORECASE
+                r"(?:POD|post-?operative\s+day|post-?op\s+day|(?:by|on|at)\s+day)\s*#?\s*(\d+)", tail + " " + lead, re.IGNORECASE
             )
             days = float(pod.group(1)) if pod else duration_in_days(tail) or duration_in_days(lead)
     return {"improved": improved, "days": days}

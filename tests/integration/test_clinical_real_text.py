@@ -230,3 +230,20 @@ def test_skin_biopsy_reports(record_of: Record, notes: tuple[str, ...], expected
 )
 def test_months_from_first_symptom(record_of: Record, note: str, months: float | None) -> None:
     assert record_of(note).months_symptoms_to_diagnosis == months
+
+
+@pytest.mark.parametrize(
+    ("notes", "improved", "days"),
+    [
+        (("Glucagonoma syndrome.  Today: patient is feeling well, the cutaneous lesions are in complete resolution with the lanreotide.",), True, None),
+        (("Glucagonoma removed by distal pancreatectomy.", "Marked relief of all his symptoms for about a year after the pancreatectomy."), True, None),
+        (("Metastatic insulinoma.  Post-op everolimus added to SSA (Sandostatin) -> hypoglycaemic episodes dramatically abolished.",), True, None),
+        (("Glucagonoma, Whipple procedure on 3 March.  The NME lesions crusted and healed by post-operative day 5.",), True, 5.0),
+        # another disease's symptoms; an active crusting rash
+        (("Pancreatic NET in MEN-1.  W/u showed a pituitary adenoma, treated with cabergoline w/ resolution of symptoms.",), None, None),
+        (("Glucagonoma.  Exam: erythematous plaques with peripheral crusting on the shins.",), None, None),
+    ],
+)
+def test_improvement_of_the_syndrome(record_of: Record, notes: tuple[str, ...], improved: bool | None, days: float | None) -> None:
+    record = record_of(*notes)
+    assert (record.symptoms_improved, record.days_to_improvement) == (improved, days)
