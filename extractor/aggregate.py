@@ -83,6 +83,14 @@ SURGERY_ORDER = (
     "laparoscopic",
 )
 MAIN_OPERATIONS = set(SURGERY_ORDER) - {"robotic", "laparoscopic"}
+PANCREATIC_RESECTIONS = {
+    "pancreaticoduodenectomy",
+    "pylorus_preserving_pancreaticoduodenectomy",
+    "distal_pancreatectomy",
+    "enucleation",
+    "total_pancreatectomy",
+}
+GENERIC_TUMOUR_OPERATION = re.compile(r"pancrea|\b(?:resection|excision|removal)\s+of\b|\btumou?r\s+(?:excision|resection)", re.IGNORECASE)
 SITE_ORDER = ("head", "uncinate", "neck", "body", "tail")
 METASTASIS_ORDER = ("liver", "lymph_nodes", "bone", "lung", "peritoneum", "other")
 UNIT_DISPLAY = {"pg/ml": "pg/mL", "ng/ml": "ng/mL", "pmol/l": "pmol/L", "ng/l": "ng/L", "u/l": "U/L",
@@ -436,6 +444,16 @@ def _treatment(b: _Builder, record: dict[str, Any]) -> None:
     done = {v for i in operations for v in _as_list(i.mention.value)}
     if not done & MAIN_OPERATIONS:
         done = set()
+    if done & PANCREATIC_RESECTIONS:
+        # "after the pancreatectomy", "resection of the glucagonoma": the typed operation
+        # named elsewhere, not another one
+        others = [
+            i for i in operations
+            if "other" in _as_list(i.mention.value) and not GENERIC_TUMOUR_OPERATION.search(i.mention.text)
+        ]
+        if not others:
+            done.discard("other")
+            operations = [i for i in operations if "other" not in _as_list(i.mention.value)]
     record["surgery"] = [s for s in SURGERY_ORDER if s in done]
     for index, name in enumerate(record["surgery"]):
         b.cite(f"surgery[{index}]", [i for i in operations if name in _as_list(i.mention.value)])

@@ -111,7 +111,7 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
         # carcinoma) is a tumour operation when its sentence or the note's diagnoses name the tumour
         if not tumour_context(ctx, near_only=True):
             return None
-    elif values == ["other"] and not (
+    elif values == ["other"] and not re.search(r"pancrea", ctx.text, re.IGNORECASE) and not (
         _MAIN_PROCEDURES.search(ctx.sentence[: ctx.start] + " " + ctx.sentence[ctx.end :])
         or vocab_regex("tumour_words").search(ctx.sentence)
     ):

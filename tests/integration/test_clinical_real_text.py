@@ -247,3 +247,19 @@ def test_months_from_first_symptom(record_of: Record, note: str, months: float |
 def test_improvement_of_the_syndrome(record_of: Record, notes: tuple[str, ...], improved: bool | None, days: float | None) -> None:
     record = record_of(*notes)
     assert (record.symptoms_improved, record.days_to_improvement) == (improved, days)
+
+
+@pytest.mark.parametrize(
+    ("notes", "surgery"),
+    [
+        (("56M, s/p body-caudal pancreatectomy + splenectomy 08/2011 for glucagonoma.",), ["distal_pancreatectomy", "splenectomy"]),
+        (("Glucagonoma of the tail: pancreatic tail resection with splenectomy.",), ["distal_pancreatectomy", "splenectomy"]),
+        (("Metastatic glucagonoma: right hepatic lobectomy for liver metastases.",), ["hepatic_metastasectomy"]),
+        (("Female, 69 years.  1 year after surgical resection of pancreatic gastrinoma (G1).",), ["other"]),
+        (("SURGICAL PATHOLOGY\n\nSpecimen: subtotal pancreatectomy with regional lymph nodes.  Insulinoma.",), ["other"]),
+        # a later "pancreatectomy" is the typed operation done before, not another one
+        (("The primary glucagonoma was removed by distal pancreatectomy on 14 March.", "Marked relief of all his symptoms for a year after the pancreatectomy."), ["distal_pancreatectomy"]),
+    ],
+)
+def test_surgery_wording(record_of: Record, notes: tuple[str, ...], surgery: list[str]) -> None:
+    assert record_of(*notes).surgery == surgery
