@@ -186,7 +186,7 @@ def _department_of_title(ctx: SpanContext) -> str | None:
     title = lines[0]
     if len(title) > 90 or not (title.isupper() or _TITLE_WORDS.search(title)) or title.rstrip().endswith("."):
         return None
-    lowered = title.lower()
+    lowered = title.lower() + " " + ctx.sentence.lower()  # or its opening ("consulting to our skin clinic")
     for stem, department in vocabulary()["departments"]:
         if re.search(rf"\b{re.escape(stem)}", lowered):
             if department == "emergency medicine" and not _first_emergency_visit(ctx):
@@ -269,6 +269,13 @@ def parse_duration(ctx: SpanContext) -> float | None:
         return None
     if re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink)", ctx.after[:40], re.IGNORECASE):
         return None
+    if ctx.rule_value == "for" and not re.search(
+        r"(?:rash\w*|eruption|lesions|erythema|NME|symptoms|dermatitis|changes|diarrh\w*|stools|motions|polyuria|thirst|weight\s+loss|glossitis|stomatitis|mouth|tongue)"
+        r"(?:\s+(?:that|which|had|has|have|been|present|persisting|ongoing|of))*\s*$",
+        ctx.before,
+        re.IGNORECASE,
+    ):
+        return None  # "present for 2 years" of something other than the symptoms
     if ctx.rule_value == "since" and not (_SYMPTOM_WORDS.search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
         return None  # "since two years" (non-native "for two years") of the rash, not of anything else
     return months
@@ -408,7 +415,7 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if rules["past_state"].search(ctx.before[-40:] + ctx.text):
         return None
-    if rules["in_hospital"].search(ctx.sentence) or ctx.section == "hospital_course":
+    if rules["in_hospital"].search(ctx.sentence):
         return None
     if re.match(r"\s*(?:in|at)\s+(?:school|work|class|college|kindergarten|sports?)\b", ctx.after, re.IGNORECASE):
         return None  # how the patient is doing at school, not the patient's health

@@ -263,3 +263,31 @@ def test_improvement_of_the_syndrome(record_of: Record, notes: tuple[str, ...], 
 )
 def test_surgery_wording(record_of: Record, notes: tuple[str, ...], surgery: list[str]) -> None:
     assert record_of(*notes).surgery == surgery
+
+
+def test_a_duration_keeps_the_finding_it_times(record_of: Record) -> None:
+    record = record_of("Glucagonoma.  She has had diarrhoea for 3 months.  Two months of evolution of weight loss, polydipsia.")
+    assert (record.findings.diarrhea, record.findings.weight_loss) == ("present", "present")
+    assert record.months_symptoms_to_diagnosis == 3.0
+
+
+@pytest.mark.parametrize(
+    ("note", "field", "expected"),
+    [
+        ("He was admitted with the dermatitis of the glucagonoma syndrome together with glucose intolerance.", "igt", "present"),
+        ("Personal antecedents: hydrocarbonated intolerance of recent beginning (carbohydrate intolerance).", "igt", "present"),
+        ("Metastatic glucagonoma.  3 months of DTIC.  Rash has gone.", "systemic_therapy", ["dacarbazine"]),
+        ("Recs: serum zinc, alkaline phosphatase, glucagon level; zinc replacement once level drawn.", "zinc_supplementation", None),
+        ("Somatostatin-receptor scintigraphy with radio-labelled octreotide confirmed the tumours.  Therapy with long-acting octreotide (octreotide LAR) was started.", "somatostatin_analogue", ["octreotide_lar"]),
+        ("CLINICA DE LA PIEL - first consultation\n\nWoman, 45 years old, consulting to our skin clinic.", "first_department", "dermatology"),
+    ],
+)
+def test_case_report_wording(record_of: Record, note: str, field: str, expected: object) -> None:
+    record = record_of(note)
+    if field == "igt":
+        got: object = record.findings.igt
+    elif field == "somatostatin_analogue":
+        got = [a.drug for a in record.somatostatin_analogue]
+    else:
+        got = getattr(record, field)
+    assert got == expected
