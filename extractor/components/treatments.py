@@ -10,6 +10,7 @@ PARSERS = {
     "surgery": treatment.parse_surgery,
     "regimen": treatment.parse_regimen,
     "prrt": treatment.parse_prrt,
+    "systemic": treatment.parse_systemic,
 }
 LABELS = (
     "surgery",

@@ -92,6 +92,12 @@ def parse_prrt(ctx: SpanContext) -> dict[str, Any] | None:
     }
 
 
+def parse_systemic(ctx: SpanContext) -> Any:
+    """A drug that also treats other diseases (methotrexate, cyclophosphamide, interferon,
+    hydroxyurea) is anticancer therapy only where the note names the neoplasm it treats."""
+    return ctx.rule_value if tumour_context(ctx) else None
+
+
 def parse_surgery(ctx: SpanContext) -> list[str] | None:
     """Which procedures a match stands for; approach words and "other" need a tumour operation."""
     value = ctx.rule_value

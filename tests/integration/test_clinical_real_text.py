@@ -291,3 +291,18 @@ def test_case_report_wording(record_of: Record, note: str, field: str, expected:
     else:
         got = getattr(record, field)
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "drugs"),
+    [
+        ("Peritoneal mesothelioma.  On the last hospitalization for IP chemo, she was switched to Taxol.", ["paclitaxel"]),
+        ("Diffuse large cell lymphoma.  Chemotherapy with rituximab plus cyclophosphamide, vincristine and prednisone was started.", ["cyclophosphamide", "rituximab", "vincristine"]),
+        # the same drugs for other diseases are not anticancer therapy
+        ("Rheumatoid arthritis, on methotrexate 15 mg weekly and folic acid.", []),
+        ("Chronic hepatitis C, treated with interferon and ribavirin in 2005.", []),
+        ("Lupus nephritis treated with intravenous cyclophosphamide.", []),
+    ],
+)
+def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs: list[str]) -> None:
+    assert record_of(note).systemic_therapy == drugs
