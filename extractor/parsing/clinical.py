@@ -221,6 +221,11 @@ _SKIN_WORDS = re.compile(
 )
 
 
+_OTHER_BIOPSY_SITES = re.compile(
+    r"\b(?:lymph|nodes?|liver|hepatic|marrow|pancrea\w*|breast|lung|kidney|renal|prostate|bone|colon\w*|gastric|duoden\w*|"
+    r"endoscop\w*|needle|FNA|cervi\w+|muscle|nerve|brain|thyroid|rectal|bladder|testi\w+|ovar\w+|endometri\w+|mass)\b",
+    re.IGNORECASE,
+)
 _SKIN_BIOPSY_REPORT = re.compile(r"\b(?:skin|cutaneous|punch|shave|incisional)\s+biops(?:y|ies)\b|\bdermatopatholog", re.IGNORECASE)
 
 
@@ -248,6 +253,10 @@ def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
         return _skin_biopsy_report(ctx)
     if ctx.rule_value == "generic" and not _SKIN_WORDS.search(sentence):
         return None
+    if ctx.rule_value == "generic" and _OTHER_BIOPSY_SITES.search(sentence) and not re.search(
+        r"skin|rash|NME|necroly|erythema|dermat|epiderm|cutaneous", sentence, re.IGNORECASE
+    ):
+        return None  # "excisional biopsy of the right groin lymph node": not a skin biopsy
     if re.search(r"(?:consistent|compatible|in\s+keeping)\s+with\s+(?:a\s+|the\s+)?(?:necrolytic|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic|NME)", sentence, re.IGNORECASE) or re.search(
         r"(?:NME|necrolytic\s+migratory\s+erythema)[^.;]{0,20}?biops(?:y|ies)[- ](?:proven|confirmed)|biops(?:y|ies)[- ](?:proven|confirmed)\s+(?:NME|necrolytic)|(?:confirmed|proven)\s+(?:on|by)\s+(?:skin\s+|punch\s+)?biopsy", sentence, re.IGNORECASE
     ):

@@ -306,3 +306,8 @@ def test_case_report_wording(record_of: Record, note: str, field: str, expected:
 )
 def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs: list[str]) -> None:
     assert record_of(note).systemic_therapy == drugs
+
+
+def test_a_lymph_node_biopsy_is_not_a_skin_biopsy(record_of: Record) -> None:
+    note = "Given the previous negative biopsies, surgery performed an excisional biopsy of the right groin lymph node, which revealed no evidence of carcinoma."
+    assert record_of(note).skin_biopsy_diagnostic is None
