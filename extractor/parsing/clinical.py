@@ -424,7 +424,9 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if rules["past_state"].search(ctx.before[-40:] + ctx.text):
         return None
-    if rules["in_hospital"].search(ctx.sentence):
+    how_doing = re.search(r"(?:\bwell|\bcondition\b.*)$", ctx.text, re.IGNORECASE)
+    if rules["in_hospital"].search(ctx.sentence) or (how_doing and rules["inpatient_note"].search(ctx.doc_head)):
+        # a discharge summary's or operative note's "doing well" is the hospital stay, not a follow-up
         return None
     if re.match(r"\s*(?:in|at)\s+(?:school|work|class|college|kindergarten|sports?)\b", ctx.after, re.IGNORECASE):
         return None  # how the patient is doing at school, not the patient's health

@@ -134,3 +134,13 @@ def test_pronoun_sex(text: str, expected: str | None) -> None:
     assert (found[0] if found else None) == expected
     if found:
         assert text[found[1] : found[2]].lower() in ("he", "she", "his", "her", "him", "hers")
+
+
+def test_a_discharge_summarys_doing_well_is_the_hospital_stay() -> None:
+    sentence = "Postoperatively, the patient has done well."
+    head = "DISCHARGE SUMMARY\nADMISSION DATE: 04/01/2007\nHOSPITAL COURSE: Total vaginal hysterectomy."
+    assert clinical.parse_vital(_ctx(sentence, "done well", "alive", head=head)) is None
+    # a lasting state stated in an operative note is still the patient's
+    sentence = "He underwent therapy 18 years ago and he was declared free of disease since that time."
+    head = "PREOPERATIVE DIAGNOSIS: Bilateral axillary masses.  PROCEDURE PERFORMED: Left axillary dissection."
+    assert clinical.parse_vital(_ctx(sentence, "declared free", "alive", head=head)) is not None
