@@ -7,7 +7,7 @@ from bisect import bisect_left
 from functools import cache
 from typing import Any
 
-from extractor.parsing.context import SpanContext
+from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import duration_in_days, duration_in_months
 from extractor.parsing.treatment import names_tumour
 from extractor.ruleset import vocabulary
@@ -32,6 +32,8 @@ _IMPROVED_NOT = re.compile(
 def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     """{"age": int|None, "sex": "female"|"male"|None, "at_diagnosis": bool}."""
     text = ctx.text
+    if ctx.rule_value == "noun" and not vocab_regex("sex_noun_before").search(ctx.before):
+        return None  # "a pleasant gentleman", "Pregnant female": not "male genitalia", "woman's husband"
     if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?|months?|mos?|weeks?|days?)", text.strip(), re.IGNORECASE):
         return None  # "diagnosed 2 years ago": a duration, not an age
     age_match = re.search(r"(?<![A-Za-z0-9])\d{1,3}(?!\d)", text)  # not the digits of an id ("Mr T002")
@@ -90,16 +92,18 @@ def parse_weight_loss(ctx: SpanContext) -> bool | None:
     return True
 
 
-_UNIT_END = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)[.!?;](?:\s+|,(?=\S))|\n")
+# the punctuation first, so the scan is a character search; titles do not end a sentence
+_UNIT_END = re.compile(r"[.!?;](?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bvs\.)(?:\s+|,(?=\S))|\n")
 
 
 @cache
 def _pronoun_rules() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], int, int]:
     rules = vocabulary()["sex_pronouns"]
     sex_of = {word: sex for sex in ("female", "male") for word in rules[sex]}
-    # "he/she", "his/her", "s/he": a template's wording, no one's sex
-    words = re.compile(rf"(?<![/\w])(?:{'|'.join(sorted(sex_of, key=len, reverse=True))})\b(?!\s*/)", re.IGNORECASE)
-    others = re.compile(rf"{vocabulary()['other_people']}|{rules['other_person']}", re.IGNORECASE)
+    # "he/she", "his/her", "s/he": a template's wording, no one's sex. Both patterns run
+    # on the lower-cased note (without IGNORECASE, several times faster)
+    words = folded_regex(rf"(?<![/\w])(?:{'|'.join(sorted(sex_of, key=len, reverse=True))})\b(?!\s*/)")
+    others = folded_regex(rf"{vocabulary()['other_people']}|{rules['other_person']}")
     return words, sex_of, others, int(rules["majority"]), int(rules["min_count"])
 
 
@@ -111,6 +115,7 @@ def pronoun_sex(text: str) -> tuple[str, int, int] | None:
     times and be the only one used or outnumber the other ``majority`` to one.
     """
     words, sex_of, others, majority, min_count = _pronoun_rules()
+    text = text.lower()
     hits = list(words.finditer(text))
     if not hits:
         return None

@@ -144,3 +144,19 @@ def test_a_discharge_summarys_doing_well_is_the_hospital_stay() -> None:
     sentence = "He underwent therapy 18 years ago and he was declared free of disease since that time."
     head = "PREOPERATIVE DIAGNOSIS: Bilateral axillary masses.  PROCEDURE PERFORMED: Left axillary dissection."
     assert clinical.parse_vital(_ctx(sentence, "declared free", "alive", head=head)) is not None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word", "sex"),
+    [
+        ("This is a pleasant gentleman who presents with abdominal pain.", "gentleman", "male"),
+        ("She is a well-developed, well-nourished, elderly female in no distress.", "female", "female"),
+        ("Pregnant female with nausea, vomiting, and diarrhea.", "female", "female"),
+        # the organ, a relative or the clinician: no sex of the patient
+        ("GU:  Normal male external genitalia.", "male", None),
+        ("The woman's husband reports the rash began in May.", "woman", None),
+    ],
+)
+def test_sex_words_need_a_determiner_or_an_adjective_of_the_patient(sentence: str, word: str, sex: str | None) -> None:
+    value = clinical.parse_age_sex(_ctx(sentence, word, "noun"))
+    assert (value["sex"] if value else None) == sex
