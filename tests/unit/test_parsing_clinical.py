@@ -155,6 +155,7 @@ def test_a_discharge_summarys_doing_well_is_the_hospital_stay() -> None:
         # the organ, a relative or the clinician: no sex of the patient
         ("GU:  Normal male external genitalia.", "male", None),
         ("The woman's husband reports the rash began in May.", "woman", None),
+        ("Tattoos: the Holy Bible; the naked torso of a woman.", "woman", None),
     ],
 )
 def test_sex_words_need_a_determiner_or_an_adjective_of_the_patient(sentence: str, word: str, sex: str | None) -> None:
