@@ -311,3 +311,11 @@ def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs:
 def test_a_lymph_node_biopsy_is_not_a_skin_biopsy(record_of: Record) -> None:
     note = "Given the previous negative biopsies, surgery performed an excisional biopsy of the right groin lymph node, which revealed no evidence of carcinoma."
     assert record_of(note).skin_biopsy_diagnostic is None
+
+
+def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
+    note = (
+        "DATE OF ADMISSION: , MM/DD/YYYY.,ADMITTING DIAGNOSIS:, Peritoneal carcinomatosis from appendiceal primary.,"
+        "PROCEDURES DURING THIS HOSPITALIZATION:,  1.  Exploratory laparotomy, right hemicolectomy, cholecystectomy, splenectomy, omentectomy."
+    )
+    assert record_of(note).surgery == ["splenectomy", "exploration", "other"]
