@@ -319,3 +319,19 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
         "PROCEDURES DURING THIS HOSPITALIZATION:,  1.  Exploratory laparotomy, right hemicolectomy, cholecystectomy, splenectomy, omentectomy."
     )
     assert record_of(note).surgery == ["splenectomy", "exploration", "other"]
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "status"),
+    [
+        ("HEENT:  She denies any ulcerations in her mouth, eye problems, or lumps.", "stomatitis", "absent"),
+        ("Ears:  Tympanic membranes pearly gray.  Mouth:  No erythema, ulcers, vesicles, or exudate noted.", "stomatitis", "absent"),
+        ("CHIEF COMPLAINT:,1.  Chronic lymphocytic leukemia.,2.  Oral ulcer.", "stomatitis", "present"),
+        ("A very pleasant 63-year-old hypertensive, nondiabetic woman with peritoneal mesothelioma.", "diabetes", "absent"),
+        ("Ultrasound on the right neck demonstrated a complete thrombosis of the right internal jugular vein.", "dvt", "present"),
+        ("PMH:  Portal vein thrombosis in 2015.", "dvt", None),
+        ("PAST MEDICAL HISTORY:  Dementia, asthma, hypothyroidism, schizophrenia.", "depression", "present"),
+    ],
+)
+def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str, status: str | None) -> None:
+    assert getattr(record_of(note).findings, key) == status
