@@ -231,6 +231,11 @@ _OTHER_BIOPSY_SITES = re.compile(
     r"endoscop\w*|needle|FNA|cervi\w+|muscle|nerve|brain|thyroid|rectal|bladder|testi\w+|ovar\w+|endometri\w+|mass)\b",
     re.IGNORECASE,
 )
+_SKIN_TUMOUR = re.compile(
+    r"carcinoma|melanoma|na?evus|nevi|mole|mass|nodule|cyst|tumou?r|malignan|neoplas|keratos|lipoma|lymphoma|sarcoma|dysplas",
+    re.IGNORECASE,
+)
+_RASH_WORDS = re.compile(r"rash|erupt|erythema|dermatitis|dermatos|NME|necroly|plaques|psoria|eczema|spongiotic|pellagra", re.IGNORECASE)
 _SKIN_BIOPSY_REPORT = re.compile(r"\b(?:skin|cutaneous|punch|shave|incisional)\s+biops(?:y|ies)\b|\bdermatopatholog", re.IGNORECASE)
 
 
@@ -268,6 +273,10 @@ def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
         if not re.search(r"not\s+(?:consistent|compatible|diagnostic)|no\s+features\s+of", sentence, re.IGNORECASE):
             return True
     if _NON_DIAGNOSTIC.search(after) and not re.search(r"consistent\s+with\s+(?:necrolytic|NME)", after, re.IGNORECASE):
+        # a biopsy of the rash read as something else; a biopsy of a skin tumour, mole or
+        # nodule ("negative for malignancy") is not the rash's and is not coded
+        if _SKIN_TUMOUR.search(sentence) and not _RASH_WORDS.search(sentence):
+            return None
         return False
     if _NME_TERMS.search(after) and _NME_POSITIVE.search(after):
         return True

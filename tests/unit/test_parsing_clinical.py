@@ -161,3 +161,10 @@ def test_a_discharge_summarys_doing_well_is_the_hospital_stay() -> None:
 def test_sex_words_need_a_determiner_or_an_adjective_of_the_patient(sentence: str, word: str, sex: str | None) -> None:
     value = clinical.parse_age_sex(_ctx(sentence, word, "noun"))
     assert (value["sex"] if value else None) == sex
+
+
+def test_a_skin_tumours_biopsy_is_not_the_rashs() -> None:
+    sentence = "Punch biopsy of the pigmented lesion on the back was negative for malignancy (compound nevus)."
+    assert clinical.parse_skin_biopsy(_ctx(sentence, "Punch biopsy")) is None
+    sentence = "Punch biopsy of the rash was negative for NME; spongiotic dermatitis."
+    assert clinical.parse_skin_biopsy(_ctx(sentence, "Punch biopsy")) is False
