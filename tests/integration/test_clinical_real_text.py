@@ -335,3 +335,15 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
 )
 def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str, status: str | None) -> None:
     assert getattr(record_of(note).findings, key) == status
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        ("There is concern for diabetes given her weight gain.", "diabetes"),
+        ("She is on a weight loss medication, phentermine, since March.", "weight_loss"),
+        ("Watch for CNS depression with the opioid; bone marrow depression from chemotherapy.", "depression"),
+    ],
+)
+def test_not_the_finding(record_of: Record, note: str, key: str) -> None:
+    assert getattr(record_of(note).findings, key) is None
