@@ -56,6 +56,14 @@ class DocumentMentions:
 
 
 IHC_RANK = {"positive": 3, "equivocal": 2, "negative": 1, "not_done": 0}
+PANCREATIC_RESECTIONS = frozenset({
+    "pancreaticoduodenectomy",
+    "pylorus_preserving_pancreaticoduodenectomy",
+    "distal_pancreatectomy",
+    "enucleation",
+    "total_pancreatectomy",
+})
+GENERIC_TUMOUR_OPERATION = re.compile(r"pancrea|\b(?:resection|excision|removal)\s+of\b|\btumou?r\s+(?:excision|resection)", re.IGNORECASE)
 UNIT_DISPLAY = {"pg/ml": "pg/mL", "ng/ml": "ng/mL", "pmol/l": "pmol/L", "ng/l": "ng/L", "u/l": "U/L",
                 "iu/l": "IU/L", "miu/l": "mIU/L", "mu/l": "mU/L", "µg/l": "µg/L", "ug/l": "µg/L",
                 "nmol/l": "nmol/L", "uiu/ml": "µIU/mL", "µiu/ml": "µIU/mL", "pmol/ml": "pmol/mL"}
@@ -585,6 +593,16 @@ def _operations(b: Builder, field: Field, record: dict[str, Any]) -> list[str]:
     done = {v for i in operations for v in _as_list(i.mention.value)}
     if not done & _PROCEDURES:
         done = set()
+    if done & PANCREATIC_RESECTIONS:
+        # "after the pancreatectomy", "resection of the glucagonoma": the typed operation
+        # named elsewhere, not another one
+        others = [
+            i for i in operations
+            if "other" in _as_list(i.mention.value) and not GENERIC_TUMOUR_OPERATION.search(i.mention.text)
+        ]
+        if not others:
+            done.discard("other")
+            operations = [i for i in operations if "other" not in _as_list(i.mention.value)]
     procedures = _in_order(field, done)
     for index, name in enumerate(procedures):
         b.cite(f"{field.key}[{index}]", [i for i in operations if name in _as_list(i.mention.value)])

@@ -65,10 +65,18 @@ def field_cues() -> dict[str, tuple[Cue, ...]]:
         for literal in sorted(literals):
             word = literal.strip()
             capitals = word.isupper() and len(word) >= 2
-            if not capitals and (len(word) < _MIN_CUE_CHARS or not re.search("[a-z]", word)):
-                continue
             flags = 0 if capitals else re.IGNORECASE
             compiled = re.compile(rf"(?<![A-Za-z]){re.escape(word)}", flags)
+            if not capitals and len(word) < _MIN_CUE_CHARS and word.isalpha() and len(word) >= 2:
+                # a short name with a number ("Ki-67", "MIB-1") is a cue when every example
+                # of the rule that has it writes it so; then the note's word must carry the number too
+                numbered = re.compile(rf"(?<![A-Za-z]){re.escape(word)}(?=\s?-?\s?\d)", re.IGNORECASE)
+                examples = [e for e in rule.examples if re.search(rule.regex, e, re.IGNORECASE) and compiled.search(e)]
+                if not examples or not all(numbered.search(e) for e in examples):
+                    continue
+                compiled = numbered
+            elif not capitals and (len(word) < _MIN_CUE_CHARS or not re.search("[a-z]", word)):
+                continue
             for name in fields:
                 cues[name].setdefault(word.lower() if not capitals else word, Cue(name, word, compiled))
     return {name: tuple(found.values()) for name, found in sorted(cues.items())}

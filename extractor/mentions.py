@@ -54,7 +54,8 @@ def assertion_of(span: Span, section: str | None) -> Assertion:
     """ConText flags of a span; family-history and differential blocks add family / uncertain,
     consent and counselling paragraphs (risks of a procedure) add hypothetical."""
     return Assertion(
-        negated=bool(getattr(span._, "is_negated", False)),
+        # a word that is its own negation ("nondiabetic"): the rule's value says so
+        negated=bool(getattr(span._, "is_negated", False)) or span._.extractor_value == "absent",
         historical=bool(getattr(span._, "is_historical", False)),
         hypothetical=bool(getattr(span._, "is_hypothetical", False)) or _risk_discussed(span),
         family=bool(getattr(span._, "is_family", False)) or in_section_block(span, section, "family_history"),

@@ -7,7 +7,7 @@ from bisect import bisect_left
 from functools import cache
 from typing import Any
 
-from extractor.parsing.context import SpanContext
+from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import duration_in_days, duration_in_months
 from extractor.lexicon import concept_finder
 from extractor.parsing.treatment import names_tumour
@@ -33,6 +33,8 @@ _IMPROVED_NOT = re.compile(
 def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     """{"age": int|None, "sex": "female"|"male"|None, "at_diagnosis": bool}."""
     text = ctx.text
+    if ctx.rule_value == "noun" and not vocab_regex("sex_noun_before").search(ctx.before):
+        return None  # "a pleasant gentleman", "Pregnant female": not "male genitalia", "woman's husband"
     if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?|months?|mos?|weeks?|days?)", text.strip(), re.IGNORECASE):
         return None  # "diagnosed 2 years ago": a duration, not an age
     age_match = re.search(r"(?<![A-Za-z0-9])\d{1,3}(?!\d)", text)  # not the digits of an id ("Mr T002")
@@ -91,16 +93,18 @@ def parse_weight_loss(ctx: SpanContext) -> bool | None:
     return True
 
 
-_UNIT_END = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)[.!?;](?:\s+|,(?=\S))|\n")
+# the punctuation first, so the scan is a character search; titles do not end a sentence
+_UNIT_END = re.compile(r"[.!?;](?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bvs\.)(?:\s+|,(?=\S))|\n")
 
 
 @cache
 def _pronoun_rules() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], int, int]:
     rules = vocabulary()["sex_pronouns"]
     sex_of = {word: sex for sex in ("female", "male") for word in rules[sex]}
-    # "he/she", "his/her", "s/he": a template's wording, no one's sex
-    words = re.compile(rf"(?<![/\w])(?:{'|'.join(sorted(sex_of, key=len, reverse=True))})\b(?!\s*/)", re.IGNORECASE)
-    others = re.compile(rf"{vocabulary()['other_people']}|{rules['other_person']}", re.IGNORECASE)
+    # "he/she", "his/her", "s/he": a template's wording, no one's sex. Both patterns run
+    # on the lower-cased note (without IGNORECASE, several times faster)
+    words = folded_regex(rf"(?<![/\w])(?:{'|'.join(sorted(sex_of, key=len, reverse=True))})\b(?!\s*/)")
+    others = folded_regex(rf"{vocabulary()['other_people']}|{rules['other_person']}")
     return words, sex_of, others, int(rules["majority"]), int(rules["min_count"])
 
 
@@ -112,6 +116,7 @@ def pronoun_sex(text: str) -> tuple[str, int, int] | None:
     times and be the only one used or outnumber the other ``majority`` to one.
     """
     words, sex_of, others, majority, min_count = _pronoun_rules()
+    text = text.lower()
     hits = list(words.finditer(text))
     if not hits:
         return None
@@ -189,7 +194,8 @@ def _department_of_title(ctx: SpanContext) -> str | None:
     title = lines[0]
     if len(title) > 90 or not (title.isupper() or _TITLE_WORDS.search(title)) or title.rstrip().endswith("."):
         return None
-    department = _department_named(title)
+    # the title, or the note's opening ("consulting to our skin clinic")
+    department = _department_named(title) or _department_named(ctx.sentence)
     if department == "emergency medicine" and not _first_emergency_visit(ctx):
         return None
     return department
@@ -221,6 +227,16 @@ _SKIN_WORDS = re.compile(
 )
 
 
+_OTHER_BIOPSY_SITES = re.compile(
+    r"\b(?:lymph|nodes?|liver|hepatic|marrow|pancrea\w*|breast|lung|kidney|renal|prostate|bone|colon\w*|gastric|duoden\w*|"
+    r"endoscop\w*|needle|FNA|cervi\w+|muscle|nerve|brain|thyroid|rectal|bladder|testi\w+|ovar\w+|endometri\w+|mass)\b",
+    re.IGNORECASE,
+)
+_SKIN_TUMOUR = re.compile(
+    r"carcinoma|melanoma|na?evus|nevi|mole|mass|nodule|cyst|tumou?r|malignan|neoplas|keratos|lipoma|lymphoma|sarcoma|dysplas",
+    re.IGNORECASE,
+)
+_RASH_WORDS = re.compile(r"rash|erupt|erythema|dermatitis|dermatos|NME|necroly|plaques|psoria|eczema|spongiotic|pellagra", re.IGNORECASE)
 _SKIN_BIOPSY_REPORT = re.compile(r"\b(?:skin|cutaneous|punch|shave|incisional)\s+biops(?:y|ies)\b|\bdermatopatholog", re.IGNORECASE)
 
 
@@ -248,12 +264,20 @@ def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
         return _skin_biopsy_report(ctx)
     if ctx.rule_value == "generic" and not _SKIN_WORDS.search(sentence):
         return None
+    if ctx.rule_value == "generic" and _OTHER_BIOPSY_SITES.search(sentence) and not re.search(
+        r"skin|rash|NME|necroly|erythema|dermat|epiderm|cutaneous", sentence, re.IGNORECASE
+    ):
+        return None  # "excisional biopsy of the right groin lymph node": not a skin biopsy
     if re.search(r"(?:consistent|compatible|in\s+keeping)\s+with\s+(?:a\s+|the\s+)?(?:necrolytic|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic|NME)", sentence, re.IGNORECASE) or re.search(
         r"(?:NME|necrolytic\s+migratory\s+erythema)[^.;]{0,20}?biops(?:y|ies)[- ](?:proven|confirmed)|biops(?:y|ies)[- ](?:proven|confirmed)\s+(?:NME|necrolytic)|(?:confirmed|proven)\s+(?:on|by)\s+(?:skin\s+|punch\s+)?biopsy", sentence, re.IGNORECASE
     ):
         if not re.search(r"not\s+(?:consistent|compatible|diagnostic)|no\s+features\s+of", sentence, re.IGNORECASE):
             return True
     if _NON_DIAGNOSTIC.search(after) and not re.search(r"consistent\s+with\s+(?:necrolytic|NME)", after, re.IGNORECASE):
+        # a biopsy of the rash read as something else; a biopsy of a skin tumour, mole or
+        # nodule ("negative for malignancy") is not the rash's and is not coded
+        if _SKIN_TUMOUR.search(sentence) and not _RASH_WORDS.search(sentence):
+            return None
         return False
     if _NME_TERMS.search(after) and _NME_POSITIVE.search(after):
         return True
@@ -269,6 +293,13 @@ def parse_duration(ctx: SpanContext) -> float | None:
         return None
     if re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink)", ctx.after[:40], re.IGNORECASE):
         return None
+    if ctx.rule_value == "for" and not re.search(
+        r"(?:rash\w*|eruption|lesions|erythema|NME|symptoms|dermatitis|changes|diarrh\w*|stools|motions|polyuria|thirst|weight\s+loss|glossitis|stomatitis|mouth|tongue)"
+        r"(?:\s+(?:that|which|had|has|have|been|present|persisting|ongoing|of))*\s*$",
+        ctx.before,
+        re.IGNORECASE,
+    ):
+        return None  # "present for 2 years" of something other than the symptoms
     if ctx.rule_value == "since" and not (_SYMPTOM_WORDS.search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
         return None  # "since two years" (non-native "for two years") of the rash, not of anything else
     return months
@@ -277,8 +308,24 @@ def parse_duration(ctx: SpanContext) -> float | None:
 _SYMPTOM_WORDS = re.compile(r"\b(?:rash\w*|eruption|lesions?|erythema|skin|dermat\w+|NME|symptoms?|diarrh\w*|stools|glossitis|stomatitis|weight|thirst|polyuria|itch\w*|pruritus)\b", re.IGNORECASE)
 
 
-def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
-    """{"improved": bool, "days": days after surgery or None}."""
+_TUMOUR_TREATMENT = re.compile(
+    r"surg\w*|resect\w*|operat\w*|pancreatectom\w*|whipple|enucleat\w*|metastasectom\w*|octreotide|lanreotide|sandostatin|"
+    r"somatuline|pasireotide|somatostatin|\bSSAs?\b|everolimus|sunitinib|streptozo\w*|dacarbazine|\bDTIC\b|temozolomide|"
+    r"capecitabine|chemotherap\w*|\bPRRT\b|lutetium|embolis\w*|emboliz\w*|ablation|glucagonoma|insulinoma|gastrinoma|"
+    r"neuroendocrine|\bp?NET\b|islet|tumou?r",
+    re.IGNORECASE,
+)
+
+
+def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
+    """{"improved": bool, "days": days after surgery or None}.
+
+    The rash or NME speaks for itself; other symptoms ("symptoms", "episodes",
+    "diarrhoea") count only beside the tumour or its treatment in the sentence:
+    "treated with cabergoline with resolution of symptoms" is a pituitary adenoma's."""
+    if not re.search(r"rash|NME|skin|erythema|eruption|lesion|plaque|erosion|necrolytic|cutaneous", ctx.text, re.IGNORECASE):
+        if not _TUMOUR_TREATMENT.search(ctx.sentence):
+            return None
     improved = not _IMPROVED_NOT.search(ctx.text)
     days = None
     # days_to_improvement is about the rash; diarrhoea settling is not timed here
@@ -288,7 +335,7 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any]:
         lead = ctx.sentence[max(0, ctx.start - 60) : ctx.start]
         if re.search(r"surgery|resection|operation|procedure|whipple|pancreatectomy|operative|postop|post-op|POD", tail + lead, re.IGNORECASE):
             pod = re.search(
-                r"(?:POD|postoperative\s+day|post-?op\s+day|(?:by|on|at)\s+day)\s*#?\s*(\d+)", tail + " " + lead, re.IGNORECASE
+                r"(?:POD|post-?operative\s+day|post-?op\s+day|(?:by|on|at)\s+day)\s*#?\s*(\d+)", tail + " " + lead, re.IGNORECASE
             )
             days = float(pod.group(1)) if pod else duration_in_days(tail) or duration_in_days(lead)
     return {"improved": improved, "days": days}
@@ -392,7 +439,9 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if rules["past_state"].search(ctx.before[-40:] + ctx.text):
         return None
-    if rules["in_hospital"].search(ctx.sentence) or ctx.section == "hospital_course":
+    how_doing = re.search(r"(?:\bwell|\bcondition\b.*)$", ctx.text, re.IGNORECASE)
+    if rules["in_hospital"].search(ctx.sentence) or (how_doing and rules["inpatient_note"].search(ctx.doc_head)):
+        # a discharge summary's or operative note's "doing well" is the hospital stay, not a follow-up
         return None
     if re.match(r"\s*(?:in|at)\s+(?:school|work|class|college|kindergarten|sports?)\b", ctx.after, re.IGNORECASE):
         return None  # how the patient is doing at school, not the patient's health

@@ -35,5 +35,6 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
         "surgery": treatment.parse_surgery,
         "regimen": treatment.parse_regimen,
         "prrt": treatment.parse_prrt,
+        "systemic": treatment.parse_systemic,
     }
 )

@@ -92,6 +92,12 @@ def parse_prrt(ctx: SpanContext) -> dict[str, Any] | None:
     }
 
 
+def parse_systemic(ctx: SpanContext) -> Any:
+    """A drug that also treats other diseases (methotrexate, cyclophosphamide, interferon,
+    hydroxyurea) is anticancer therapy only where the note names the neoplasm it treats."""
+    return ctx.rule_value if tumour_context(ctx) else None
+
+
 def parse_surgery(ctx: SpanContext) -> list[str] | None:
     """Which procedures a match stands for; approach words and "other" need a tumour operation."""
     value = ctx.rule_value
@@ -111,7 +117,7 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
         # carcinoma) is a tumour operation when its sentence or the note's diagnoses name the tumour
         if not tumour_context(ctx, near_only=True):
             return None
-    elif values == ["other"] and not (
+    elif values == ["other"] and not re.search(r"pancrea", ctx.text, re.IGNORECASE) and not (
         _MAIN_PROCEDURES.search(ctx.sentence[: ctx.start] + " " + ctx.sentence[ctx.end :])
         or vocab_regex("tumour_words").search(ctx.sentence)
     ):

@@ -65,7 +65,9 @@ def test_pathology_size_beats_imaging(record_of: Record) -> None:
 
 
 def test_metastasis_stated_none_vs_not_stated(record_of: Record) -> None:
-    assert record_of("No evidence of metastatic disease.").metastasis_sites == []
+    assert record_of("Pancreatic neuroendocrine tumour, 2 cm. No evidence of metastatic disease.").metastasis_sites == []
+    # with no tumour stated, "no metastasis" says nothing about one (a general medical note)
+    assert record_of("No evidence of metastatic disease.").metastasis_sites is None
     assert record_of("Pancreatic head mass.").metastasis_sites is None
     assert record_of("Multiple liver metastases and nodal metastases.").metastasis_sites == ["liver", "lymph_nodes"]
 
@@ -163,7 +165,7 @@ def test_margin_is_not_a_tumour_site_and_duration_is_not_an_age(record_of: Recor
 
 
 def test_colon_answer_negates_what_follows(record_of: Record) -> None:
-    assert record_of("Lymph nodes: no nodal metastases; no enlarged nodes.").metastasis_sites == []
+    assert record_of("Glucagonoma of the tail.\nLymph nodes: no nodal metastases; no enlarged nodes.").metastasis_sites == []
 
 
 def test_fasting_qualifier_does_not_hide_the_value(record_of: Record) -> None:
@@ -186,3 +188,48 @@ def test_undated_notes_use_document_order_for_timing(record_of: Record) -> None:
         "Glucagon 110 pg/mL.",
     )
     assert [(g.value, g.timing) for g in record.glucagon] == [(920.0, "preoperative"), (110.0, "postoperative")]
+
+
+# (finding, a sentence that asserts it for the patient, one that negates it)
+FINDING_SENTENCES = [
+    ("nme", "Necrolytic migratory erythema on both shins.", "No NME."),
+    ("diabetes", "PAST MEDICAL HISTORY: He has had diabetes for five years.", "No diabetes."),
+    ("igt", "OGTT showed impaired glucose tolerance.", "No impaired glucose tolerance."),
+    ("stomatitis", "Angular cheilitis and glossitis.", "No stomatitis."),
+    ("weight_loss", "He has lost about 20 pounds of weight.", "Denies weight loss."),
+    ("anemia", "She has had some anemia in the past.", "No anaemia."),
+    ("diarrhea", "Intermittent diarrhoea for months.", "No diarrhoea."),
+    ("dvt", "Past history significant for deep venous thrombosis.", "No history of DVT."),
+    ("depression", "History of depression, on sertraline.", "Denies depression."),
+]
+
+
+@pytest.mark.parametrize(("key", "asserted", "denied"), FINDING_SENTENCES, ids=[f[0] for f in FINDING_SENTENCES])
+def test_one_assertion_anywhere_makes_a_finding_present(record_of: Record, key: str, asserted: str, denied: str) -> None:
+    same_note = record_of(f"{denied}  {asserted}")
+    across = record_of(("2019-01-01", asserted), ("2019-06-01", denied))
+    across_reversed = record_of(("2019-01-01", denied), ("2019-06-01", asserted))
+    assert [getattr(r.findings, key) for r in (same_note, across, across_reversed)] == ["present"] * 3
+    assert same_note.evidence[f"findings.{key}"]
+
+
+@pytest.mark.parametrize(("key", "asserted", "denied"), FINDING_SENTENCES, ids=[f[0] for f in FINDING_SENTENCES])
+def test_absent_needs_an_explicit_negation_of_the_patients_finding(record_of: Record, key: str, asserted: str, denied: str) -> None:
+    assert getattr(record_of(denied).findings, key) == "absent"
+    assert getattr(record_of(("2019-01-01", denied), ("2019-06-01", denied)).findings, key) == "absent"
+    # a relative's, a risk or a plan is not a negation of the patient's finding
+    assert getattr(record_of(f"FAMILY HISTORY:  {denied}").findings, key) is None
+    assert getattr(record_of("The risks of bleeding, infection and death were explained.").findings, key) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "given", "denied"),
+    [
+        ("zinc_supplementation", "She was started on oral zinc sulphate 220 mg daily.", "No zinc supplementation was given."),
+        ("amino_acid_infusion", "She received intravenous amino acids for 10 days.", "Amino acid infusion was not given."),
+    ],
+)
+def test_given_anywhere_beats_not_given(record_of: Record, key: str, given: str, denied: str) -> None:
+    assert getattr(record_of(denied), key) is False
+    assert getattr(record_of(("2019-01-01", denied), ("2019-06-01", given)), key) is True
+    assert getattr(record_of(f"{given}  {denied}"), key) is True

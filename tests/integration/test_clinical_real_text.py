@@ -230,3 +230,120 @@ def test_skin_biopsy_reports(record_of: Record, notes: tuple[str, ...], expected
 )
 def test_months_from_first_symptom(record_of: Record, note: str, months: float | None) -> None:
     assert record_of(note).months_symptoms_to_diagnosis == months
+
+
+@pytest.mark.parametrize(
+    ("notes", "improved", "days"),
+    [
+        (("Glucagonoma syndrome.  Today: patient is feeling well, the cutaneous lesions are in complete resolution with the lanreotide.",), True, None),
+        (("Glucagonoma removed by distal pancreatectomy.", "Marked relief of all his symptoms for about a year after the pancreatectomy."), True, None),
+        (("Metastatic insulinoma.  Post-op everolimus added to SSA (Sandostatin) -> hypoglycaemic episodes dramatically abolished.",), True, None),
+        (("Glucagonoma, Whipple procedure on 3 March.  The NME lesions crusted and healed by post-operative day 5.",), True, 5.0),
+        # another disease's symptoms; an active crusting rash
+        (("Pancreatic NET in MEN-1.  W/u showed a pituitary adenoma, treated with cabergoline w/ resolution of symptoms.",), None, None),
+        (("Glucagonoma.  Exam: erythematous plaques with peripheral crusting on the shins.",), None, None),
+    ],
+)
+def test_improvement_of_the_syndrome(record_of: Record, notes: tuple[str, ...], improved: bool | None, days: float | None) -> None:
+    record = record_of(*notes)
+    assert (record.symptoms_improved, record.days_to_improvement) == (improved, days)
+
+
+@pytest.mark.parametrize(
+    ("notes", "surgery"),
+    [
+        (("56M, s/p body-caudal pancreatectomy + splenectomy 08/2011 for glucagonoma.",), ["distal_pancreatectomy", "splenectomy"]),
+        (("Glucagonoma of the tail: pancreatic tail resection with splenectomy.",), ["distal_pancreatectomy", "splenectomy"]),
+        (("Metastatic glucagonoma: right hepatic lobectomy for liver metastases.",), ["hepatic_metastasectomy"]),
+        (("Female, 69 years.  1 year after surgical resection of pancreatic gastrinoma (G1).",), ["other"]),
+        (("SURGICAL PATHOLOGY\n\nSpecimen: subtotal pancreatectomy with regional lymph nodes.  Insulinoma.",), ["other"]),
+        # a later "pancreatectomy" is the typed operation done before, not another one
+        (("The primary glucagonoma was removed by distal pancreatectomy on 14 March.", "Marked relief of all his symptoms for a year after the pancreatectomy."), ["distal_pancreatectomy"]),
+    ],
+)
+def test_surgery_wording(record_of: Record, notes: tuple[str, ...], surgery: list[str]) -> None:
+    assert record_of(*notes).surgery == surgery
+
+
+def test_a_duration_keeps_the_finding_it_times(record_of: Record) -> None:
+    record = record_of("Glucagonoma.  She has had diarrhoea for 3 months.  Two months of evolution of weight loss, polydipsia.")
+    assert (record.findings.diarrhea, record.findings.weight_loss) == ("present", "present")
+    assert record.months_symptoms_to_diagnosis == 3.0
+
+
+@pytest.mark.parametrize(
+    ("note", "field", "expected"),
+    [
+        ("He was admitted with the dermatitis of the glucagonoma syndrome together with glucose intolerance.", "igt", "present"),
+        ("Personal antecedents: hydrocarbonated intolerance of recent beginning (carbohydrate intolerance).", "igt", "present"),
+        ("Metastatic glucagonoma.  3 months of DTIC.  Rash has gone.", "systemic_therapy", ["dacarbazine"]),
+        ("Recs: serum zinc, alkaline phosphatase, glucagon level; zinc replacement once level drawn.", "zinc_supplementation", None),
+        ("Somatostatin-receptor scintigraphy with radio-labelled octreotide confirmed the tumours.  Therapy with long-acting octreotide (octreotide LAR) was started.", "somatostatin_analogue", ["octreotide_lar"]),
+        ("CLINICA DE LA PIEL - first consultation\n\nWoman, 45 years old, consulting to our skin clinic.", "first_department", "dermatology"),
+    ],
+)
+def test_case_report_wording(record_of: Record, note: str, field: str, expected: object) -> None:
+    record = record_of(note)
+    if field == "igt":
+        got: object = record.findings.igt
+    elif field == "somatostatin_analogue":
+        got = [a.drug for a in record.somatostatin_analogue]
+    else:
+        got = getattr(record, field)
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "drugs"),
+    [
+        ("Peritoneal mesothelioma.  On the last hospitalization for IP chemo, she was switched to Taxol.", ["paclitaxel"]),
+        ("Diffuse large cell lymphoma.  Chemotherapy with rituximab plus cyclophosphamide, vincristine and prednisone was started.", ["cyclophosphamide", "rituximab", "vincristine"]),
+        # the same drugs for other diseases are not anticancer therapy
+        ("Rheumatoid arthritis, on methotrexate 15 mg weekly and folic acid.", []),
+        ("Chronic hepatitis C, treated with interferon and ribavirin in 2005.", []),
+        ("Lupus nephritis treated with intravenous cyclophosphamide.", []),
+    ],
+)
+def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs: list[str]) -> None:
+    assert record_of(note).systemic_therapy == drugs
+
+
+def test_a_lymph_node_biopsy_is_not_a_skin_biopsy(record_of: Record) -> None:
+    note = "Given the previous negative biopsies, surgery performed an excisional biopsy of the right groin lymph node, which revealed no evidence of carcinoma."
+    assert record_of(note).skin_biopsy_diagnostic is None
+
+
+def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
+    note = (
+        "DATE OF ADMISSION: , MM/DD/YYYY.,ADMITTING DIAGNOSIS:, Peritoneal carcinomatosis from appendiceal primary.,"
+        "PROCEDURES DURING THIS HOSPITALIZATION:,  1.  Exploratory laparotomy, right hemicolectomy, cholecystectomy, splenectomy, omentectomy."
+    )
+    assert record_of(note).surgery == ["splenectomy", "exploration", "other"]
+
+
+@pytest.mark.parametrize(
+    ("note", "key", "status"),
+    [
+        ("HEENT:  She denies any ulcerations in her mouth, eye problems, or lumps.", "stomatitis", "absent"),
+        ("Ears:  Tympanic membranes pearly gray.  Mouth:  No erythema, ulcers, vesicles, or exudate noted.", "stomatitis", "absent"),
+        ("CHIEF COMPLAINT:,1.  Chronic lymphocytic leukemia.,2.  Oral ulcer.", "stomatitis", "present"),
+        ("A very pleasant 63-year-old hypertensive, nondiabetic woman with peritoneal mesothelioma.", "diabetes", "absent"),
+        ("Ultrasound on the right neck demonstrated a complete thrombosis of the right internal jugular vein.", "dvt", "present"),
+        ("PMH:  Portal vein thrombosis in 2015.", "dvt", None),
+        ("PAST MEDICAL HISTORY:  Dementia, asthma, hypothyroidism, schizophrenia.", "depression", "present"),
+    ],
+)
+def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str, status: str | None) -> None:
+    assert getattr(record_of(note).findings, key) == status
+
+
+@pytest.mark.parametrize(
+    ("note", "key"),
+    [
+        ("There is concern for diabetes given her weight gain.", "diabetes"),
+        ("She is on a weight loss medication, phentermine, since March.", "weight_loss"),
+        ("Watch for CNS depression with the opioid; bone marrow depression from chemotherapy.", "depression"),
+    ],
+)
+def test_not_the_finding(record_of: Record, note: str, key: str) -> None:
+    assert getattr(record_of(note).findings, key) is None

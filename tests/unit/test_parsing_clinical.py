@@ -134,3 +134,37 @@ def test_pronoun_sex(text: str, expected: str | None) -> None:
     assert (found[0] if found else None) == expected
     if found:
         assert text[found[1] : found[2]].lower() in ("he", "she", "his", "her", "him", "hers")
+
+
+def test_a_discharge_summarys_doing_well_is_the_hospital_stay() -> None:
+    sentence = "Postoperatively, the patient has done well."
+    head = "DISCHARGE SUMMARY\nADMISSION DATE: 04/01/2007\nHOSPITAL COURSE: Total vaginal hysterectomy."
+    assert clinical.parse_vital(_ctx(sentence, "done well", "alive", head=head)) is None
+    # a lasting state stated in an operative note is still the patient's
+    sentence = "He underwent therapy 18 years ago and he was declared free of disease since that time."
+    head = "PREOPERATIVE DIAGNOSIS: Bilateral axillary masses.  PROCEDURE PERFORMED: Left axillary dissection."
+    assert clinical.parse_vital(_ctx(sentence, "declared free", "alive", head=head)) is not None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word", "sex"),
+    [
+        ("This is a pleasant gentleman who presents with abdominal pain.", "gentleman", "male"),
+        ("She is a well-developed, well-nourished, elderly female in no distress.", "female", "female"),
+        ("Pregnant female with nausea, vomiting, and diarrhea.", "female", "female"),
+        # the organ, a relative or the clinician: no sex of the patient
+        ("GU:  Normal male external genitalia.", "male", None),
+        ("The woman's husband reports the rash began in May.", "woman", None),
+        ("Tattoos: the Holy Bible; the naked torso of a woman.", "woman", None),
+    ],
+)
+def test_sex_words_need_a_determiner_or_an_adjective_of_the_patient(sentence: str, word: str, sex: str | None) -> None:
+    value = clinical.parse_age_sex(_ctx(sentence, word, "noun"))
+    assert (value["sex"] if value else None) == sex
+
+
+def test_a_skin_tumours_biopsy_is_not_the_rashs() -> None:
+    sentence = "Punch biopsy of the pigmented lesion on the back was negative for malignancy (compound nevus)."
+    assert clinical.parse_skin_biopsy(_ctx(sentence, "Punch biopsy")) is None
+    sentence = "Punch biopsy of the rash was negative for NME; spongiotic dermatitis."
+    assert clinical.parse_skin_biopsy(_ctx(sentence, "Punch biopsy")) is False
