@@ -24,6 +24,8 @@ _BOUNDARY = re.compile(
     r"(?=[.!?])(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bapprox)(?<!\bNo)(?<!\bSt)(?<!\bFig)"
     r"[.!?]+[\"')\]]*\s+(?=[A-Z0-9\"'(\[•\-*])"
     r"|;\s+"
+    # OCR and some exports set the full stop apart from its word: "of the cervix .The mass"
+    r"|(?=\.)(?<=\w )\.(?=[A-Z][a-z])"
     # a line end that a scrape or an export turned into a comma: "...in time.,PAST MEDICAL HISTORY:"
     r"|(?<=[.!?])[\"')\]]*,\s*(?=[A-Z0-9(\[])"
     r"|\n[ \t]*\n\s*"

@@ -129,9 +129,11 @@ def _lead_regex(pattern: str, folded: bool) -> re.Pattern[str]:
 
 @cache
 def _tumour_just_after() -> re.Pattern[str]:
-    """A tumour word at most three words after a size ("6.2 x 5.0 cm heterogeneous mass")."""
+    """A tumour word after a size and at most four describing words ("6.2 x 5.0 cm
+    heterogeneous mass", "12 x 10 x 10 cm, fairly well-circumscribed, yellow/tan mass",
+    "a 4 cm solid and cystic mass")."""
     return re.compile(
-        rf"[\s,]*(?:(?!(?:with|containing|including|and|in|of|from)\b)[\w-]+,?\s+){{0,3}}?(?:{vocab_regex('tumour_words').pattern})",
+        rf"[\s,]*(?:(?!(?:with|containing|including|in|of|from)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,4}}?(?:{vocab_regex('tumour_words').pattern})",
         re.IGNORECASE,
     )
 
@@ -139,10 +141,11 @@ def _tumour_just_after() -> re.Pattern[str]:
 _SIZE_LABEL = re.compile(
     r"(?:tumou?r|neoplasm|carcinoma|lesion|mass)\s*(?:size|diameter|dimensions?)"
     r"|size\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm|largest\s+tumou?r|primary)|size\s*\(if\s+multi"
-    r"|diameter\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm)|(?:greatest|maximum|maximal|largest)\s+(?:tumou?r\s+)?(?:dimension|diameter)",
+    r"|diameter\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm)|(?:greatest|maximum|maximal|largest)\s+(?:tumou?r\s+|nodular\s+)?(?:dimension|diameter)(?:\s+of)?",
     re.IGNORECASE,
 )
-_COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|[<>≤≥]\s*$|\b(?:exceeding|up\s+to)\s*$", re.IGNORECASE)
+_DIMENSION_AFTER = re.compile(r"\s*in\s+(?:its\s+)?(?:greatest|maximum|maximal|largest)\s+(?:dimension|diameter|extent)", re.IGNORECASE)
+_COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|[<>≤≥]\s*$|\b(?:exceeding|up\s+to|in\s+excess\s+of)\s*$", re.IGNORECASE)
 _COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNORECASE)
 
 
@@ -157,7 +160,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     sentence = ctx.sentence
     clause_start = max(sentence.rfind(";", 0, ctx.start), sentence.rfind("\n", 0, ctx.start)) + 1
     lead = sentence[max(clause_start, ctx.start - 60) : ctx.start]
-    trail = sentence[ctx.end : ctx.end + 40]
+    trail = sentence[ctx.end : ctx.end + 60]
     trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
     if _DISTANCE_AFTER.match(trail) or _DISTANCE_BEFORE.search(lead):
         return None
@@ -191,6 +194,12 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         labelled = re.search(r"tumou?r|neoplasm|carcinoma|size", heading, re.IGNORECASE) is not None and not re.search(
             vocabulary()["size_exclusions"], label_lead[: labels[-1].start()], re.IGNORECASE
         )
+    if not labelled and _DIMENSION_AFTER.match(trail) and not re.search(r"metasta|lymph|node|deposit", lead, re.IGNORECASE):
+        # "- 2.8 cm in maximum dimension." on a diagnosis line, "Pancreatic head 3 cm in greatest
+        # dimension": the tumour's size when the clause names it or only opens with the number
+        excluded = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
+        opens_clause = len(lead.split()) <= 1 and _lead_regex(vocabulary()["tumour_words"], False).search(ctx.preceding[-200:])
+        labelled = bool((tumour_before >= 0 and excluded < tumour_before) or opens_clause)
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"

@@ -151,3 +151,24 @@ def test_the_tumour_site_field_of_a_pancreas_form(record_of: Callable[..., Cohor
 def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., CohortRecord]) -> None:
     report = "DIAGNOSIS: colloid carcinoma.\nLymph nodes from main resection specimen: 0/12\nSeparately received lymph nodes: 0/2\n"
     assert record_of(report).metastasis_sites == []
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # describing words (commas, slashes, "solid and cystic") between the size and the mass
+        ("Liver, resection: hepatocellular carcinoma.\nSerial sectioning reveals a 11 x 9 x 8 cm, fairly circumscribed, "
+         "yellow/tan mass with necrosis. A 1.5 cm nodule is noted at the gallbladder fundus.", [11.0, 9.0, 8.0]),
+        # the diagnosis line gives the size after the tumour's line, with no label before it
+        ("Pancreas, Whipple resection:\n- Invasive ductal adenocarcinoma, moderately differentiated.\n"
+         "- 3.4 cm in maximum dimension.\nGross: the specimen includes a 6.5 x 4.0 x 3.0 cm segment of duodenum "
+         "and a 5 x 4 x 3 cm portion of pancreas.", [3.4]),
+        # a lower bound is not a measurement; a full stop set apart from its word still ends a sentence
+        ("Prostate, radical prostatectomy: adenocarcinoma, Gleason 4+3.\nThe carcinoma measures in excess of 2 cm in "
+         "several blocks. Dominant tumor nodule .The nodule is 1.6 cm.", [1.6]),
+    ],
+)
+def test_the_tumour_size_a_gross_description_gives(
+    record_of: Callable[..., CohortRecord], report: str, expected: list[float]
+) -> None:
+    assert record_of(report).tumor_size_cm == expected

@@ -38,3 +38,11 @@ def test_a_lettered_specimen_line_starts_a_sentence() -> None:
 
     text = "-NO EVIDENCE OF METASTATIC DISEASE (0/7)\nJ. Portal lymph nodes, excision: metastatic carcinoma."
     assert text.index("J. Portal") in sentence_boundaries(text)
+
+
+def test_a_full_stop_set_apart_from_its_word_ends_the_sentence() -> None:
+    """OCR and some exports write "cervix .The mass": the next sentence starts at "The"."""
+    from extractor.components.sentences import sentence_boundaries
+
+    text = "A 3 cm mass lies in the cervix .The endometrial cavity measures 4 cm. See e.g .5 mm"
+    assert sentence_boundaries(text) == [text.index("The endometrial"), text.index("See")]
