@@ -504,13 +504,14 @@ def read_label_lines(text: str) -> list[Edit]:
 
 
 # a list dash glued to its first word ("-NO EVIDENCE OF ...", "-Grade of tumor: 3"): the
-# tokenizer keeps "-NO" as one token, which no negation or heading rule reads
-_GLUED_DASH = re.compile(r"(?m)^([ \t]*)-(?=[A-Za-z])")
+# tokenizer keeps "-NO" as one token, which no negation or heading rule reads. Flattened
+# reports run their list on after a full stop: "Benign adrenal tissue. -No metastatic ..."
+_GLUED_DASH = re.compile(r"(?m)(?:^[ \t]*|(?<=[.;:])[ \t]+)-(?=[A-Za-z])")
 
 
 def read_list_dashes(text: str) -> list[Edit]:
-    """A dash that opens a line is read apart from the word it touches."""
-    if "\n-" not in text and not text.startswith("-"):
+    """A dash that opens a line or an item of a run-on list is read apart from the word it touches."""
+    if "\n-" not in text and not text.startswith("-") and " -" not in text:
         return []
     return [Edit(m.end(), m.end(), " ") for m in _GLUED_DASH.finditer(text)]
 

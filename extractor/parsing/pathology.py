@@ -293,10 +293,22 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
 
 
+_FIGO_STAGE = re.compile(r"(?:FIGO\s+stage\s*:?\s*|stage\s*:?\s*FIGO\s+)([IVL]{1,4}|[1-4])([A-C])?", re.IGNORECASE)
+_ROMAN_OF_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
 def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
     """``pT2 pN0 M0`` / ``stage IIA`` -> {"t": "T2", "n": "N0", "m": "M0", "stage": "IIA"}."""
     text = ctx.text
     result: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
+    figo = _FIGO_STAGE.search(text)
+    if figo:
+        # a gynaecological report's FIGO stage, written in arabic numerals or OCR'd ("LIB")
+        number = _ROMAN_OF_ARABIC.get(figo.group(1)) or figo.group(1).upper().replace("L", "I")
+        if number in ("I", "II", "III", "IV"):
+            result["stage"] = number + (figo.group(2) or "").upper()
+            return result
+        return None
     stage = re.search(r"stage\s*(?:group(?:ing)?\s*)?:?\s*(IV|III|II|I)\s*([ABC])?\b", text, re.IGNORECASE)
     if stage:
         # an oncological stage: tumour words in its sentence or just before it

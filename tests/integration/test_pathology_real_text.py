@@ -172,3 +172,25 @@ def test_the_tumour_size_a_gross_description_gives(
     record_of: Callable[..., CohortRecord], report: str, expected: list[float]
 ) -> None:
     assert record_of(report).tumor_size_cm == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "stage"),
+    [("-FIGO stage: IIIC.", "IIIC"), ("-Stage:FIGO IIB pT2b Nx Mx", "IIB"), ("-FIGO stage: 4.", "IV"), ("FIGO STAGE: LIB RESIDUAL TUMOR: Rx", "IIB")],
+)
+def test_a_gynaecological_reports_figo_stage(record_of: Callable[..., CohortRecord], line: str, stage: str) -> None:
+    record = record_of(f"Ovary, left, salpingo-oophorectomy: high-grade serous carcinoma.\n{line}\n")
+    assert record.tnm is not None and record.tnm.stage == stage
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["Adrenal gland: benign adrenal tissue. -No metastatic carcinoma is identified.", "Perivesical Lymph Nodes: LN Not involved"],
+)
+def test_no_metastasis_as_a_report_states_it(record_of: Callable[..., CohortRecord], statement: str) -> None:
+    assert record_of(f"Kidney, radical nephrectomy: clear cell renal cell carcinoma, 4 cm.\n{statement}\n").metastasis_sites == []
+
+
+def test_a_physical_exams_negative_nodes_are_not_a_staging_statement(record_of: Callable[..., CohortRecord]) -> None:
+    note = "HISTORY: Breast carcinoma, on tamoxifen.\nPHYSICAL EXAMINATION: HEENT: Normal. LYMPH NODES: Negative. ABDOMEN: Soft.\n"
+    assert record_of(note).metastasis_sites is None

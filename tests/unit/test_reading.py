@@ -240,6 +240,13 @@ def test_a_list_dash_glued_to_its_word_is_read_apart() -> None:
     assert ReadingView(text).with_edits(read_list_dashes(text)).text == "LYMPH NODES (F):\n- NO EVIDENCE OF METASTATIC DISEASE\n- Grade of tumor: 3"
 
 
+def test_a_run_on_list_item_after_a_full_stop_is_read_apart() -> None:
+    text = "Benign adrenal tissue. -No metastatic carcinoma is identified. A well-differentiated tumor; a T-cell marker"
+    assert ReadingView(text).with_edits(read_list_dashes(text)).text == (
+        "Benign adrenal tissue. - No metastatic carcinoma is identified. A well-differentiated tumor; a T-cell marker"
+    )
+
+
 def test_a_letter_read_for_a_one_before_a_sub_letter() -> None:
     assert _view(read_codes, "Pathologic stage: pTlb, R0") == "Pathologic stage: pT1b, R0"
 
