@@ -49,13 +49,16 @@ _TUMOUR_CONTEXT = re.compile(
 _NOT_TUMOUR_GRADE = re.compile(
     r"murmur|sprain|strain|tear\b|spondylolisthesis|esophagitis|oesophagitis|varice|h(?:a)?emorrhoid|reflux|encephalopathy|"
     r"burn|ulcer|decubitus|chondromalacia|edema|oedema|fever|procidentia|prolapse|cystocele|rectocele|ptosis|dysplasia|PanIN|Pan\s?IN|\bCIN\b|intraepithelial|\bSIL\b|"
-    r"gleason|\bash\b|clavien|vesicoureteral|glioma|astrocytoma|glioblastoma|oligodendro|ependymoma|meningioma|"
+    r"gleason|tertiary|intensity|\bash\b|clavien|vesicoureteral|glioma|astrocytoma|glioblastoma|oligodendro|ependymoma|meningioma|"
     r"\bblocks?\b|cassettes?|slides?\b|\bsections?\s+G",
     re.IGNORECASE,
 )
 _CNS_TUMOUR = re.compile(r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma", re.IGNORECASE)
 _BARE_GRADE_CONTEXT = re.compile(
-    r"grade|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r", re.IGNORECASE
+    r"grade|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r"
+    # the companions of a European TNM line: "pT3a, pN1 (1/16), L1, V0; G3"
+    r"|(?-i:\bp?T[0-4][a-d]?\b|\b[LV][01]\b|\bPn[01]\b)",
+    re.IGNORECASE,
 )
 _GRADE_VALUE = re.compile(r"\b(?:G\s?)?([1-4]|iv|iii|ii|i|one|two|three|four)\b", re.IGNORECASE)
 _GRADE_WORDS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "one": 1, "two": 2, "three": 3, "four": 4}
@@ -79,6 +82,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
         ctx.sentence[max(0, ctx.start - 40) : ctx.end + 40] + " " + ctx.preceding[-40:]
     ):
         return None  # a bare "G2" is a grade beside grade or differentiation words, else a block label
+    if re.match(r"[^.;]{0,40}\b(?:with|and)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after, re.IGNORECASE):
+        return None  # "predominant grade II with a focal area of grade IV": the tumour is grade 4
     net = _NET_CONTEXT.search(around) is not None
     text = ctx.text.lower()
     if re.search(r"\b(?:low|intermediate|high)[- ]grade\b", text):

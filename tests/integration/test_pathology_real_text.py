@@ -194,3 +194,17 @@ def test_no_metastasis_as_a_report_states_it(record_of: Callable[..., CohortReco
 def test_a_physical_exams_negative_nodes_are_not_a_staging_statement(record_of: Callable[..., CohortRecord]) -> None:
     note = "HISTORY: Breast carcinoma, on tamoxifen.\nPHYSICAL EXAMINATION: HEENT: Normal. LYMPH NODES: Negative. ABDOMEN: Soft.\n"
     assert record_of(note).metastasis_sites is None
+
+
+@pytest.mark.parametrize(
+    ("line", "grade"),
+    [
+        ("pT3a, pN1 (1/16), L1, V0; G3", "G3"),  # a European TNM line's grade
+        ("The NUCLEAR GRADE of the tumor is. 3 (Poorly-differentiated)", "G3"),
+        ("Fuhrman nuclear grade: predominant grade II with a focal area of grade IV.", None),
+        ("Gleason score 4 + 5 = 9; tertiary grade 3.", None),
+        ("p53 by IHC: Staining Intensity Grade: 2, HistoScore: 7", None),
+    ],
+)
+def test_which_grades_of_a_carcinoma_are_its_grade(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
+    assert record_of(f"SURGICAL PATHOLOGY REPORT\nDiagnosis: invasive carcinoma.\n{line}\n").who_grade == grade
