@@ -208,3 +208,12 @@ def test_a_physical_exams_negative_nodes_are_not_a_staging_statement(record_of: 
 )
 def test_which_grades_of_a_carcinoma_are_its_grade(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
     assert record_of(f"SURGICAL PATHOLOGY REPORT\nDiagnosis: invasive carcinoma.\n{line}\n").who_grade == grade
+
+
+def test_a_doubt_raised_before_the_stains_does_not_reach_their_result(record_of: Callable[..., CohortRecord]) -> None:
+    note = (
+        "Diagnosis: poorly differentiated adenocarcinoma. Although the solid component raises the possibility of "
+        "neuroendocrine differentiation, immunostains for synaptophysin and chromogranin are both negative.\n"
+    )
+    record = record_of(note)
+    assert (record.ihc.synaptophysin, record.ihc.chromogranin_a) == ("negative", "negative")
