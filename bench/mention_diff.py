@@ -6,9 +6,10 @@ The notes at hand:
 - the TCGA pathology reports (``../shared/data/tcga-pathology-reports/``) minus
   every report listed in ``../shared/eval/reserved.md``: those rows are dropped
   as the CSV is read, before the pipeline sees anything (they are kept for
-  blind evaluation);
+  blind evaluation), and the reports of a held-out gold split (``corpora/*/test``);
 - every gold set's notes under ``corpora/`` (``*/notes/*.txt`` and
-  ``*/*/notes/*.txt``).
+  ``*/*/notes/*.txt``) except the held-out ``test`` splits: whoever tunes rules
+  compares snapshots, and must never see a held-out note's mentions.
 
 ``snapshot`` writes one canonical JSONL file: a line per mention (the
 :class:`extractor.schema.Mention` fields plus ``doc``, the note's key), notes in
@@ -84,6 +85,15 @@ def reserved_ids(path: Path = RESERVED) -> set[str]:
     return {line[2:].strip() for line in lines if line.startswith("- TCGA-")}
 
 
+def held_out_ids(corpora: Path = CORPORA) -> set[str]:
+    """Patient ids of the held-out test splits (``selection.tsv``, first column)."""
+    ids: set[str] = set()
+    for selection in sorted(corpora.glob("*/test/selection.tsv")):
+        lines = selection.read_text(encoding="utf-8").splitlines()[1:]
+        ids.update(line.split("\t", 1)[0].strip() for line in lines if line.strip())
+    return ids
+
+
 def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
     csv.field_size_limit(10**9)
     with path.open(encoding="utf-8", newline="") as handle:
@@ -110,7 +120,7 @@ def tcga_tasks(path: Path = TCGA, reserved: set[str] | None = None) -> list[Task
     """One task per TCGA report, the reserved ones left out before their text is used."""
     from extractor.notes import NoteInput
 
-    excluded = reserved_ids() if reserved is None else reserved
+    excluded = (reserved_ids() if reserved is None else reserved) | held_out_ids()
     tasks = []
     for row in _csv_rows(path):
         if row.get("report_id") in excluded or row.get("patient_barcode") in excluded:
@@ -124,8 +134,9 @@ def tcga_tasks(path: Path = TCGA, reserved: set[str] | None = None) -> list[Task
 
 
 def gold_note_folders(corpora: Path = CORPORA) -> list[Path]:
-    """Every ``notes/`` folder of a gold set, one or two levels under ``corpora/``."""
-    return sorted({p for pattern in ("*/notes", "*/*/notes") for p in corpora.glob(pattern) if p.is_dir()})
+    """Every ``notes/`` folder of a gold set, one or two levels under ``corpora/``, but a held-out ``test`` split's."""
+    folders = {p for pattern in ("*/notes", "*/*/notes") for p in corpora.glob(pattern) if p.is_dir()}
+    return sorted(p for p in folders if p.parent.name != "test")  # held-out splits stay unseen
 
 
 def corpus_tasks(corpora: Path = CORPORA, *, records: bool = False) -> list[Task]:
