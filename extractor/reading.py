@@ -325,12 +325,13 @@ def read_codes(text: str) -> list[Edit]:
 # (it opens with a literal class, which re scans for fast); the number before it is
 # checked in Python, only where the character before the unit can end one.
 _UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=[A-Z][A-Za-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
-_UNITS = (re.compile(rf"[0-9]{_UNIT_PATTERN}"), re.compile(rf"[OolI]{_UNIT_PATTERN}"))
+_UNITS = (re.compile(rf"[0-9](?=[ \t]?[%cmeCME]){_UNIT_PATTERN}"), re.compile(rf"[OolI](?=[ \t]?[%cmeCME]){_UNIT_PATTERN}"))
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
 # a decimal point OCR set apart from its digits: "2 .8 cm", "3. 0 x 2.5 cm" (only before a unit
 # or a dimension's "x", where it cannot be a list number or the end of a sentence)
-_SPACED_DECIMAL = re.compile(r"(?<![\d.])(\d{1,3})(?:[ \t]\.|\.[ \t])(\d{1,2})(?=[ \t]*(?:[xX×*]|cm\b|mm\b|CM\b|MM\b|%))")
-_STRAY_AFTER_VALUE = re.compile(r"(?:(?<=[0-9%])|(?<=\bcm)|(?<=\bmm))[_|~^`]+(?=[\s.,;:)]|$)")
+_SPACED_DECIMAL = re.compile(r"(\d{1,3})(?:[ \t]\.|\.[ \t])(\d{1,2})(?=[ \t]*(?:[xX×*]|cm\b|mm\b|CM\b|MM\b|%))")
+_DIGITS_AND_POINT = frozenset("0123456789.")
+_STRAY_AFTER_VALUE = re.compile(r"[_|~^`]+(?=[\s.,;:)]|$)")
 
 
 def read_numbers(text: str) -> list[Edit]:
@@ -359,9 +360,17 @@ def read_numbers(text: str) -> list[Edit]:
             edits.append(Edit(before.start(), before.start() + len(written), fixed))
     if " ." in text or ". " in text:
         for match in _SPACED_DECIMAL.finditer(text):
+            if match.start() and text[match.start() - 1] in _DIGITS_AND_POINT:
+                continue  # inside a longer number
             edits.append(Edit(match.start(), match.end(), f"{match.group(1)}.{match.group(2)}"))
     if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
         for match in _STRAY_AFTER_VALUE.finditer(text):
+            start = match.start()
+            after_value = start and (text[start - 1] in "0123456789%" or (
+                text[max(0, start - 2) : start] in ("cm", "mm") and not text[max(0, start - 3) : start - 2].isalpha()
+            ))
+            if not after_value:
+                continue  # marks after a value only: "2.0 cm_", "15%|"
             edits.append(_same_length_blank(text, match.start(), match.end()))
     return edits
 
@@ -506,14 +515,23 @@ def read_label_lines(text: str) -> list[Edit]:
 # a list dash glued to its first word ("-NO EVIDENCE OF ...", "-Grade of tumor: 3"): the
 # tokenizer keeps "-NO" as one token, which no negation or heading rule reads. Flattened
 # reports run their list on after a full stop: "Benign adrenal tissue. -No metastatic ..."
-_GLUED_DASH = re.compile(r"(?m)(?:^[ \t]*|(?<=[.;:])[ \t]+)-(?=[A-Za-z])")
+_DASH_BEFORE_LETTER = re.compile(r"-(?=[A-Za-z])")
 
 
 def read_list_dashes(text: str) -> list[Edit]:
     """A dash that opens a line or an item of a run-on list is read apart from the word it touches."""
     if "\n-" not in text and not text.startswith("-") and " -" not in text:
         return []
-    return [Edit(m.end(), m.end(), " ") for m in _GLUED_DASH.finditer(text)]
+    edits = []
+    for match in _DASH_BEFORE_LETTER.finditer(text):
+        # what stands before the dash, past spaces and tabs: a line start, or a full stop,
+        # semicolon or colon with at least one space between (not "well-differentiated")
+        position = match.start()
+        while position and text[position - 1] in " \t":
+            position -= 1
+        if position == 0 or text[position - 1] == "\n" or (position < match.start() and text[position - 1] in ".;:"):
+            edits.append(Edit(match.end(), match.end(), " "))
+    return edits
 
 
 READERS: tuple[tuple[str, Reader], ...] = (
