@@ -325,7 +325,7 @@ def read_codes(text: str) -> list[Edit]:
 # (it opens with a literal class, which re scans for fast); the number before it is
 # checked in Python, only where the character before the unit can end one.
 _UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=[A-Z][A-Za-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
-_UNITS = (re.compile(rf"[0-9](?=[ \t]?[%cmeCME]){_UNIT_PATTERN}"), re.compile(rf"[OolI](?=[ \t]?[%cmeCME]){_UNIT_PATTERN}"))
+_UNITS = re.compile(rf"[0-9OolI](?=[ \t]?[%cmeCME]){_UNIT_PATTERN}")
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
 # a decimal point OCR set apart from its digits: "2 .8 cm", "3. 0 x 2.5 cm" (only before a unit
 # or a dimension's "x", where it cannot be a list number or the end of a sentence)
@@ -338,8 +338,7 @@ def read_numbers(text: str) -> list[Edit]:
     """OCR letters inside numbers that carry a unit become digits; OCR'd centimetres become cm;
     a unit glued to a heading is read apart; stray marks after a value go."""
     edits: list[Edit] = []
-    units = sorted((m for pattern in _UNITS for m in pattern.finditer(text)), key=lambda m: m.start())
-    for unit in units:
+    for unit in _UNITS.finditer(text):
         position = unit.start("unit") if unit.group("unit") else unit.start("ocr")
         digit_before = text[unit.start()].isdigit()
         if unit.group("ocr"):
@@ -429,13 +428,35 @@ _SPACED_CAPITALS_HINT = re.compile(r"[A-Z] [A-Z]{1,2} ")
 _CAPITAL_RUN = re.compile(r"\b[A-Z]{1,10}(?: [A-Z]{1,10}){2,15}\b")
 
 
+def _spaced_capital_runs(text: str) -> Iterable[re.Match[str]]:
+    """The runs of capitals that hold a spaced-out letter or two ("C REATO"), found from
+    those hints rather than by scanning every heading of whole words."""
+    done = 0
+    for hint in _SPACED_CAPITALS_HINT.finditer(text):
+        if hint.start() < done:
+            continue
+        start = hint.start()
+        while start > 0 and start > hint.start() - 160 and (text[start - 1].isupper() or text[start - 1] == " "):
+            start -= 1
+        while start < hint.start() and not text[start].isupper():
+            start += 1  # the run starts on a capital
+        line_end = text.find("\n", hint.end())
+        # a run never crosses a line end, so the search stops there (not inside a word)
+        run = next((r for r in _CAPITAL_RUN.finditer(text, start, line_end if line_end >= 0 else len(text)) if r.end() > hint.start()), None)
+        if run is None:
+            done = hint.end()
+            continue
+        done = run.end()
+        yield run
+
+
 def read_spaced_capitals(text: str) -> list[Edit]:
     """A domain word written in capitals with blanks inside it is read as the word."""
     if not _SPACED_CAPITALS_HINT.search(text):
         return []
     words = frozenset(w.upper() for w in reading_rules().ocr_words)
     edits: list[Edit] = []
-    for run in _CAPITAL_RUN.finditer(text):
+    for run in _spaced_capital_runs(text):
         tokens = list(re.finditer(r"[A-Z]+", run.group(0)))
         if sum(len(t.group(0)) <= 2 for t in tokens) < 2:
             continue
