@@ -1,0 +1,60 @@
+"""What the reading layer costs: per reader on real notes, and the pipeline with it on and off.
+
+    python bench/reading_cost.py [--notes 1500]
+
+Runs on the distinct MTSamples transcriptions and the TCGA reports (minus those
+reserved for blind evaluation and those of a held-out gold split), in one process,
+so the ratio "pipeline with reading / without" is measured on the same machine state.
+Prints figures only, never note text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+# run as a script, bench/ is on sys.path
+from mention_diff import MTSAMPLES, TCGA, mtsamples_tasks, tcga_tasks  # type: ignore[import-not-found]
+
+from extractor.pipeline import build_pipeline
+from extractor.reading import READERS, read_note
+
+
+def _texts(tasks: list, limit: int) -> list[str]:
+    return [task.notes[0].text for task in tasks[:limit]]
+
+
+def _per_note_ms(function, texts: list[str]) -> float:  # noqa: ANN001
+    start = time.perf_counter()
+    for text in texts:
+        function(text)
+    return (time.perf_counter() - start) * 1000 / len(texts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=1500, help="notes of each source (default 1500)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds without / with reading (default 3)")
+    args = parser.parse_args()
+    sources = {"mtsamples": _texts(mtsamples_tasks(MTSAMPLES), args.notes), "tcga": _texts(tcga_tasks(TCGA), args.notes)}
+    nlp = build_pipeline()
+    for name, texts in sources.items():
+        for text in texts[:50]:
+            nlp(text)
+        print(f"{name}: {len(texts)} notes; read_note {_per_note_ms(read_note, texts):.3f} ms/note")
+        for reader_name, reader in READERS:
+            print(f"    {reader_name:16s} {_per_note_ms(reader, texts):.3f}")
+        ratios = []
+        for _ in range(args.rounds):  # in turn, so drift in the machine's speed hits both
+            nlp.read = False
+            without = _per_note_ms(nlp, texts)
+            nlp.read = True
+            with_reading = _per_note_ms(nlp, texts)
+            ratios.append(with_reading / without)
+            print(f"    pipeline {without:.3f} ms/note without reading, {with_reading:.3f} with: ratio {ratios[-1]:.3f}")
+        print(f"    median ratio of {args.rounds} rounds: {statistics.median(ratios):.3f}")
+
+
+if __name__ == "__main__":
+    main()
