@@ -1,0 +1,25 @@
+"""Wording of published case reports written as charts: each case is a general rule a
+clinician would recognise, shown on a sentence written for the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from extractor.schema import CohortRecord
+
+Record = Callable[..., CohortRecord]
+
+
+@pytest.mark.parametrize(
+    ("notes", "surgery", "sites"),
+    [
+        # a liver metastasectomy is an operation, not only a statement that the liver holds metastases
+        (("Metastatic insulinoma.  Operation: Whipple procedure and liver metastasectomy.",), ["pancreaticoduodenectomy", "hepatic_metastasectomy"], None),
+        (("Glucagonoma with liver metastases; s/p distal pancreatectomy and hepatic metastasectomy in 2019.",), ["distal_pancreatectomy", "hepatic_metastasectomy"], ["liver"]),
+    ],
+)
+def test_metastasectomy_is_surgery(record_of: Record, notes: tuple[str, ...], surgery: list[str], sites: list[str] | None) -> None:
+    record = record_of(*notes)
+    assert (record.surgery, record.metastasis_sites) == (surgery, sites)
