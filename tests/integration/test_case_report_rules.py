@@ -23,3 +23,13 @@ Record = Callable[..., CohortRecord]
 def test_metastasectomy_is_surgery(record_of: Record, notes: tuple[str, ...], surgery: list[str], sites: list[str] | None) -> None:
     record = record_of(*notes)
     assert (record.surgery, record.metastasis_sites) == (surgery, sites)
+
+
+def test_a_faxed_letter_with_digits_for_letters(record_of: Record) -> None:
+    note = (
+        "FAX  P.1/2\nDear Dr Brown,\nthis 1ady had a distal pancreatectomy for a glucagonoma that presented with\n"
+        "necro1ytic migrat0ry erythema; the tum0ur lay in the b0dy and tai1 of the pancreas."
+    )
+    record = record_of(note)
+    assert (record.findings.nme, record.tumor_location) == ("present", ["body", "tail"])
+    assert record.evidence["tumor_location[1]"][0].text == "tai1"
