@@ -33,3 +33,15 @@ def test_a_faxed_letter_with_digits_for_letters(record_of: Record) -> None:
     record = record_of(note)
     assert (record.findings.nme, record.tumor_location) == ("present", ["body", "tail"])
     assert record.evidence["tumor_location[1]"][0].text == "tai1"
+
+
+@pytest.mark.parametrize(
+    ("note", "sites"),
+    [
+        ("Specimen: left ovary.\nDiagnosis: metastatic glucagonoma involving the left ovary.", ["other"]),
+        ("Liver biopsy: metastatic insulinoma involving the hepatic parenchyma and the liver capsule.", ["liver"]),
+        ("Lymph nodes: metastatic well-differentiated neuroendocrine tumour in 2 of 9 lymph nodes.", ["lymph_nodes"]),
+    ],
+)
+def test_a_metastasis_of_the_named_tumour_gives_its_site(record_of: Record, note: str, sites: list[str]) -> None:
+    assert record_of(note).metastasis_sites == sites
