@@ -45,3 +45,9 @@ def test_a_faxed_letter_with_digits_for_letters(record_of: Record) -> None:
 )
 def test_a_metastasis_of_the_named_tumour_gives_its_site(record_of: Record, note: str, sites: list[str]) -> None:
     assert record_of(note).metastasis_sites == sites
+
+
+def test_chromogranin_in_a_spanish_or_portuguese_spelling(record_of: Record) -> None:
+    note = "PATHOLOGY REPORT\nDiagnosis: neuroendocrine tumour of the pancreas.\nImmunohistochemistry:\nCromogranina A (+) ; sinaptofisina (+) ; Ki-67: 3%"
+    record = record_of(note)
+    assert (record.ihc.chromogranin_a, record.ihc.synaptophysin, record.ki67_percent) == ("positive", "positive", 3.0)
