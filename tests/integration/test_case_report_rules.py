@@ -51,3 +51,18 @@ def test_chromogranin_in_a_spanish_or_portuguese_spelling(record_of: Record) -> 
     note = "PATHOLOGY REPORT\nDiagnosis: neuroendocrine tumour of the pancreas.\nImmunohistochemistry:\nCromogranina A (+) ; sinaptofisina (+) ; Ki-67: 3%"
     record = record_of(note)
     assert (record.ihc.chromogranin_a, record.ihc.synaptophysin, record.ki67_percent) == ("positive", "positive", 3.0)
+
+
+@pytest.mark.parametrize(
+    ("note", "age", "sex"),
+    [
+        ("DISCHARGE SUMMARY\n74 y male, DM2. Admitted for a glucagonoma of the pancreatic tail.", 74, "male"),
+        ("ADMISSION H&P\n59 yo white non-Hispanic female admitted for a painful plaque.  CT: pancreatic neuroendocrine tumour.", 59, "female"),
+        # a duration in years is no age
+        ("Glucagonoma.  The rash has been present for 3 y without treatment.", None, None),
+    ],
+)
+def test_age_and_sex_in_terse_notes(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
+    record = record_of(note)
+    assert (record.age_at_diagnosis, record.sex) == (age, sex)
+
