@@ -66,3 +66,37 @@ def test_age_and_sex_in_terse_notes(record_of: Record, note: str, age: int | Non
     record = record_of(note)
     assert (record.age_at_diagnosis, record.sex) == (age, sex)
 
+
+@pytest.mark.parametrize(
+    ("note", "field", "expected"),
+    [
+        # "non-" negates the word it is joined to, not the rest of the sentence
+        ("A 60-year-old non-smoker with diabetes mellitus and a glucagonoma.", "diabetes", "present"),
+        ("Recurrent non-functioning glucagonoma, now with weight loss of 6 kg.", "weight_loss", "present"),
+        ("Non-Hodgkin lymphoma in 2010; no weight loss since.", "weight_loss", "absent"),
+        ("She is non-diabetic.", "diabetes", "absent"),
+    ],
+)
+def test_non_prefix_negates_one_word(record_of: Record, note: str, field: str, expected: str) -> None:
+    assert getattr(record_of(note).findings, field) == expected
+
+
+def test_a_non_functioning_tumour_is_stated(record_of: Record) -> None:
+    record = record_of("Date: 2020-03-02\n\n49-year-old man with a non-functioning pancreatic neuroendocrine tumour of the tail, Ki-67 2%.")
+    assert (record.age_at_diagnosis, record.who_grade) == (49, "G1")
+
+
+@pytest.mark.parametrize(
+    ("note", "size"),
+    [
+        # a measured lesion the report explains as a postoperative collection is not the tumour
+        ("Glucagonoma, distal pancreatectomy 3 weeks ago.  CT (non-contrast): hypodense lesion 7 x 6 cm in the pancreatic bed, attributed to a postoperative lymphocele.", None),
+        ("VIPoma resected.  CT: 5.5 cm collection in the tail bed, consistent with a postoperative seroma.", None),
+        # the tumour itself, and a collection measured separately
+        ("CT: 4.2 x 3.1 cm hypervascular mass of the pancreatic tail, consistent with a glucagonoma; 2 cm fluid collection consistent with a pseudocyst.", [4.2, 3.1]),
+        # a mass felt on examination is estimated, not measured: the CT measures it
+        ("Glucagonoma.\nExamination: thin; firm, non-tender epigastric mass, about 7 cm.\nCT: 6.1 x 5.0 cm mass of the pancreatic body.", [6.1, 5.0]),
+    ],
+)
+def test_what_is_not_a_measurement_of_the_tumour(record_of: Record, note: str, size: list[float] | None) -> None:
+    assert record_of(note).tumor_size_cm == size
