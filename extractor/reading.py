@@ -374,6 +374,72 @@ def read_numbers(text: str) -> list[Edit]:
     return edits
 
 
+# Letters a fax or OCR read as digits inside a word: "necro1ytic migrat0ry", "b0dy and tai1".
+# A seed (a digit touching a letter) is found in one pass; the word around it is rewritten
+# only when the rewriting is a word the rules read (a lexicon name or an OCR domain word),
+# so codes and units ("T1", "CD10", "HbA1c", "10mg") stay as written.
+_DIGIT_BESIDE_LETTER = re.compile(r"[A-Za-z][01]|[01][A-Za-z]")
+_OCR_LETTERS = {"0": ("o",), "1": ("l", "i")}
+_MAX_DIGITS_IN_WORD = 3
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    """The words a digit-for-letter repair may produce: the lexicon's names and the OCR words."""
+    from extractor.lexicon import lexicon
+
+    words = set(reading_rules().ocr_words)
+    for concept in lexicon().values():
+        for phrase in (*concept.names, *concept.spellings, *concept.misspellings):
+            words.update(w for w in re.findall(r"[a-z]+", phrase.lower()) if len(w) >= 4)
+    return frozenset(words)
+
+
+def _letter_readings(word: str) -> Iterable[str]:
+    """``word`` with each 0 / 1 read as the letters OCR confuses them with."""
+    readings = [""]
+    for char in word:
+        options = _OCR_LETTERS.get(char, (char,))
+        readings = [r + o for r in readings for o in options]
+    return readings
+
+
+def read_digit_letters(text: str) -> list[Edit]:
+    """A word with 0 or 1 for o, l or i is read as the word: "tai1" -> "tail"."""
+    if not _DIGIT_BESIDE_LETTER.search(text):
+        return []
+    known = _known_words()
+    edits: list[Edit] = []
+    end = 0
+    for seed in _DIGIT_BESIDE_LETTER.finditer(text):
+        if seed.start() < end:
+            continue
+        start = seed.start()
+        while start > 0 and (text[start - 1].isalpha() or text[start - 1] in "01"):
+            start -= 1
+        end = seed.end()
+        while end < len(text) and (text[end].isalpha() or text[end] in "01"):
+            end += 1
+        word = text[start:end]
+        digits = sum(c in "01" for c in word)
+        if digits > _MAX_DIGITS_IN_WORD or digits == len(word) or not word.isascii():
+            continue
+        if (start > 0 and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
+            continue  # part of a number or a code ("210mg", "1a2")
+        letters = [c for c in word if c.isalpha()]
+        upper = all(c.isupper() for c in letters)
+        for reading in _letter_readings(word.lower()):
+            if reading in known:
+                edits.append(Edit(start, end, reading.upper() if upper else _keep_case(word, reading)))
+                break
+    return edits
+
+
+def _keep_case(written: str, reading: str) -> str:
+    """``reading`` with the capitals of ``written`` where it has letters ("Tai1" -> "Tail")."""
+    return "".join(w if w.isalpha() else r for w, r in zip(written, reading, strict=True))
+
+
 @dataclass(frozen=True)
 class _SplitWords:
     """An automaton of domain words with one or two breaks inside ("neuroe ndocrine")."""
@@ -559,6 +625,7 @@ READERS: tuple[tuple[str, Reader], ...] = (
     ("list_dashes", read_list_dashes),
     ("checklists", read_checklists),
     ("leaders", read_leaders),
+    ("digit_letters", read_digit_letters),
     ("split_words", read_split_words),
     ("spaced_capitals", read_spaced_capitals),
     ("codes", read_codes),

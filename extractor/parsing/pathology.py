@@ -154,6 +154,9 @@ _COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|
 _COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNORECASE)
 
 
+_PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
+
+
 def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     """Dimensions in cm, largest first, of a pancreatic tumour.
 
@@ -211,6 +214,12 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     tumour_after = _tumour_just_after().match(trail)
     if tumour_after is None and _not_tumour_after().match(trail):
         return None  # "an 8.0 mm cannulated screw", "a 3 cm cyst", "a 2.7 x 2 cm defect"
+    if ctx.section == "physical_exam" and ctx.report_kind != "pathology" and _PALPATION.search(sentence):
+        return None  # "Firm, non-tender epigastric mass, about 6 cm": felt, not measured
+    explained = vocab_regex("size_explained_as_not_tumour").search(sentence, ctx.end)
+    if explained and not re.search(r"\d", sentence[ctx.end : explained.start()]):
+        # "a 9 x 9 cm lesion ..., attributed to a postoperative lymphocele" (not another, later measurement's)
+        return None
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
     if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None

@@ -1,0 +1,102 @@
+"""Wording of published case reports written as charts: each case is a general rule a
+clinician would recognise, shown on a sentence written for the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from extractor.schema import CohortRecord
+
+Record = Callable[..., CohortRecord]
+
+
+@pytest.mark.parametrize(
+    ("notes", "surgery", "sites"),
+    [
+        # a liver metastasectomy is an operation, not only a statement that the liver holds metastases
+        (("Metastatic insulinoma.  Operation: Whipple procedure and liver metastasectomy.",), ["pancreaticoduodenectomy", "hepatic_metastasectomy"], None),
+        (("Glucagonoma with liver metastases; s/p distal pancreatectomy and hepatic metastasectomy in 2019.",), ["distal_pancreatectomy", "hepatic_metastasectomy"], ["liver"]),
+    ],
+)
+def test_metastasectomy_is_surgery(record_of: Record, notes: tuple[str, ...], surgery: list[str], sites: list[str] | None) -> None:
+    record = record_of(*notes)
+    assert (record.surgery, record.metastasis_sites) == (surgery, sites)
+
+
+def test_a_faxed_letter_with_digits_for_letters(record_of: Record) -> None:
+    note = (
+        "FAX  P.1/2\nDear Dr Brown,\nthis 1ady had a distal pancreatectomy for a glucagonoma that presented with\n"
+        "necro1ytic migrat0ry erythema; the tum0ur lay in the b0dy and tai1 of the pancreas."
+    )
+    record = record_of(note)
+    assert (record.findings.nme, record.tumor_location) == ("present", ["body", "tail"])
+    assert record.evidence["tumor_location[1]"][0].text == "tai1"
+
+
+@pytest.mark.parametrize(
+    ("note", "sites"),
+    [
+        ("Specimen: left ovary.\nDiagnosis: metastatic glucagonoma involving the left ovary.", ["other"]),
+        ("Liver biopsy: metastatic insulinoma involving the hepatic parenchyma and the liver capsule.", ["liver"]),
+        ("Lymph nodes: metastatic well-differentiated neuroendocrine tumour in 2 of 9 lymph nodes.", ["lymph_nodes"]),
+    ],
+)
+def test_a_metastasis_of_the_named_tumour_gives_its_site(record_of: Record, note: str, sites: list[str]) -> None:
+    assert record_of(note).metastasis_sites == sites
+
+
+def test_chromogranin_in_a_spanish_or_portuguese_spelling(record_of: Record) -> None:
+    note = "PATHOLOGY REPORT\nDiagnosis: neuroendocrine tumour of the pancreas.\nImmunohistochemistry:\nCromogranina A (+) ; sinaptofisina (+) ; Ki-67: 3%"
+    record = record_of(note)
+    assert (record.ihc.chromogranin_a, record.ihc.synaptophysin, record.ki67_percent) == ("positive", "positive", 3.0)
+
+
+@pytest.mark.parametrize(
+    ("note", "age", "sex"),
+    [
+        ("DISCHARGE SUMMARY\n74 y male, DM2. Admitted for a glucagonoma of the pancreatic tail.", 74, "male"),
+        ("ADMISSION H&P\n59 yo white non-Hispanic female admitted for a painful plaque.  CT: pancreatic neuroendocrine tumour.", 59, "female"),
+        # a duration in years is no age
+        ("Glucagonoma.  The rash has been present for 3 y without treatment.", None, None),
+    ],
+)
+def test_age_and_sex_in_terse_notes(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
+    record = record_of(note)
+    assert (record.age_at_diagnosis, record.sex) == (age, sex)
+
+
+@pytest.mark.parametrize(
+    ("note", "field", "expected"),
+    [
+        # "non-" negates the word it is joined to, not the rest of the sentence
+        ("A 60-year-old non-smoker with diabetes mellitus and a glucagonoma.", "diabetes", "present"),
+        ("Recurrent non-functioning glucagonoma, now with weight loss of 6 kg.", "weight_loss", "present"),
+        ("Non-Hodgkin lymphoma in 2010; no weight loss since.", "weight_loss", "absent"),
+        ("She is non-diabetic.", "diabetes", "absent"),
+    ],
+)
+def test_non_prefix_negates_one_word(record_of: Record, note: str, field: str, expected: str) -> None:
+    assert getattr(record_of(note).findings, field) == expected
+
+
+def test_a_non_functioning_tumour_is_stated(record_of: Record) -> None:
+    record = record_of("Date: 2020-03-02\n\n49-year-old man with a non-functioning pancreatic neuroendocrine tumour of the tail, Ki-67 2%.")
+    assert (record.age_at_diagnosis, record.who_grade) == (49, "G1")
+
+
+@pytest.mark.parametrize(
+    ("note", "size"),
+    [
+        # a measured lesion the report explains as a postoperative collection is not the tumour
+        ("Glucagonoma, distal pancreatectomy 3 weeks ago.  CT (non-contrast): hypodense lesion 7 x 6 cm in the pancreatic bed, attributed to a postoperative lymphocele.", None),
+        ("VIPoma resected.  CT: 5.5 cm collection in the tail bed, consistent with a postoperative seroma.", None),
+        # the tumour itself, and a collection measured separately
+        ("CT: 4.2 x 3.1 cm hypervascular mass of the pancreatic tail, consistent with a glucagonoma; 2 cm fluid collection consistent with a pseudocyst.", [4.2, 3.1]),
+        # a mass felt on examination is estimated, not measured: the CT measures it
+        ("Glucagonoma.\nExamination: thin; firm, non-tender epigastric mass, about 7 cm.\nCT: 6.1 x 5.0 cm mass of the pancreatic body.", [6.1, 5.0]),
+    ],
+)
+def test_what_is_not_a_measurement_of_the_tumour(record_of: Record, note: str, size: list[float] | None) -> None:
+    assert record_of(note).tumor_size_cm == size
