@@ -510,6 +510,8 @@ def _tumour_size(b: Builder, field: Field, record: dict[str, Any]) -> list[float
         sizes = [i for i in sizes if i.mention.value.get("pancreatic")]
     if not sizes:
         return None
+    # a size palpated on examination is an estimate: a measured one (imaging, pathology) wins
+    sizes = [i for i in sizes if not i.mention.value.get("palpated")] or sizes
     pathology = [i for i in sizes if i.mention.value.get("source") == "pathology"]
     pool = pathology or sizes
     # a report's tumour-size field says which measurement is the tumour's; gross
@@ -549,6 +551,10 @@ def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[
             own = [i for i in mets if site in i.mention.value["sites"]]
             b.cite(f"{field.key}[{index}]", own or stage_items)
         return sites
+    if m.startswith("M1") or (parts["stage"] or "").upper() == "IV":
+        # "stage IV metastatic disease" with no site named: metastases exist, so "no
+        # cerebral metastasis" elsewhere does not make the list "none"
+        return None
     # "0/12 nodes", "no metastatic disease": stated none; a bare "metastatic disease" names no site
     statements = [
         i for i in mets if i.mention.value["sites"] == [] and i.mention.value.get("scope") != "any"
@@ -562,15 +568,24 @@ def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[
 
 
 def _stage_parts(b: Builder) -> tuple[dict[str, str | None], list[_Item]]:
-    """Each TNM part from its first mention, and the mentions that gave them."""
+    """Each TNM part from its first mention, and the mentions that gave them.
+
+    "X" (TX, NX, MX: not assessed) gives way to a part a later mention assesses
+    ("Clinical stage T2, NX, MX" before surgery, "T4a, N3, M1" after it).
+    """
     parts: dict[str, str | None] = dict.fromkeys(TNM_KEYS)
-    used: list[_Item] = []
+    given_by: dict[str, _Item] = {}
     for item in b.of("tnm"):
         for part, value in item.mention.value.items():
-            if value and parts[part] is None:
+            if value and (parts[part] is None or (_not_assessed(parts[part]) and not _not_assessed(value))):
                 parts[part] = value
-                used.append(item)
+                given_by[part] = item
+    used = [item for item in b.of("tnm") if any(item is given for given in given_by.values())]
     return parts, used
+
+
+def _not_assessed(part: str | None) -> bool:
+    return part is not None and part.upper().endswith("X")
 
 
 @merge("tnm_first_parts")

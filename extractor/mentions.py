@@ -58,7 +58,10 @@ def assertion_of(span: Span, section: str | None) -> Assertion:
         negated=bool(getattr(span._, "is_negated", False)) or span._.extractor_value == "absent",
         historical=bool(getattr(span._, "is_historical", False)),
         hypothetical=bool(getattr(span._, "is_hypothetical", False)) or _risk_discussed(span),
-        family=bool(getattr(span._, "is_family", False)) or in_section_block(span, section, "family_history"),
+        # a baby's birth history tells the mother's pregnancy ("Pregnancy was not complicated by diabetes")
+        family=bool(getattr(span._, "is_family", False))
+        or in_section_block(span, section, "family_history")
+        or in_section_block(span, section, "birth_history"),
         uncertain=bool(getattr(span._, "is_uncertain", False)) or in_section_block(span, section, "differential"),
     )
 

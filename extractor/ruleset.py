@@ -28,7 +28,7 @@ ContextCategory = Literal[
 ]
 Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
 SectionCategory = Literal[
-    "differential", "hpi", "pmh", "psh", "family_history", "social_history", "ros", "medications",
+    "differential", "hpi", "pmh", "psh", "family_history", "birth_history", "social_history", "ros", "medications",
     "allergies", "physical_exam", "labs", "imaging", "findings", "impression", "assessment_plan",
     "final_diagnosis", "gross", "microscopic", "ihc", "synoptic", "procedure", "hospital_course",
     "follow_up", "comment",

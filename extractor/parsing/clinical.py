@@ -148,7 +148,16 @@ def parse_new_malignancy(ctx: SpanContext) -> bool | None:
     cell carcinoma"): the note was written at the tumour's diagnosis. None for anything
     else newly diagnosed (diabetes, a fracture)."""
     diagnosed = re.split(r"[.;,(]", ctx.after, maxsplit=1)[0][:100]
+    # "recently diagnosed with recurrent pneumonia and does have a cancer on the CT": a
+    # second verb starts another statement; what was diagnosed ends before it
+    diagnosed = _NEXT_CLAUSE.split(diagnosed, maxsplit=1)[0]
     return True if names_tumour(diagnosed) else None
+
+
+_NEXT_CLAUSE = re.compile(
+    r"\b(?:and|but)\s+(?:also\s+)?(?:does|did|do|has|had|have|is|was|were|now|then|presents?|presented|underwent|developed|reports?|states?)\b",
+    re.IGNORECASE,
+)
 
 
 def parse_department(ctx: SpanContext) -> str | None:
@@ -158,6 +167,8 @@ def parse_department(ctx: SpanContext) -> str | None:
         return _department_named(ctx.doc_head)
     if ctx.rule_value == "title":
         return _department_of_title(ctx)
+    if re.match(r"(?:has\s+been\s+|been\s+|is\s+|being\s+)?managed\b", ctx.text, re.IGNORECASE):
+        return None  # "pancreatitis, which has been managed by his gastroenterologist": ongoing care, not where it began
     # "referred to endocrinology by dermatology": the 'by/from' side came first
     source = re.split(r"\b(?:by|from)\b", ctx.text, flags=re.IGNORECASE)
     department = _department_named(source[-1] if len(source) > 1 else ctx.text)
@@ -218,6 +229,8 @@ def _first_emergency_visit(ctx: SpanContext) -> bool:
         history = history[headings[-1].end() :]
     if rules["earlier_care"].search(history):
         return False
+    if rules["earlier_care_after"].search(ctx.after + " " + ctx.following):
+        return False  # "presented to the ER ... He had gone to an outside clinic the day prior"
     return not rules["not_this_visit"].search(ctx.sentence)
 
 
@@ -437,8 +450,11 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following):
         return None
-    if rules["past_state"].search(ctx.before[-40:] + ctx.text):
+    if rules["past_state"].search(ctx.before[-40:] + ctx.text) or rules["past_state_clause"].search(ctx.before):
+        # "had been on medical therapy at home and generally doing well": the state before this illness
         return None
+    if ctx.section == "physical_exam" and rules["exam_appearance"].search(ctx.before[-25:] + ctx.text):
+        return None  # "appears pale, but otherwise looks well": the examiner's impression, not a follow-up
     how_doing = re.search(r"(?:\bwell|\bcondition\b.*)$", ctx.text, re.IGNORECASE)
     if rules["in_hospital"].search(ctx.sentence) or (how_doing and rules["inpatient_note"].search(ctx.doc_head)):
         # a discharge summary's or operative note's "doing well" is the hospital stay, not a follow-up

@@ -63,13 +63,15 @@ def report_kind(text: str) -> str | None:
 
 
 _HEADING = re.compile(r"[A-Z][A-Z /&()-]{3,}:")
-_RISK_WORDS = ("risk", "complication", "side effect", "side-effect", "adverse")
+_RISK_WORDS = ("risk", "complication", "side effect", "side-effect", "adverse", "toxicit")
 
 
 @cache
 def _risk_patterns() -> dict[str, Any]:
     rules = vocabulary()["risk_discussion"]
-    patterns: dict[str, Any] = {key: re.compile(rules[key], re.IGNORECASE) for key in ("opener", "connective", "complication", "after_target")}
+    patterns: dict[str, Any] = {
+        key: re.compile(rules[key], re.IGNORECASE) for key in ("opener", "connective", "complication", "after_target", "discussed_before")
+    }
     patterns["list_header"] = re.compile(rules["list_header"])
     patterns["list_item_chars"] = int(rules["list_item_chars"])
     return patterns
@@ -91,7 +93,8 @@ def in_risk_discussion(sentence: str, start: int, end: int, preceding: str = "")
         return False
     p = _risk_patterns()
     before, after = sentence[:start], sentence[end:]
-    if p["after_target"].search(after):
+    if p["after_target"].search(after) or p["discussed_before"].search(before):
+        # "... discussed as potential risks"; "Toxicities have been discussed with her including ..."
         return True
     others = before + " " + after
     if p["opener"].search(before) and p["connective"].search(sentence) and p["complication"].search(others):

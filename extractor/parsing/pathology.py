@@ -106,7 +106,14 @@ def parse_grade(ctx: SpanContext) -> str | None:
 
 
 _PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
-_DISTANCE_AFTER = re.compile(r"[\s,]*(?:from|away|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|proximal\s+to|distal\s+to|beyond)\b", re.IGNORECASE)
+_DISTANCE_AFTER = re.compile(
+    r"[\s,]*(?:from|away|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|beyond|above|below|beneath"
+    # "1.5 cm medial to the border", not a dimension's axis ("2.5 cm medial to lateral")
+    r"|(?:proximal|distal|medial|lateral|superior|inferior|anterior|posterior|deep|superficial|cephalad|caudad|caudal)(?:ly)?\s+(?:to|from|of)"
+    r"(?!\s+(?:proximal|distal|medial|lateral|superior|inferior|anterior|posterior|deep|superficial|cephalad|caudad|caudal)\b)"
+    r")\b",
+    re.IGNORECASE,
+)
 _DISTANCE_BEFORE = re.compile(r"(?:margin|closest|clearance|distance|within)\W*$", re.IGNORECASE)
 
 
@@ -119,6 +126,47 @@ def _last(pattern: re.Pattern[str], text: str) -> int:
 def _qualified_tumour() -> str:
     """A tumour word qualified by another organ ("liver lesions", "nodal mass")."""
     return rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?:{vocabulary()['tumour_words']})\w*"
+
+
+@cache
+def _organ_qualifier() -> re.Pattern[str]:
+    # "ulcerated" describes the tumour itself; "cystic", "adrenal" name another thing
+    return re.compile(rf"\b(?:{vocabulary()['size_exclusions']})(?![a-z]*ated\b)", re.IGNORECASE)
+
+
+def _qualified_after(words: str) -> bool:
+    """The mass, lesion or nodule after a size is another organ's ("adrenal nodule", "cystic
+    lesion"), not the pancreas's; a named neoplasm ("ductal carcinoma") is the tumour."""
+    return (
+        re.search(r"(?:mass|masses|lesions?|nodules?)$", words, re.IGNORECASE) is not None
+        and _organ_qualifier().search(words) is not None
+        and re.search(r"pancrea", words, re.IGNORECASE) is None
+    )
+
+
+_OTHER_HEAD = re.compile(
+    r"\b(?:femoral|humeral|radial|fibular|metatarsal|metacarpal|fetal|bipolar|prosthetic|trial)\s+(?:head|neck)\b"
+    r"|\b(?:head|neck)\s+of\s+the\s+(?:femur|humerus|radius|fibula)\b",
+    re.IGNORECASE,
+)
+
+
+def _another_head(text: str) -> bool:
+    """The text speaks of a bone's (or a baby's, a prosthesis's) head or neck, not the pancreas's."""
+    return _OTHER_HEAD.search(text) is not None and "pancrea" not in text.lower()
+
+
+_NEXT_THING = re.compile(r"\b(?:and|with|plus|while|whereas|but)\b", re.IGNORECASE)
+
+
+def _read_as_not_tumour(rest: str) -> bool:
+    """The measured thing's own reading, before the sentence goes on to another thing,
+    calls it a collection, a cyst or a metastasis ("..., attributed to a lymphocele");
+    "a tail mass with liver lesions consistent with metastases" reads the lesions."""
+    own = _NEXT_THING.split(rest, maxsplit=1)[0]
+    reading = vocab_regex("size_read_as_not_tumour").search(own)
+    # a later measurement's reading is that measurement's ("3 cm mass and a 2 cm cyst")
+    return reading is not None and not re.search(r"\d", own[: reading.start()])
 
 
 @cache
@@ -178,9 +226,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     words = lowered if folded else lead
     # "liver lesions", "nodal mass": a tumour word qualified by another organ is about that organ
     qualified = _lead_regex(_qualified_tumour(), folded).sub(lambda m: "~" * len(m.group(0)), words)
-    tumour_before = max(
-        _last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), _last(_PANCREATIC_SITE, qualified)
-    )
+    site_before = _last(_PANCREATIC_SITE, qualified)
+    if site_before >= 0 and _another_head(ctx.preceding[-300:] + sentence):
+        site_before = -1  # "Femoral head was retrieved.  The head size was 43 mm": a bone's head
+    tumour_before = max(_last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), site_before)
     if _COMPARED.search(lead) or _COMPARED_AFTER.match(trail):
         return None  # "more than 2 cm in greatest dimension", "2 cm or less": a stage's definition
     # a form's tumour-size field ("Tumor size: Greatest dimension: 2.0 cm", "Diameter of
@@ -216,15 +265,15 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         return None  # "an 8.0 mm cannulated screw", "a 3 cm cyst", "a 2.7 x 2 cm defect"
     if ctx.section == "physical_exam" and ctx.report_kind != "pathology" and _PALPATION.search(sentence):
         return None  # "Firm, non-tender epigastric mass, about 6 cm": felt, not measured
-    explained = vocab_regex("size_explained_as_not_tumour").search(sentence, ctx.end)
-    if explained and not re.search(r"\d", sentence[ctx.end : explained.start()]):
-        # "a 9 x 9 cm lesion ..., attributed to a postoperative lymphocele" (not another, later measurement's)
-        return None
+    if _read_as_not_tumour(sentence[ctx.end :]):
+        return None  # "lesion 9 x 9 cm ..., attributed to a postoperative complication (lymphocele)"
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
     if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
     if not labelled and tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
         return None
+    if not labelled and tumour_after is not None and _qualified_after(tumour_after.group(0)):
+        return None  # "a 3.1 cm right adrenal nodule", "a 2 cm liver lesion": another organ's, not the tumour
     numbers = [parse_number(n) for n in re.findall(NUMBER, ctx.text)]
     dims = [n for n in numbers if n is not None]
     if not dims:
@@ -239,7 +288,22 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         value["labelled"] = True
     if re.search(r"pancrea", lead + ctx.text + trail, re.IGNORECASE):
         value["pancreatic"] = True
+    if _PALPATED.search(sentence) or _under_examination_heading(ctx.preceding + ctx.before):
+        value["palpated"] = True  # an examiner's estimate; imaging and pathology measure
     return value
+
+
+_PALPATED = re.compile(r"\bpalpat(?:ed|ion)\b|\bon\s+(?:physical\s+)?exam(?:ination)?\b", re.IGNORECASE)
+_HEADING = re.compile(r"([A-Za-z][A-Za-z /&()-]{1,40}):")
+_EXAMINATION = re.compile(r"\s*(?:physical\s+)?exam(?:ination)?|\s*on\s+examination|\s*o/e", re.IGNORECASE)
+
+
+def _under_examination_heading(text: str) -> bool:
+    """The last heading before the size is a physical examination's ("Examination: firm mass, about 6 cm")."""
+    last = None
+    for last in _HEADING.finditer(text):
+        pass
+    return last is not None and _EXAMINATION.fullmatch(last.group(1)) is not None
 
 
 def parse_location(ctx: SpanContext) -> list[str] | None:

@@ -25,6 +25,12 @@ _NEXT_DRUG = re.compile(
 )
 
 
+_BLEEDING_DRIP = re.compile(r"\b(?:drip|infusion|gtt)\b", re.IGNORECASE)
+_BLEEDING = re.compile(
+    r"\b(?:bleed\w*|varice\w*|variceal|h(?:a)?emorrhag\w*|h(?:a)?ematemesis|mel(?:a)?ena|hematochezia|coffee[- ]ground)", re.IGNORECASE
+)
+
+
 @cache
 def _frequencies() -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile(p, re.IGNORECASE), name) for p, name in vocabulary()["frequencies"]]
@@ -40,8 +46,11 @@ def normalise_frequency(text: str) -> str | None:
     return best[1] if best else None
 
 
-def parse_regimen(ctx: SpanContext) -> dict[str, Any]:
-    """``octreotide LAR 30 mg every 4 weeks`` -> drug, dose, unit, frequency (each may be null)."""
+def parse_regimen(ctx: SpanContext) -> dict[str, Any] | None:
+    """``octreotide LAR 30 mg every 4 weeks`` -> drug, dose, unit, frequency (each may be null);
+    None for an octreotide drip given for gastrointestinal bleeding (varices), not a tumour."""
+    if ctx.rule_value == "octreotide" and _BLEEDING_DRIP.search(ctx.sentence) and _BLEEDING.search(ctx.doc_head + ctx.preceding + ctx.sentence):
+        return None
     after = ctx.after
     stop = _NEXT_DRUG.search(after)
     window = after[: stop.start()] if stop else after
@@ -94,7 +103,9 @@ def parse_prrt(ctx: SpanContext) -> dict[str, Any] | None:
 
 def parse_systemic(ctx: SpanContext) -> Any:
     """A drug that also treats other diseases (methotrexate, cyclophosphamide, interferon,
-    hydroxyurea) is anticancer therapy only where the note names the neoplasm it treats."""
+    hydroxyurea), or an ablation that also treats nerves, arrhythmias and veins
+    (radiofrequency, microwave), is tumour therapy only where the note names the
+    neoplasm it treats."""
     return ctx.rule_value if tumour_context(ctx) else None
 
 
