@@ -259,6 +259,9 @@ def _skin_biopsy_report(ctx: SpanContext) -> bool | None:
     if not _SKIN_BIOPSY_REPORT.search(ctx.doc_head):
         return None
     conclusion = ctx.text + ctx.after
+    if not re.search(r"[A-Za-z]", ctx.after):
+        # "Diagnosis:" alone on its line, the reading on the next: "  Consistent with NME."
+        conclusion += " " + re.split(r"\.(?:\s|$)|\n[ \t]*\n", ctx.following, maxsplit=1)[0][:200]
     if re.search(r"not\s+(?:consistent|compatible|diagnostic|typical)|no\s+features\s+of|negative\s+for", conclusion, re.IGNORECASE):
         return False
     if _NME_TERMS.search(conclusion):
@@ -330,6 +333,14 @@ _TUMOUR_TREATMENT = re.compile(
 )
 
 
+_LATER_CHANGE = re.compile(
+    r"\b(?:and|then|but)\s+(?:(?:was|were|had|has|is|became)\s+)?(?:(?:been|then)\s+)?(?:completely|fully|totally|entirely)\s+"
+    r"(?:resolv\w*|clear\w*|heal\w*|disappear\w*|gone)",
+    re.IGNORECASE,
+)
+_UNTIMED_ONSET = re.compile(r"\b(?:soon|shortly|immediately|promptly|rapidly|quickly|within\s+(?:days|hours))\b", re.IGNORECASE)
+
+
 def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
     """{"improved": bool, "days": days after surgery or None}.
 
@@ -345,6 +356,11 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
     skin = re.search(r"rash|NME|skin|erythema|eruption|lesion|plaque|erosion|necrolytic", ctx.text, re.IGNORECASE)
     if improved and skin:
         tail = ctx.sentence[ctx.end : ctx.end + 80]
+        later = _LATER_CHANGE.search(tail)
+        if later and _UNTIMED_ONSET.search(tail[: later.start()]):
+            # "began to abate soon after surgery and was completely resolved 3 months later":
+            # the first improvement has no number; the number times the complete clearing
+            return {"improved": improved, "days": None}
         lead = ctx.sentence[max(0, ctx.start - 60) : ctx.start]
         if re.search(r"surgery|resection|operation|procedure|whipple|pancreatectomy|operative|postop|post-op|POD", tail + lead, re.IGNORECASE):
             pod = re.search(
@@ -471,6 +487,28 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
     return {"status": "alive", "survival_months": None, "pronoun": pronoun}
 
 
+_NOT_NOW_SECTIONS = frozenset({"pmh", "psh", "family_history", "social_history", "ros"})
+
+
+def _follow_up_state(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
+    """"No recurrence found", "the patient is asymptomatic": the patient's state only when
+    said at a follow-up (the note is one, or the sentence says when: "5 yrs post op",
+    "Control November 2001:"); never a history line ("breast cancer 1992, no recurrence"),
+    an imaging or pathology report's finding, or a state before a later event."""
+    if ctx.section in _NOT_NOW_SECTIONS or ctx.report_kind in ("imaging", "pathology"):
+        return None
+    if not (rules["follow_up_note"].search(ctx.doc_head) or rules["follow_up_when"].search(ctx.sentence)):
+        return None
+    if rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following):
+        return None
+    pronoun = None
+    if not ctx.text.lower().startswith("no"):
+        patient, pronoun = _about_the_patient(ctx.before, rules)
+        if not patient:
+            return None
+    return {"status": "alive", "survival_months": None, "pronoun": pronoun}
+
+
 def _deceased(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
     """A stated death of the patient, or None (a risk, a statistic, another person's death)."""
     word = ctx.text.lower()
@@ -515,4 +553,6 @@ def parse_vital(ctx: SpanContext) -> dict[str, Any] | None:
     rules = _vital_rules()
     if ctx.rule_value == "deceased":
         return _deceased(ctx, rules)
+    if ctx.rule_value == "follow_up":
+        return _follow_up_state(ctx, rules)
     return _alive(ctx, rules)

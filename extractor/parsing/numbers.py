@@ -32,7 +32,7 @@ _COMPARATOR_MAP = {
     "up to": "<",
 }
 _DURATION = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?|[a-z]+(?:-[a-z]+)?)[- ](?P<unit>months?|years?|yrs?|weeks?|days?)",
+    r"(?P<num>\d+(?:\.\d+)?|[a-z]+(?:-[a-z]+)?)[- ](?P<unit>months?|mos?\b|years?|yrs?|weeks?|wks?\b|days?)",
     re.IGNORECASE,
 )
 
@@ -63,7 +63,7 @@ def duration_in_months(text: str) -> float | None:
         unit = match.group("unit").lower()
         if unit.startswith(("year", "yr")):
             return amount * 12
-        if unit.startswith("week"):
+        if unit.startswith(("week", "wk")):
             return round(amount * 7 / 30.4375, 1)
         if unit.startswith("day"):
             return round(amount / 30.4375, 1)

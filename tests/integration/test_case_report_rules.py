@@ -100,3 +100,37 @@ def test_a_non_functioning_tumour_is_stated(record_of: Record) -> None:
 )
 def test_what_is_not_a_measurement_of_the_tumour(record_of: Record, note: str, size: list[float] | None) -> None:
     assert record_of(note).tumor_size_cm == size
+
+
+def test_a_skin_biopsy_diagnosis_on_the_line_after_its_heading(record_of: Record) -> None:
+    note = (
+        "DERMATOPATHOLOGY REPORT\nSpecimen: punch biopsy, left shin.\n"
+        "Microscopy: confluent parakeratosis with pallor of the upper epidermis.\nDiagnosis:\n  Consistent with necrolytic migratory erythema."
+    )
+    assert record_of(note).skin_biopsy_diagnostic is True
+
+
+@pytest.mark.parametrize(
+    ("sentence", "days"),
+    [
+        # the first improvement has no number; the number times the complete clearing
+        ("The rash began to abate soon after surgery and was completely resolved 3 months later.", None),
+        ("The rash resolved 10 days after surgery.", 10),
+    ],
+)
+def test_days_to_improvement_times_the_first_change(record_of: Record, sentence: str, days: int | None) -> None:
+    record = record_of(f"Glucagonoma of the pancreatic tail, distal pancreatectomy.  {sentence}")
+    assert (record.symptoms_improved, record.days_to_improvement) == (True, days)
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # a follow-up visit's "no recurrence" is the patient's state at that visit
+        ("ONCOLOGY FOLLOW-UP\n\nGlucagonoma, distal pancreatectomy 2019.  Seen with her husband; no recurrence found.", "alive"),
+        # a history line's "no recurrence" in a note that is not a follow-up says nothing of now
+        ("ADMISSION NOTE\n\nPast history: breast cancer 1992, no recurrence.  Admitted with a rash.", None),
+    ],
+)
+def test_no_recurrence_at_a_follow_up(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
