@@ -455,6 +455,16 @@ def _about_the_patient(before: str, rules: dict[str, Any]) -> tuple[bool, str | 
     return False, None
 
 
+def _before_an_event(ctx: SpanContext, rules: dict[str, Any]) -> bool:
+    """The state is told as it was before something happened ("doing well until two days
+    ago", "... However, last night ...")."""
+    return bool(rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following))
+
+
+def _alive_value(pronoun: str | None) -> dict[str, Any]:
+    return {"status": "alive", "survival_months": None, "pronoun": pronoun}
+
+
 def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
     """A statement of the patient's state at a follow-up, or None.
 
@@ -464,7 +474,7 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
     """
     if re.search(r"\bwell$", ctx.text, re.IGNORECASE) and not rules["well_followed_by"].search(ctx.after):
         return None
-    if rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following):
+    if _before_an_event(ctx, rules):
         return None
     if rules["past_state"].search(ctx.before[-40:] + ctx.text) or rules["past_state_clause"].search(ctx.before):
         # "had been on medical therapy at home and generally doing well": the state before this illness
@@ -484,7 +494,7 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
         patient, pronoun = _about_the_patient(_first_clause(ctx.before), rules)
     if not patient:
         return None
-    return {"status": "alive", "survival_months": None, "pronoun": pronoun}
+    return _alive_value(pronoun)
 
 
 _NOT_NOW_SECTIONS = frozenset({"pmh", "psh", "family_history", "social_history", "ros"})
@@ -499,14 +509,14 @@ def _follow_up_state(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] 
         return None
     if not (rules["follow_up_note"].search(ctx.doc_head) or rules["follow_up_when"].search(ctx.sentence)):
         return None
-    if rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following):
+    if _before_an_event(ctx, rules):
         return None
     pronoun = None
     if not ctx.text.lower().startswith("no"):
         patient, pronoun = _about_the_patient(ctx.before, rules)
         if not patient:
             return None
-    return {"status": "alive", "survival_months": None, "pronoun": pronoun}
+    return _alive_value(pronoun)
 
 
 def _deceased(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
