@@ -49,6 +49,17 @@ from extractor.search.regex_analysis import (
 )
 
 _DIGIT_START = re.compile(r"\b\d")
+_NON_WORD = re.compile(r"\W")
+# ASCII text: every byte that is not a word character (what ``\w`` matches) becomes a space
+_WORDS_ONLY_ASCII = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
+_WORD_KEYWORD = re.compile(r"\w+")
+
+
+def words_only(text: str) -> str:
+    """``text`` with every non-word character replaced by a space (same length and offsets)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_WORDS_ONLY_ASCII).decode("ascii")
+    return _NON_WORD.sub(" ", text)
 
 
 NOTE_INDEX_KEY = "extractor_note_index"
@@ -64,8 +75,21 @@ class NoteIndex:
         # offsets in the lower-cased text are those of the note only if lengths agree
         self.aligned = len(self.lowered) == len(text)
         self.token_starts: list[int] | None = None
+        # the texts with non-word characters blanked and a space at either end, built on demand
+        self._words_only: dict[bool, str] = {}
         # per matcher (by identity): its (match_id, start_char, end_char), in rule order
         self.found_by: dict[int, list[tuple[int, int, int]]] = {}
+
+    def words_only(self, case_sensitive: bool) -> str:
+        """The text (as written or lower-cased) with non-word characters blanked, between
+        two spaces: a word starts where a space precedes it, so an automaton finds
+        " at" only where "at" starts a word. Offset k here is offset k - 1 in the note."""
+        found = self._words_only.get(case_sensitive)
+        if found is None:
+            found = self._words_only[case_sensitive] = (
+                " " + words_only(self.text if case_sensitive else self.lowered) + " "
+            )
+        return found
 
     @classmethod
     def of(cls, doc: Doc) -> NoteIndex:
@@ -83,31 +107,62 @@ class _Vocabulary:
     Keywords are numbered: per-note work hashes ints, not dataclasses."""
 
     def __init__(self, keywords: set[Keyword]) -> None:
-        ordered = sorted(keywords, key=lambda k: (k.text, k.case_sensitive, k.whole_word))
+        ordered = sorted(keywords, key=lambda k: (k.text, k.case_sensitive, k.whole_word, k.word_start))
         self.ids = {keyword: number for number, keyword in enumerate(ordered)}
         # DIGIT_START is found by a regex, not by the automata
         self._digit_start = self.ids.get(DIGIT_START)
-        self._variants: dict[tuple[str, bool], list[tuple[int, bool]]] = {}
+        # Keywords are looked for in the blanked text (NoteIndex.words_only), where every
+        # non-word character is a space: one that starts a word as " at", a whole word as
+        # " at ", so the automaton skips at C speed the many hits of short keywords inside
+        # other words. A blanked keyword ("age:" -> "age ") finds every place the keyword
+        # is and some more, which only costs a regex try. Keywords without a word
+        # character are looked for in the text itself.
+        # key: (text as looked for, case-sensitive, in the blanked text)
+        self._variants: dict[tuple[str, bool, bool], list[tuple[int, bool, int]]] = {}
         for keyword in ordered:
-            if keyword != DIGIT_START:
-                self._variants.setdefault((keyword.text, keyword.case_sensitive), []).append(
-                    (self.ids[keyword], keyword.whole_word)
+            if keyword == DIGIT_START:
+                continue
+            # per variant, how far before the hit's last character the keyword starts in the
+            # note: the blanked text has one more character at the front, and " at" starts
+            # one before "at"
+            if _WORD_KEYWORD.search(keyword.text):
+                looked_for = (
+                    (" " if keyword.word_start else "")
+                    + words_only(keyword.text)
+                    + (" " if keyword.whole_word else "")
                 )
-        self._automata: list[tuple[bool, Any]] = []
+                key = (looked_for, keyword.case_sensitive, True)
+                back = len(looked_for) - (1 if keyword.word_start else 0)
+                whole_word = False
+            else:
+                key = (keyword.text, keyword.case_sensitive, False)
+                back = len(keyword.text) - 1
+                whole_word = keyword.whole_word
+            self._variants.setdefault(key, []).append((self.ids[keyword], whole_word, back))
+        self._automata: list[tuple[bool, bool, Any]] = []
         for sensitive in (False, True):
-            texts = sorted({text for text, cs in self._variants if cs is sensitive})
-            if texts:
-                automaton = ahocorasick.Automaton()
-                for text in texts:
-                    # what a hit needs, so the per-hit loop looks nothing up
-                    automaton.add_word(text, (len(text) - 1, tuple(self._variants[(text, sensitive)])))
-                automaton.make_automaton()
-                self._automata.append((sensitive, automaton))
+            for blanked in (False, True):
+                texts = sorted({text for text, cs, bl in self._variants if cs is sensitive and bl is blanked})
+                if texts:
+                    automaton = ahocorasick.Automaton()
+                    for text in texts:
+                        automaton.add_word(text, (len(text) - 1, tuple(self._variants[(text, sensitive, blanked)])))
+                    automaton.make_automaton()
+                    self._automata.append((sensitive, blanked, automaton))
 
     def occurrences(self, index: NoteIndex) -> dict[int, list[int]]:
-        """Start offsets of every keyword (by id) in the note; whole-word ones only where whole."""
+        """Start offsets of every keyword (by id) in the note; whole-word ones only where whole,
+        word-start ones only where they start a word."""
         found: dict[int, list[int]] = {}
-        for sensitive, automaton in self._automata:
+        for sensitive, blanked, automaton in self._automata:
+            if blanked:
+                for last, (_, variants) in automaton.iter(index.words_only(sensitive)):
+                    for keyword, _, back in variants:
+                        if keyword in found:
+                            found[keyword].append(last - back)
+                        else:
+                            found[keyword] = [last - back]
+                continue
             haystack = index.text if sensitive else index.lowered
             size = len(haystack)
             for last, (offset, variants) in automaton.iter(haystack):
@@ -115,7 +170,7 @@ class _Vocabulary:
                 # no word character (what ``\\w`` matches in a str pattern) on either side;
                 # worked out once per hit, if a variant asks
                 whole: bool | None = None
-                for keyword, whole_word in variants:
+                for keyword, whole_word, _ in variants:
                     if whole_word:
                         if whole is None:
                             whole = not (

@@ -36,6 +36,7 @@ _MAX_EXPANSIONS = 64
 # Character classes of at most this many characters ("[0-4]") are expanded too.
 _MAX_CLASS = 10
 _UNBOUNDED = float("inf")
+_WORD_CHARACTER = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Keyword:
     text: str
     case_sensitive: bool
     whole_word: bool
+    # a word boundary stands before it and it opens with a word character: an
+    # occurrence inside a word ("at" in "patient") is no match
+    word_start: bool = False
 
 
 # Not a literal: "a digit that starts a word" (where ``\\b\\d`` matches), for rules that
@@ -69,7 +73,7 @@ class Gate:
 
     @cached_property
     def keywords(self) -> tuple[Keyword, ...]:
-        return tuple(sorted({keyword for keyword, _ in self.entries}, key=lambda k: (k.text, k.case_sensitive, k.whole_word)))
+        return tuple(sorted({keyword for keyword, _ in self.entries}, key=lambda k: (k.text, k.case_sensitive, k.whole_word, k.word_start)))
 
     @cached_property
     def before(self) -> float:
@@ -208,13 +212,22 @@ def _sequence_requirement(
                 break
         if j > i:
             if strings and min(len(s) for s in strings) >= _MIN_KEYWORD:
-                whole = closed and (i == 0 and left or i > 0 and _is_boundary(items[i - 1])) and (
+                bounded_left = i == 0 and left or i > 0 and _is_boundary(items[i - 1])
+                whole = closed and bounded_left and (
                     j == len(items) and right or j < len(items) and _is_boundary(items[j])
                 )
                 prefix = _width(items[:i])
                 gate = Gate(
                     frozenset(
-                        (Keyword(s if case_sensitive else s.lower(), case_sensitive, whole and s.isalnum()), prefix)
+                        (
+                            Keyword(
+                                s if case_sensitive else s.lower(),
+                                case_sensitive,
+                                whole and s.isalnum(),
+                                bounded_left and _WORD_CHARACTER.match(s) is not None,
+                            ),
+                            prefix,
+                        )
                         for s in strings
                     )
                 )

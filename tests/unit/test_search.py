@@ -9,7 +9,7 @@ import pytest
 import spacy
 from medspacy.common.regex_matcher import RegexMatcher
 
-from extractor.search.matcher import GatedRegexMatcher
+from extractor.search.matcher import GatedRegexMatcher, NoteIndex
 from extractor.search.regex_analysis import regex_requirement
 from extractor.ruleset import section_rules, target_rules
 
@@ -119,3 +119,32 @@ def test_same_matches_as_medspacy_on_real_notes(kind: str, mtsamples: Callable[[
     matcher.__class__ = GatedRegexMatcher
     matcher.build_gates()
     assert [sorted(matcher(doc)) for doc in docs] == expected
+
+
+def test_keywords_after_a_word_boundary_start_a_word() -> None:
+    """A literal after ``\\b`` is found only where it starts a word: "at" in "patient" or
+    "is" in "this" gives no try of the rule, and the matches are still finditer's."""
+    pattern = r"\b(?:at|is)\s+(?:the\s+)?age\s+(?:of\s+)?(\d{1,3})"
+    requirement = regex_requirement(pattern, re.IGNORECASE)
+    assert requirement is not None
+    assert {(k.text, k.word_start) for k in requirement.anchoring.keywords} == {("at", True), ("is", True)}
+    nlp = spacy.blank("en")
+    matcher = RegexMatcher(nlp.vocab)
+    matcher.add("age", [pattern])
+    doc = nlp("This patient, diagnosed at the age of 44, is at age 45 now; that is the patient's age.")
+    expected = sorted(matcher(doc))
+    matcher.__class__ = GatedRegexMatcher
+    matcher.build_gates()
+    assert sorted(matcher(doc)) == expected and len(expected) == 2
+    occurrences = matcher._vocabulary.occurrences(NoteIndex(doc.text))
+    starts = {
+        keyword.text: sorted(occurrences.get(number, []))
+        for keyword, number in matcher._vocabulary.ids.items()
+        if keyword.text in ("at", "is")
+    }
+    text = doc.text.lower()
+    assert starts == {
+        "at": [m.start() for m in re.finditer(r"\bat", text)],
+        "is": [m.start() for m in re.finditer(r"\bis", text)],
+    }
+    assert len(starts["at"]) < text.count("at")  # "patient", "that" gave no hit
