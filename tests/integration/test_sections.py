@@ -46,3 +46,21 @@ def test_same_sections_as_medspacy_and_per_token_lookup(mtsamples: Callable[[int
             assert (found.category if found is not None else None) == expected
             checked += expected is not None
     assert checked > 1000  # headings were found, not only the no-heading case
+
+
+def test_a_heading_starts_a_word() -> None:
+    """"PE:" or "SH:" at the end of another word is no heading: "Specimen type:" is not the
+    physical examination, and "Mesh:" or "rash:" is not the social history."""
+    nlp = _sectionizer("extractor_sections")
+    doc = nlp(
+        "Specimen type: pancreatic tail resection.\nHistologic type: well differentiated neuroendocrine "
+        "tumour.\nMesh: polypropylene.\nPE: abdomen soft.\nSH: ex-smoker.\nOn examination: scaly rash:"
+        " crusted.\nCECT abdomen: 3 cm tail mass."
+    )
+    headings = [(s.category, doc[s.title_span[0] : s.title_span[1]].text) for s in doc._.sections if s.category]
+    assert headings == [
+        ("physical_exam", "PE:"),
+        ("social_history", "SH:"),
+        ("physical_exam", "On examination:"),
+        ("imaging", "CECT abdomen:"),  # contrast-enhanced CT
+    ]
