@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from extractor.schema import CohortRecord
+from extractor.schema import CohortRecord, Mention
 
 SYNOPTIC = (
     "SURGICAL PATHOLOGY REPORT\n"
@@ -210,10 +210,15 @@ def test_which_grades_of_a_carcinoma_are_its_grade(record_of: Callable[..., Coho
     assert record_of(f"SURGICAL PATHOLOGY REPORT\nDiagnosis: invasive carcinoma.\n{line}\n").who_grade == grade
 
 
-def test_a_doubt_raised_before_the_stains_does_not_reach_their_result(record_of: Callable[..., CohortRecord]) -> None:
+@pytest.mark.parametrize("stains", ["immunostains", "IHC stains", "immunohistochemical stains", "staining"])
+def test_a_doubt_raised_before_the_stains_does_not_reach_their_result(
+    record_of: Callable[..., CohortRecord], mentions_of: Callable[[str], list[Mention]], stains: str
+) -> None:
     note = (
         "Diagnosis: poorly differentiated adenocarcinoma. Although the solid component raises the possibility of "
-        "neuroendocrine differentiation, immunostains for synaptophysin and chromogranin are both negative.\n"
+        f"neuroendocrine differentiation, {stains} for synaptophysin and chromogranin are both negative.\n"
     )
     record = record_of(note)
     assert (record.ihc.synaptophysin, record.ihc.chromogranin_a) == ("negative", "negative")
+    stain_results = [m for m in mentions_of(note) if m.label == "ihc"]
+    assert len(stain_results) == 2 and not any(m.assertion.uncertain for m in stain_results)
