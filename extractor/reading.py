@@ -217,7 +217,8 @@ _CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
 # "pT3bNOMXRI", "(T1 b/N 1 /MX)", "T1b2/NO/MX", "[AJCC pT3NO]": a T part and an N
 # part at least, each letter followed by its value, OCR letters for digits allowed.
 _TNM_STRING = re.compile(
-    r"(?<![A-Za-z0-9])(?P<tp>(?:y[ \t]?)?(?:[pcr][ \t]?)?)T[ \t]?(?P<t>[0-4]|is|[lIi](?=[ \t]?[a-d])|[xX])"
+    # the leading lookahead fails fast where the lookbehind would be tried at every character
+    r"(?=[ypcrT])(?<![A-Za-z0-9])(?P<tp>(?:y[ \t]?)?(?:[pcr][ \t]?)?)T[ \t]?(?P<t>[0-4]|is|[lIi](?=[ \t]?[a-d])|[xX])"
     # a sub-letter is glued ("T3bN0") or, after a blank, stands alone ("T1 b/N 1"), never the next code's prefix ("T2 cN0")
     r"(?:(?P<ts>[a-d][12]?)|[ \t](?P<ts2>[a-d][12]?)(?![A-Za-z]))?"
     r"(?P<s1>[ \t]?[,/]?[ \t]?)(?P<np>(?:y[ \t]?)?(?:[pc][ \t]?)?)N[ \t]?(?P<n>[0-3OolIi]|[xX])(?:(?P<ns>[a-c](?![a-z]))|[ \t](?P<ns2>[a-c])(?![A-Za-z]))?"
