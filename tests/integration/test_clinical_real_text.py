@@ -33,6 +33,9 @@ def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
         ("Monitor for any possibility of DVT.", "dvt", "hypothetical"),
         # negation and uncertainty written after the finding
         ("PMH: Diabetes - denies.", "diabetes", "negated"),
+        # an export that flattened line breaks glues a comma to the next line's first word
+        ("Thyroid exam was normal.,No known history of diabetes or hypertension.", "diabetes", "negated"),
+        ("She takes no regular medicines.,Denies diarrhea or constipation.", "diarrhea", "negated"),
         ("DVT: negative.", "dvt", "negated"),
         ("Anemia (suspected).", "anemia", "uncertain"),
         ("He negates any symptoms of depression or anxiety.", "depression", "negated"),
