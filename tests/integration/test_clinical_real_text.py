@@ -56,6 +56,8 @@ def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
         ("Rheumatoid arthritis may lead to deformed joints, decreased vision, anemia and muscle weakness.", "anemia", "hypothetical"),
         ("Toxicities have already been discussed with her including myelosuppression, mucositis, diarrhea, nausea and alopecia.", "diarrhea", "hypothetical"),
         ("Mechanical and chemical deep venous thrombosis (DVT) prophylaxis were initiated.", "dvt", "hypothetical"),
+        # "prophylaxis for <time>" still names what is prevented before it
+        ("Deep vein thrombosis prophylaxis for the time being with sequential compression devices.", "dvt", "hypothetical"),
     ],
 )
 def test_what_a_sentence_says_about_the_patient(mentions_of: Mentions, sentence: str, label: str, flag: str) -> None:
@@ -372,6 +374,9 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
         ("He thinks he has lost a few pounds but has not been weighing himself to determine the exact amount of weight loss.", "weight_loss", "present"),
         ("She is at increased risk for future complications given her history, and weight loss will be a good option.", "weight_loss", None),
         ("PAST MEDICAL/BIRTH HISTORY: , Born at term.  There were no complications during pregnancy such as diabetes or hypertension.", "diabetes", None),
+        # "otherwise negative" covers the systems not named, not the ones just listed
+        ("REVIEW OF SYSTEMS:  Has had poor feeding, has had loose stools and diarrhea, otherwise negative on the 10 systems reviewed.", "diarrhea", "present"),
+        ("REVIEW OF SYSTEMS:  At present he is negative any fevers, chills, nausea or diarrhea.", "diarrhea", "absent"),
     ],
 )
 def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str, status: str | None) -> None:
