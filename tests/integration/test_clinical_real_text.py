@@ -116,6 +116,8 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
         (("The patient has been feeling well for the last several weeks, per the daughter, but today she became agitated.",), None),
         # a sibling's death under the relative's heading
         (("SOCIAL HISTORY: , Married for 25 years.,CHILDREN:,  Four, all in good health.,SIBLINGS:,  John Doe died in 1984 at the age of 26 in an automobile accident.",), None),
+        # an admission note's "has been doing well" is the state before the illness that brought the patient in
+        (("HISTORY OF PRESENT ILLNESS:  A 61-year-old man who was admitted overnight with palpitations.  He has been doing well, last seen in clinic in March for a routine visit.",), None),
         # a follow-up state is still the patient's
         (("INTERVAL HISTORY: , In the interim since his last visit he has done quite well.  He is working.",), "alive"),
     ],
@@ -373,6 +375,9 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
         ("She has had recurrent aphthous ulcers of the tongue and glossitis.", "stomatitis", "present"),
         ("He thinks he has lost a few pounds but has not been weighing himself to determine the exact amount of weight loss.", "weight_loss", "present"),
         ("She is at increased risk for future complications given her history, and weight loss will be a good option.", "weight_loss", None),
+        # weight lost and regained is a diet's, not the finding
+        ("He has dieted many times; his largest weight loss was 40 pounds, and he gained it all back within a year.", "weight_loss", None),
+        ("Complications such as gallstones from rapid weight loss were also discussed with her.", "weight_loss", None),
         ("PAST MEDICAL/BIRTH HISTORY: , Born at term.  There were no complications during pregnancy such as diabetes or hypertension.", "diabetes", None),
         # "otherwise negative" covers the systems not named, not the ones just listed
         ("REVIEW OF SYSTEMS:  Has had poor feeding, has had loose stools and diarrhea, otherwise negative on the 10 systems reviewed.", "diarrhea", "present"),
