@@ -394,6 +394,9 @@ def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str
         ("There is concern for diabetes given her weight gain.", "diabetes"),
         ("She is on a weight loss medication, phentermine, since March.", "weight_loss"),
         ("Watch for CNS depression with the opioid; bone marrow depression from chemotherapy.", "depression"),
+        # a dent in the skull, a newborn's poor tone at birth
+        ("The old reservoir was removed; a right subtemporal depression was noted over the craniotomy site.", "depression"),
+        ("Apgars were 4 and 8; initial neonatal depression responded to bag-mask ventilation.", "depression"),
     ],
 )
 def test_not_the_finding(record_of: Record, note: str, key: str) -> None:
@@ -451,3 +454,13 @@ def test_stage_iv_disease_is_not_no_metastasis(record_of: Record) -> None:
         "MRI of the brain: there is no evidence of cerebral metastasis."
     )
     assert record.metastasis_sites is None
+
+
+def test_bone_metastases_named_by_the_bone_outweigh_a_clear_scan(record_of: Record) -> None:
+    # femurs, spine and ribs are bones; a later "no recurrent metastatic disease" on one scan
+    # does not undo metastases the note states
+    note = (
+        "HISTORY:  Breast cancer diagnosed in 2009 with metastasis in both femurs and her upper thoracic spine.  "
+        "INVESTIGATIONS:  CT of the chest showed no evidence of recurrent metastatic disease."
+    )
+    assert record_of(note).metastasis_sites == ["bone"]
