@@ -158,11 +158,15 @@ def test_sex_from_the_words_for_the_patient(record_of: Record, note: str, sex: s
         ("PAST SURGICAL HISTORY:  Hysterectomy in 1995 for fibroids.", []),
         ("PREOPERATIVE DIAGNOSIS:  Nonpalpable neoplasm, right breast.,OPERATION:  Excision of neoplasm.", []),
         ("We talked about performing a total thyroidectomy.", []),
+        # a vein explored to place a port is no tumour operation
+        ("PROCEDURES:  1.  Open exploration of the right internal jugular vein.  2.  Placement of a port for chemotherapy of metastatic breast cancer.", []),
         # a tumour operation the vocabulary does not list is "other"
         ("PREOPERATIVE DIAGNOSIS: , Endometrial cancer.,OPERATION PERFORMED:,  Exploratory laparotomy, total abdominal hysterectomy.", ["exploration", "other"]),
         ("This is a 66-year-old female who has a history of a right lumpectomy for ductal carcinoma in situ in May 2001.", ["other"]),
         ("POSTOPERATIVE DIAGNOSIS: , Non-small cell carcinoma of the right lower lobe.,PROCEDURES:,1.  Right thoracotomy.,2.  Right lower lobectomy.", ["other"]),
         ("TITLE OF OPERATION: , Excision of large basal cell carcinoma, right lower lid.", ["other"]),
+        # a lung metastasectomy is not the liver's
+        ("PROCEDURE:  Left thoracotomy and metastasectomy of metastatic renal cell carcinoma from the lingula, with mediastinal lymph node dissection.", ["other"]),
         # the glucagonoma operations are unchanged
         ("OPERATION:  Distal pancreatectomy and splenectomy for a glucagonoma of the pancreatic tail.", ["distal_pancreatectomy", "splenectomy"]),
         ("Operation: laparotomy, excision of tumour of the pancreas.", ["other"]),
@@ -342,6 +346,8 @@ def test_case_report_wording(record_of: Record, note: str, field: str, expected:
         ("Rheumatoid arthritis, on methotrexate 15 mg weekly and folic acid.", []),
         ("Chronic hepatitis C, treated with interferon and ribavirin in 2005.", []),
         ("Lupus nephritis treated with intravenous cyclophosphamide.", []),
+        # a regimen the oncologist would use is a plan
+        ("ASSESSMENT:  Stage IIIA adenocarcinoma of the lung.  I would use cisplatin and etoposide with concurrent radiation.", []),
     ],
 )
 def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs: list[str]) -> None:
