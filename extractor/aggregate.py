@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from extractor.fields import FIELDS, Field, assertion_policies
+from extractor.parsing.clinical import ELSEWHERE
 from extractor.schema import (
     FINDING_KEYS,
     IHC_KEYS,
@@ -377,8 +378,13 @@ def _first_department(b: Builder, field: Field, record: dict[str, Any]) -> str |
     if not departments:
         return None
     # "first presented to X" says it directly; a referral source only implies it
-    explicit = [i for i in departments if re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)]
+    explicit = [
+        i for i in departments
+        if i.mention.value != ELSEWHERE and re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)
+    ]
     chosen = (explicit or departments)[0]
+    if chosen.mention.value == ELSEWHERE:
+        return None  # first seen at a hospital or by "their doctor": a department named later came after
     b.cite(field.key, [chosen])
     return chosen.mention.value
 

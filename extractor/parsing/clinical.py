@@ -160,6 +160,10 @@ _NEXT_CLAUSE = re.compile(
 )
 
 
+# A first contact the note tells without naming a department (a hospital, "their doctor").
+ELSEWHERE = "elsewhere"
+
+
 def parse_department(ctx: SpanContext) -> str | None:
     """The specialty a referral/presentation phrase names as the first one seen."""
     if ctx.rule_value == "self":
@@ -167,6 +171,10 @@ def parse_department(ctx: SpanContext) -> str | None:
         return _department_named(ctx.doc_head)
     if ctx.rule_value == "title":
         return _department_of_title(ctx)
+    if ctx.rule_value == "elsewhere":
+        # "presented to ABC General Hospital", "saw their primary doctor": care before any
+        # department the note names later, so those were not the first (the record drops this value)
+        return ELSEWHERE
     if re.match(r"(?:has\s+been\s+|been\s+|is\s+|being\s+)?managed\b", ctx.text, re.IGNORECASE):
         return None  # "pancreatitis, which has been managed by his gastroenterologist": ongoing care, not where it began
     # "referred to endocrinology by dermatology": the 'by/from' side came first

@@ -200,6 +200,11 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
         # who manages a disease is not where it began
         ("ASSESSMENT: , 4.  Pancreatitis, which has been managed by his gastroenterologist.", None),
         ("She was initially managed by her GP for the rash.", "general practice"),
+        # first seen at a hospital the note names: the specialist named later came after
+        ("BRIEF HISTORY:  A 34-year-old woman who presented to Mercy General Hospital on 03/02/2011 with right upper quadrant pain.  She was seen by the gastroenterologist and underwent ERCP.", None),
+        ("She presented to Mercy General Hospital Emergency Department with right upper quadrant pain.  She was evaluated in the emergency department by the surgical team.", "emergency medicine"),
+        # the family doctor seen before the emergency visit was the first contact
+        ("A 6-year-old boy brought to the emergency department for wheezing.  Before coming in, they saw their primary medical doctor, who started a nebulizer.", "general practice"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
