@@ -43,6 +43,8 @@ def _ctx(sentence: str, match: str, value: object = None, kind: str | None = Non
         ("The cone biopsy showed microinvasive squamous carcinoma with a 2 mm invasion.", "2 mm", None),
         ("Right base core: adenocarcinoma, Gleason 3 + 3; maximum linear extent of tumor in the core 4 mm.", "4 mm", None),
         ("Squamous carcinoma, depth of invasion 7 mm, lymphovascular invasion absent.", "7 mm", None),
+        # a pancreatic lesion the reader calls cystic is not a stated tumour
+        ("MRI: a lesion in the body of the pancreas, about 1.5 cm, most likely of cystic nature; a neoplasm is not excluded.", "1.5 cm", None),
         # the margin named after the tumour's own size stays the tumour's size
         ("Pancreas, tail: well-differentiated neuroendocrine tumour, 2.2 cm, margins free.", "2.2 cm", [2.2]),
     ],
