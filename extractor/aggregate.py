@@ -118,6 +118,12 @@ def negated(mention: Mention) -> bool:
     return counts(mention) and mention.assertion.negated and not _negation_ignored(mention.label)
 
 
+def _suspected(mention: Mention) -> bool:
+    """A possible (not negated) mention of the patient: what the note leaves open."""
+    flags = mention.assertion
+    return flags.uncertain and not (flags.negated or flags.family or flags.hypothetical)
+
+
 class Builder:
     """The counted mentions of one patient, the evidence filed so far, and what merges share."""
 
@@ -567,6 +573,11 @@ def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[
     ] + b.of_field(field, negated)
     if n == "N0" or m == "M0":
         statements += stage_items
+    counted = any((i.mention.value or {}).get("scope") == "lymph_nodes" for i in statements) or n == "N0" or m == "M0"
+    if not counted and b.of_field(field, _suspected):
+        # "suspicious for distant metastasis" beside "no locoregional metastasis": not a stated none
+        # (a node count or an N0/M0 stage still is)
+        return None
     if statements and b.tumour_stated:  # "no metastasis" of a patient with no tumour says nothing of one
         b.cite(field.key, statements)
         return []

@@ -475,3 +475,14 @@ def test_bone_metastases_named_by_the_bone_outweigh_a_clear_scan(record_of: Reco
         "INVESTIGATIONS:  CT of the chest showed no evidence of recurrent metastatic disease."
     )
     assert record_of(note).metastasis_sites == ["bone"]
+
+
+def test_a_suspected_metastasis_beside_a_negated_one_is_not_none(record_of: Record) -> None:
+    # no local spread, but distant spread suspected: the note does not state "no metastasis"
+    note = (
+        "HISTORY:  Papillary thyroid carcinoma, status post total thyroidectomy.  "
+        "FINDINGS:  No evidence of locoregional metastasis.  Uptake in the right lung base is suspicious for distant metastasis."
+    )
+    assert record_of(note).metastasis_sites is None
+    # a node count still states none
+    assert record_of(note + "  Neck dissection: 0/14 lymph nodes positive.").metastasis_sites == []
