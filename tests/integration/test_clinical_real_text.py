@@ -82,6 +82,8 @@ def test_what_a_sentence_says_about_the_patient(mentions_of: Mentions, sentence:
         ("He has no appetite over the past week and has lost 8 pounds during this period.", "weight_loss"),
         # "X was negative" reaches back to X, not to the start of the sentence
         ("The pathology showed infiltrating ductal carcinoma with anemia noted preoperatively, one sentinel lymph node was negative.", "anemia"),
+        # "no complaints other than X" reports X
+        ("He has no complaints other than intermittent diarrhea after meals.", "diarrhea"),
         # "reason:" is not a son's heading
         ("REASON: new diabetes and diarrhea.", "diabetes"),
     ],
