@@ -466,7 +466,12 @@ def _about_the_patient(before: str, rules: dict[str, Any]) -> tuple[bool, str | 
 def _before_an_event(ctx: SpanContext, rules: dict[str, Any]) -> bool:
     """The state is told as it was before something happened ("doing well until two days
     ago", "... However, last night ...")."""
-    return bool(rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following))
+    return bool(
+        rules["before_event"].search(ctx.after[:60])
+        or rules["next_sentence_event"].search(ctx.following)
+        # "She has been doing well.  They put her on ointment.  However today, ...": two sentences on
+        or rules["later_sentence_event"].search(ctx.following)
+    )
 
 
 def _alive_value(pronoun: str | None) -> dict[str, Any]:

@@ -120,6 +120,8 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
         (("SOCIAL HISTORY: , Married for 25 years.,CHILDREN:,  Four, all in good health.,SIBLINGS:,  John Doe died in 1984 at the age of 26 in an automobile accident.",), None),
         # an admission note's "has been doing well" is the state before the illness that brought the patient in
         (("HISTORY OF PRESENT ILLNESS:  A 61-year-old man who was admitted overnight with palpitations.  He has been doing well, last seen in clinic in March for a routine visit.",), None),
+        # "doing well" told before what brought the patient in, two sentences on
+        (("HISTORY:  A 3-week-old seen for a rash.  She has been doing well.  Her mother applied a barrier cream.  It has mostly cleared.  However today, a new pustule appeared on her scalp.",), None),
         # a follow-up state is still the patient's
         (("INTERVAL HISTORY: , In the interim since his last visit he has done quite well.  He is working.",), "alive"),
     ],
