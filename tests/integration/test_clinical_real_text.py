@@ -357,6 +357,9 @@ def test_case_report_wording(record_of: Record, note: str, field: str, expected:
         ("Lupus nephritis treated with intravenous cyclophosphamide.", []),
         # a regimen the oncologist would use is a plan
         ("ASSESSMENT:  Stage IIIA adenocarcinoma of the lung.  I would use cisplatin and etoposide with concurrent radiation.", []),
+        # what trials used, and the benefit a regimen would have, are counselling
+        ("Anaplastic astrocytoma, status post resection.  We reviewed the published studies that have used temozolomide in this setting.", []),
+        ("Stage II colon cancer, resected.  Adjuvant capecitabine would have a modest benefit of about 3% in survival.", []),
     ],
 )
 def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs: list[str]) -> None:
