@@ -396,7 +396,7 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
         # weight lost and regained is a diet's, not the finding
         ("He has dieted many times; his largest weight loss was 40 pounds, and he gained it all back within a year.", "weight_loss", None),
         ("Complications such as gallstones from rapid weight loss were also discussed with her.", "weight_loss", None),
-        ("Dietary follow-up: she reports feeling much better since she has lost weight on the meal plan.", "weight_loss", None),
+        ("Follow-up visit: she reports feeling much better since she has lost weight.", "weight_loss", None),
         ("PAST MEDICAL/BIRTH HISTORY: , Born at term.  There were no complications during pregnancy such as diabetes or hypertension.", "diabetes", None),
         # "otherwise negative" covers the systems not named, not the ones just listed
         ("REVIEW OF SYSTEMS:  Has had poor feeding, has had loose stools and diarrhea, otherwise negative on the 10 systems reviewed.", "diarrhea", "present"),
