@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from extractor.fields import FIELDS, Field, assertion_policies
+from extractor.parsing.clinical import ELSEWHERE
 from extractor.schema import (
     FINDING_KEYS,
     IHC_KEYS,
@@ -115,6 +116,12 @@ def asserted(mention: Mention) -> bool:
 def negated(mention: Mention) -> bool:
     """True when the mention counts and states the value's absence."""
     return counts(mention) and mention.assertion.negated and not _negation_ignored(mention.label)
+
+
+def _suspected(mention: Mention) -> bool:
+    """A possible (not negated) mention of the patient: what the note leaves open."""
+    flags = mention.assertion
+    return flags.uncertain and not (flags.negated or flags.family or flags.hypothetical)
 
 
 class Builder:
@@ -377,8 +384,13 @@ def _first_department(b: Builder, field: Field, record: dict[str, Any]) -> str |
     if not departments:
         return None
     # "first presented to X" says it directly; a referral source only implies it
-    explicit = [i for i in departments if re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)]
+    explicit = [
+        i for i in departments
+        if i.mention.value != ELSEWHERE and re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)
+    ]
     chosen = (explicit or departments)[0]
+    if chosen.mention.value == ELSEWHERE:
+        return None  # first seen at a hospital or by "their doctor": a department named later came after
     b.cite(field.key, [chosen])
     return chosen.mention.value
 
@@ -561,6 +573,11 @@ def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[
     ] + b.of_field(field, negated)
     if n == "N0" or m == "M0":
         statements += stage_items
+    counted = any((i.mention.value or {}).get("scope") == "lymph_nodes" for i in statements) or n == "N0" or m == "M0"
+    if not counted and b.of_field(field, _suspected):
+        # "suspicious for distant metastasis" beside "no locoregional metastasis": not a stated none
+        # (a node count or an N0/M0 stage still is)
+        return None
     if statements and b.tumour_stated:  # "no metastasis" of a patient with no tumour says nothing of one
         b.cite(field.key, statements)
         return []

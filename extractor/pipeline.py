@@ -77,7 +77,7 @@ def _context_rules(context: object) -> list:
 
 def split_inner_brackets(nlp: Language) -> None:
     """Split tokens at inner brackets, slashes and glued colons: "CgA(+)" -> "CgA ( + )",
-    "Streptozocin/5-FU", "Size:5" -> "Size : 5".
+    "Streptozocin/5-FU", "Size:5" -> "Size : 5", "disease.,No" -> "disease . , No".
 
     Pathology shorthand glues the result to the marker and regimens glue drugs
     together; without this one span would swallow the other.
@@ -91,6 +91,9 @@ def split_inner_brackets(nlp: Language) -> None:
         # forms glue a value to its label: "Size:5 cm", "(pT):pT2" (spaCy splits "a:b" only)
         r"(?<=[A-Za-z\)\]]):(?=[0-9])",
         r"(?<=[\)\]]):(?=[A-Za-z])",
+        # exports that flattened line breaks leave a comma glued to the next line's
+        # first word ("disease.,No known history"): "No" must stay a word
+        r"(?<=[.:;]),(?=[A-Za-z])",
     ]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 

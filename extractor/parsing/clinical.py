@@ -160,6 +160,10 @@ _NEXT_CLAUSE = re.compile(
 )
 
 
+# A first contact the note tells without naming a department (a hospital, "their doctor").
+ELSEWHERE = "elsewhere"
+
+
 def parse_department(ctx: SpanContext) -> str | None:
     """The specialty a referral/presentation phrase names as the first one seen."""
     if ctx.rule_value == "self":
@@ -167,6 +171,10 @@ def parse_department(ctx: SpanContext) -> str | None:
         return _department_named(ctx.doc_head)
     if ctx.rule_value == "title":
         return _department_of_title(ctx)
+    if ctx.rule_value == "elsewhere":
+        # "presented to ABC General Hospital", "saw their primary doctor": care before any
+        # department the note names later, so those were not the first (the record drops this value)
+        return ELSEWHERE
     if re.match(r"(?:has\s+been\s+|been\s+|is\s+|being\s+)?managed\b", ctx.text, re.IGNORECASE):
         return None  # "pancreatitis, which has been managed by his gastroenterologist": ongoing care, not where it began
     # "referred to endocrinology by dermatology": the 'by/from' side came first
@@ -458,7 +466,12 @@ def _about_the_patient(before: str, rules: dict[str, Any]) -> tuple[bool, str | 
 def _before_an_event(ctx: SpanContext, rules: dict[str, Any]) -> bool:
     """The state is told as it was before something happened ("doing well until two days
     ago", "... However, last night ...")."""
-    return bool(rules["before_event"].search(ctx.after[:60]) or rules["next_sentence_event"].search(ctx.following))
+    return bool(
+        rules["before_event"].search(ctx.after[:60])
+        or rules["next_sentence_event"].search(ctx.following)
+        # "She has been doing well.  They put her on ointment.  However today, ...": two sentences on
+        or rules["later_sentence_event"].search(ctx.following)
+    )
 
 
 def _alive_value(pronoun: str | None) -> dict[str, Any]:

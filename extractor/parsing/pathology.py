@@ -220,6 +220,9 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
     if _DISTANCE_AFTER.match(trail) or _DISTANCE_BEFORE.search(lead):
         return None
+    if vocab_regex("size_not_tumour_before").search(lead) or vocab_regex("size_not_tumour_right_after").match(trail):
+        # "maximum linear extent in a core was 6 mm", "a 1 cm margin", "a 1 mm invasion": not the tumour's size
+        return None
     # the lead's words are looked up lower-cased (faster), unless that moves offsets
     lowered = lead.lower()
     folded = len(lowered) == len(lead)

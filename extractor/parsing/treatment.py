@@ -135,6 +135,14 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
         return None
     if values == ["hepatic_metastasectomy"] and not re.search(r"metasta|nodule|lesion|deposit|secondar|tumou?r|glucagonoma|net\b", ctx.sentence, re.IGNORECASE):
         return None
+    if (
+        values == ["hepatic_metastasectomy"]
+        and not re.search(r"liver|hepat|segment|section", ctx.text, re.IGNORECASE)
+        and _purpose_rules()["metastasectomy_elsewhere"].search(ctx.sentence)
+    ):
+        values = ["other"]  # "left metastasectomy ... with mediastinal lymph node dissection": a lung's, not the liver's
+    if values == ["exploration"] and _purpose_rules()["explored_not_abdomen"].match(ctx.after):
+        return None  # "open exploration of the subclavian vein" for a port: no tumour operation
     if values == ["enucleation"] and not re.search(r"tumou?r|mass|lesion|glucagonoma|insulinoma|pancrea|net\b|nodule", ctx.sentence, re.IGNORECASE):
         return None
     rules = _purpose_rules()

@@ -33,6 +33,9 @@ def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
         ("Monitor for any possibility of DVT.", "dvt", "hypothetical"),
         # negation and uncertainty written after the finding
         ("PMH: Diabetes - denies.", "diabetes", "negated"),
+        # an export that flattened line breaks glues a comma to the next line's first word
+        ("Thyroid exam was normal.,No known history of diabetes or hypertension.", "diabetes", "negated"),
+        ("She takes no regular medicines.,Denies diarrhea or constipation.", "diarrhea", "negated"),
         ("DVT: negative.", "dvt", "negated"),
         ("Anemia (suspected).", "anemia", "uncertain"),
         ("He negates any symptoms of depression or anxiety.", "depression", "negated"),
@@ -53,6 +56,8 @@ def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
         ("Rheumatoid arthritis may lead to deformed joints, decreased vision, anemia and muscle weakness.", "anemia", "hypothetical"),
         ("Toxicities have already been discussed with her including myelosuppression, mucositis, diarrhea, nausea and alopecia.", "diarrhea", "hypothetical"),
         ("Mechanical and chemical deep venous thrombosis (DVT) prophylaxis were initiated.", "dvt", "hypothetical"),
+        # "prophylaxis for <time>" still names what is prevented before it
+        ("Deep vein thrombosis prophylaxis for the time being with sequential compression devices.", "dvt", "hypothetical"),
     ],
 )
 def test_what_a_sentence_says_about_the_patient(mentions_of: Mentions, sentence: str, label: str, flag: str) -> None:
@@ -77,6 +82,8 @@ def test_what_a_sentence_says_about_the_patient(mentions_of: Mentions, sentence:
         ("He has no appetite over the past week and has lost 8 pounds during this period.", "weight_loss"),
         # "X was negative" reaches back to X, not to the start of the sentence
         ("The pathology showed infiltrating ductal carcinoma with anemia noted preoperatively, one sentinel lymph node was negative.", "anemia"),
+        # "no complaints other than X" reports X
+        ("He has no complaints other than intermittent diarrhea after meals.", "diarrhea"),
         # "reason:" is not a son's heading
         ("REASON: new diabetes and diarrhea.", "diabetes"),
     ],
@@ -111,6 +118,10 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
         (("The patient has been feeling well for the last several weeks, per the daughter, but today she became agitated.",), None),
         # a sibling's death under the relative's heading
         (("SOCIAL HISTORY: , Married for 25 years.,CHILDREN:,  Four, all in good health.,SIBLINGS:,  John Doe died in 1984 at the age of 26 in an automobile accident.",), None),
+        # an admission note's "has been doing well" is the state before the illness that brought the patient in
+        (("HISTORY OF PRESENT ILLNESS:  A 61-year-old man who was admitted overnight with palpitations.  He has been doing well, last seen in clinic in March for a routine visit.",), None),
+        # "doing well" told before what brought the patient in, two sentences on
+        (("HISTORY:  A 3-week-old seen for a rash.  She has been doing well.  Her mother applied a barrier cream.  It has mostly cleared.  However today, a new pustule appeared on her scalp.",), None),
         # a follow-up state is still the patient's
         (("INTERVAL HISTORY: , In the interim since his last visit he has done quite well.  He is working.",), "alive"),
     ],
@@ -151,11 +162,15 @@ def test_sex_from_the_words_for_the_patient(record_of: Record, note: str, sex: s
         ("PAST SURGICAL HISTORY:  Hysterectomy in 1995 for fibroids.", []),
         ("PREOPERATIVE DIAGNOSIS:  Nonpalpable neoplasm, right breast.,OPERATION:  Excision of neoplasm.", []),
         ("We talked about performing a total thyroidectomy.", []),
+        # a vein explored to place a port is no tumour operation
+        ("PROCEDURES:  1.  Open exploration of the right internal jugular vein.  2.  Placement of a port for chemotherapy of metastatic breast cancer.", []),
         # a tumour operation the vocabulary does not list is "other"
         ("PREOPERATIVE DIAGNOSIS: , Endometrial cancer.,OPERATION PERFORMED:,  Exploratory laparotomy, total abdominal hysterectomy.", ["exploration", "other"]),
         ("This is a 66-year-old female who has a history of a right lumpectomy for ductal carcinoma in situ in May 2001.", ["other"]),
         ("POSTOPERATIVE DIAGNOSIS: , Non-small cell carcinoma of the right lower lobe.,PROCEDURES:,1.  Right thoracotomy.,2.  Right lower lobectomy.", ["other"]),
         ("TITLE OF OPERATION: , Excision of large basal cell carcinoma, right lower lid.", ["other"]),
+        # a lung metastasectomy is not the liver's
+        ("PROCEDURE:  Left thoracotomy and metastasectomy of metastatic renal cell carcinoma from the lingula, with mediastinal lymph node dissection.", ["other"]),
         # the glucagonoma operations are unchanged
         ("OPERATION:  Distal pancreatectomy and splenectomy for a glucagonoma of the pancreatic tail.", ["distal_pancreatectomy", "splenectomy"]),
         ("Operation: laparotomy, excision of tumour of the pancreas.", ["other"]),
@@ -189,6 +204,11 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
         # who manages a disease is not where it began
         ("ASSESSMENT: , 4.  Pancreatitis, which has been managed by his gastroenterologist.", None),
         ("She was initially managed by her GP for the rash.", "general practice"),
+        # first seen at a hospital the note names: the specialist named later came after
+        ("BRIEF HISTORY:  A 34-year-old woman who presented to Mercy General Hospital on 03/02/2011 with right upper quadrant pain.  She was seen by the gastroenterologist and underwent ERCP.", None),
+        ("She presented to Mercy General Hospital Emergency Department with right upper quadrant pain.  She was evaluated in the emergency department by the surgical team.", "emergency medicine"),
+        # the family doctor seen before the emergency visit was the first contact
+        ("A 6-year-old boy brought to the emergency department for wheezing.  Before coming in, they saw their primary medical doctor, who started a nebulizer.", "general practice"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
@@ -335,6 +355,11 @@ def test_case_report_wording(record_of: Record, note: str, field: str, expected:
         ("Rheumatoid arthritis, on methotrexate 15 mg weekly and folic acid.", []),
         ("Chronic hepatitis C, treated with interferon and ribavirin in 2005.", []),
         ("Lupus nephritis treated with intravenous cyclophosphamide.", []),
+        # a regimen the oncologist would use is a plan
+        ("ASSESSMENT:  Stage IIIA adenocarcinoma of the lung.  I would use cisplatin and etoposide with concurrent radiation.", []),
+        # what trials used, and the benefit a regimen would have, are counselling
+        ("Anaplastic astrocytoma, status post resection.  We reviewed the published studies that have used temozolomide in this setting.", []),
+        ("Stage II colon cancer, resected.  Adjuvant capecitabine would have a modest benefit of about 3% in survival.", []),
     ],
 )
 def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs: list[str]) -> None:
@@ -368,7 +393,14 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
         ("She has had recurrent aphthous ulcers of the tongue and glossitis.", "stomatitis", "present"),
         ("He thinks he has lost a few pounds but has not been weighing himself to determine the exact amount of weight loss.", "weight_loss", "present"),
         ("She is at increased risk for future complications given her history, and weight loss will be a good option.", "weight_loss", None),
+        # weight lost and regained is a diet's, not the finding
+        ("He has dieted many times; his largest weight loss was 40 pounds, and he gained it all back within a year.", "weight_loss", None),
+        ("Complications such as gallstones from rapid weight loss were also discussed with her.", "weight_loss", None),
+        ("Follow-up visit: she reports feeling much better since she has lost weight.", "weight_loss", None),
         ("PAST MEDICAL/BIRTH HISTORY: , Born at term.  There were no complications during pregnancy such as diabetes or hypertension.", "diabetes", None),
+        # "otherwise negative" covers the systems not named, not the ones just listed
+        ("REVIEW OF SYSTEMS:  Has had poor feeding, has had loose stools and diarrhea, otherwise negative on the 10 systems reviewed.", "diarrhea", "present"),
+        ("REVIEW OF SYSTEMS:  At present he is negative any fevers, chills, nausea or diarrhea.", "diarrhea", "absent"),
     ],
 )
 def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str, status: str | None) -> None:
@@ -381,6 +413,9 @@ def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str
         ("There is concern for diabetes given her weight gain.", "diabetes"),
         ("She is on a weight loss medication, phentermine, since March.", "weight_loss"),
         ("Watch for CNS depression with the opioid; bone marrow depression from chemotherapy.", "depression"),
+        # a dent in the skull, a newborn's poor tone at birth
+        ("The old reservoir was removed; a right subtemporal depression was noted over the craniotomy site.", "depression"),
+        ("Apgars were 4 and 8; initial neonatal depression responded to bag-mask ventilation.", "depression"),
     ],
 )
 def test_not_the_finding(record_of: Record, note: str, key: str) -> None:
@@ -438,3 +473,24 @@ def test_stage_iv_disease_is_not_no_metastasis(record_of: Record) -> None:
         "MRI of the brain: there is no evidence of cerebral metastasis."
     )
     assert record.metastasis_sites is None
+
+
+def test_bone_metastases_named_by_the_bone_outweigh_a_clear_scan(record_of: Record) -> None:
+    # femurs, spine and ribs are bones; a later "no recurrent metastatic disease" on one scan
+    # does not undo metastases the note states
+    note = (
+        "HISTORY:  Breast cancer diagnosed in 2009 with metastasis in both femurs and her upper thoracic spine.  "
+        "INVESTIGATIONS:  CT of the chest showed no evidence of recurrent metastatic disease."
+    )
+    assert record_of(note).metastasis_sites == ["bone"]
+
+
+def test_a_suspected_metastasis_beside_a_negated_one_is_not_none(record_of: Record) -> None:
+    # no local spread, but distant spread suspected: the note does not state "no metastasis"
+    note = (
+        "HISTORY:  Papillary thyroid carcinoma, status post total thyroidectomy.  "
+        "FINDINGS:  No evidence of locoregional metastasis.  Uptake in the right lung base is suspicious for distant metastasis."
+    )
+    assert record_of(note).metastasis_sites is None
+    # a node count still states none
+    assert record_of(note + "  Neck dissection: 0/14 lymph nodes positive.").metastasis_sites == []

@@ -38,6 +38,15 @@ def _ctx(sentence: str, match: str, value: object = None, kind: str | None = Non
         # a nodule read as a metastasis; the primary beside metastases keeps its size
         ("There was also an 8 mm nodule in the left upper lobe suspicious for metastatic disease.", "8 mm", None),
         ("CT: a 4 cm pancreatic tail mass with liver lesions consistent with metastases.", "4 cm", [4.0]),
+        # a margin taken around the tumour, a depth of invasion, a core's linear extent
+        ("The tumour on the cheek was excised with about a 1 cm margin of normal mucosa.", "1 cm", None),
+        ("The cone biopsy showed microinvasive squamous carcinoma with a 2 mm invasion.", "2 mm", None),
+        ("Right base core: adenocarcinoma, Gleason 3 + 3; maximum linear extent of tumor in the core 4 mm.", "4 mm", None),
+        ("Squamous carcinoma, depth of invasion 7 mm, lymphovascular invasion absent.", "7 mm", None),
+        # a pancreatic lesion the reader calls cystic is not a stated tumour
+        ("MRI: a lesion in the body of the pancreas, about 1.5 cm, most likely of cystic nature; a neoplasm is not excluded.", "1.5 cm", None),
+        # the margin named after the tumour's own size stays the tumour's size
+        ("Pancreas, tail: well-differentiated neuroendocrine tumour, 2.2 cm, margins free.", "2.2 cm", [2.2]),
     ],
 )
 def test_what_a_size_measures(sentence: str, match: str, dims: list[float] | None) -> None:
