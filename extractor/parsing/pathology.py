@@ -55,7 +55,7 @@ _NOT_TUMOUR_GRADE = re.compile(
 )
 _CNS_TUMOUR = re.compile(r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma", re.IGNORECASE)
 _BARE_GRADE_CONTEXT = re.compile(
-    r"grade|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r"
+    r"grad(?:e|ing)|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r"
     # the companions of a European TNM line: "pT3a, pN1 (1/16), L1, V0; G3"
     r"|(?-i:\bp?T[0-4][a-d]?\b|\b[LV][01]\b|\bPn[01]\b)",
     re.IGNORECASE,
@@ -74,8 +74,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
     lead = ctx.sentence[max(0, ctx.start - 40) : ctx.start]
     if _NOT_TUMOUR_GRADE.search(lead + ctx.text + ctx.after[:40]) or _CNS_TUMOUR.search(around):
         return None
-    if re.search(r"\(\s*(?:for\s[^()]*)?$", lead) and re.match(r"\s*\)", ctx.after) and re.search(r"\d\s*[-~]\s*\d", ctx.text):
-        return None  # "WHO grade (grade 1-3): ..." names the scale
+    if re.search(r"\(\s*(?:for\s[^()]*)?$", lead) and re.match(r"\s*\)", ctx.after) and re.search(r"\d\s*[-~·]\s*\d", ctx.text):
+        return None  # "WHO grade (grade 1-3): ..." names the scale (OCR may print the dash as "·")
     if re.search(r"[A-Za-z0-9]-$", lead) and ctx.text.startswith("G"):
         return None  # inside an identifier: "TCGA-G3-A25S"
     if re.fullmatch(r"G[123](?:\s*[-/]\s*G[1-4])?", ctx.text.strip()) and not _BARE_GRADE_CONTEXT.search(
@@ -97,7 +97,7 @@ def parse_grade(ctx: SpanContext) -> str | None:
     if not (net or ctx.report_kind == "pathology" or _TUMOUR_CONTEXT.search(around)):
         return None
     # "(for RCC, grades 1-4): 2" and "II OF IV" name the scale, not the grade
-    stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
+    stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~·]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
     stated = re.sub(r"^.*?\b(?:grade|gr\.?)\b", " ", stated)
     values = [int(v) if v.isdigit() else _GRADE_WORDS[v] for v in _GRADE_VALUE.findall(stated)]
     if not values or max(values) > 3:

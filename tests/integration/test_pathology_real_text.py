@@ -204,6 +204,11 @@ def test_a_physical_exams_negative_nodes_are_not_a_staging_statement(record_of: 
         ("Fuhrman nuclear grade: predominant grade II with a focal area of grade IV.", None),
         ("Gleason score 4 + 5 = 9; tertiary grade 3.", None),
         ("p53 by IHC: Staining Intensity Grade: 2, HistoScore: 7", None),
+        # renal checklists: the German spelling, the scale named without the word "grade",
+        # and a form's option text whose range OCR prints with a middle dot
+        ("Histologic grade: Fuhrmann-Grade 2", "G2"),
+        ("Clear cell type, FUHRMAN NUCLEAR 3 OF 4. Margins free.", "G3"),
+        ("F3. WHO grade (grade 1\u00b73): NA (for urothelial carcinoma)", None),
     ],
 )
 def test_which_grades_of_a_carcinoma_are_its_grade(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
@@ -217,3 +222,11 @@ def test_a_doubt_raised_before_the_stains_does_not_reach_their_result(record_of:
     )
     record = record_of(note)
     assert (record.ihc.synaptophysin, record.ihc.chromogranin_a) == ("negative", "negative")
+
+
+def test_a_bare_g_grade_under_a_grading_label(record_of: Callable[..., CohortRecord]) -> None:
+    report = (
+        "Diagnosis: invasive ductal adenocarcinoma of the pancreas, see the summary below.\n"
+        "Resection status: R1 (dorsal resection margin involved)\nGrading: G2\n"
+    )
+    assert record_of(report).who_grade == "G2"
