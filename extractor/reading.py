@@ -561,16 +561,23 @@ def read_wrapped_lines(text: str) -> list[Edit]:
     if "\n" not in text:
         return []
     continuing = reading_rules().continuation_words
+    stain_words = reading_rules().list_statement_words
     edits: list[Edit] = []
+    in_stain_list = False
     newline = text.find("\n")
     while newline >= 0:
         line_start = text.rfind("\n", 0, newline) + 1
-        words = text[line_start:newline].split()
+        line = text[line_start:newline]
+        words = line.split()
         following = text[newline + 1 : newline + 40].lstrip(" \t")
-        if words and words[-1].lower() in continuing and following[:1].isalnum() or (
+        # a stain statement's list of markers that stops on a comma goes on ("negative for CK7, CK20," / "ER, synaptophysin")
+        in_stain_list = bool(words) and words[-1].endswith(",") and (in_stain_list or any(w in line.lower() for w in stain_words))
+        if words and (words[-1].lower() in continuing or in_stain_list) and following[:1].isalnum() or (
             words and words[-1].lower() in continuing and following[:1] == "("
         ):
             edits.append(Edit(newline, newline + 1, " "))
+        else:
+            in_stain_list = False
         newline = text.find("\n", newline + 1)
     return edits
 

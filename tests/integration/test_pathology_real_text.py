@@ -230,3 +230,13 @@ def test_a_bare_g_grade_under_a_grading_label(record_of: Callable[..., CohortRec
         "Resection status: R1 (dorsal resection margin involved)\nGrading: G2\n"
     )
     assert record_of(report).who_grade == "G2"
+
+
+def test_a_long_negative_stain_list_wrapped_over_lines(record_of: Callable[..., CohortRecord]) -> None:
+    report = (
+        "Diagnosis: hepatocellular carcinoma.\nImmunostains are positive for HepPar1 (focal) and glypican-3. "
+        "The tumour cells are negative for CK7, CK20, CD10,\nWT-1, calcitonin, TTF-1, thyroglobulin, p63, "
+        "synaptophysin, chromogranin and CD56,\nCDX2, and inhibin.\n"
+    )
+    ihc = record_of(report).ihc
+    assert (ihc.synaptophysin, ihc.chromogranin_a, ihc.cd56) == ("negative", "negative", "negative")

@@ -171,6 +171,17 @@ def test_a_statement_wrapped_at_a_word_that_cannot_end_it_goes_on() -> None:
     )
 
 
+def test_a_stain_list_that_stops_on_a_comma_goes_on_and_other_lines_do_not() -> None:
+    text = (
+        "The tumour cells are negative for CK7, CK20,\nCD10, WT-1,\nsynaptophysin and chromogranin.\n"
+        "Received in three parts: liver,\nGallbladder, no stones.\n"
+    )
+    assert _view(read_wrapped_lines, text) == (
+        "The tumour cells are negative for CK7, CK20, CD10, WT-1, synaptophysin and chromogranin.\n"
+        "Received in three parts: liver,\nGallbladder, no stones.\n"
+    )
+
+
 def test_a_ticked_checklist_option_is_read_and_an_unticked_one_is_not() -> None:
     # Arrange
     text = (
