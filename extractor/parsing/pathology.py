@@ -124,8 +124,13 @@ def _last(pattern: re.Pattern[str], text: str) -> int:
 
 @cache
 def _qualified_tumour() -> str:
-    """A tumour word qualified by another organ ("liver lesions", "nodal mass")."""
-    return rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?:{vocabulary()['tumour_words']})\w*"
+    """A tumour word qualified by another organ ("liver lesions", "nodal mass"); a carcinoma
+    named after its organ ("renal cell carcinoma", "ovarian carcinoma") is a tumour itself,
+    a metastatic or nodal one is not."""
+    return (
+        rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?!carcinoma)(?:{vocabulary()['tumour_words']})\w*"
+        r"|(?:metasta|lymph|nod)\w*\s+(?:[\w-]+\s+)?carcinoma\w*"  # "metastatic serous carcinoma (3 cm)" is a metastasis
+    )
 
 
 @cache
@@ -202,6 +207,22 @@ _COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|
 _COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNORECASE)
 
 
+@cache
+def _organ_size_pattern() -> re.Pattern[str]:
+    return re.compile(
+        rf"\b(?:{vocabulary()['size_exclusions']})\w*\s+(?:size|dimensions?)\b|\bsize\s+of\s+(?:the\s+)?(?:{vocabulary()['size_exclusions']})",
+        re.IGNORECASE,
+    )
+
+
+def _organ_size_label(text: str) -> bool:
+    """The last size label before the number is an organ's or the specimen's ("Prostate size:
+    54 g, 5.6 x 4.0 x 3.0 cm", "Prostate Size / Weight: 42 g / Size: 5.0 x 4.7 x 4.0 cm"), with
+    no tumour word after it."""
+    labels = list(_organ_size_pattern().finditer(text))
+    return bool(labels) and not vocab_regex("tumour_words").search(text[labels[-1].end() :])
+
+
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
 
 
@@ -257,7 +278,9 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         excluded = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
         opens_clause = len(lead.split()) <= 1 and _lead_regex(vocabulary()["tumour_words"], False).search(ctx.preceding[-200:])
         labelled = bool((tumour_before >= 0 and excluded < tumour_before) or opens_clause)
-    if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
+    if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE) and not _organ_size_label(
+        ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
+    ):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
     tumour_after = _tumour_just_after().match(trail)

@@ -166,6 +166,11 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # a lower bound is not a measurement; a full stop set apart from its word still ends a sentence
         ("Prostate, radical prostatectomy: adenocarcinoma, Gleason 4+3.\nThe carcinoma measures in excess of 2 cm in "
          "several blocks. Dominant tumor nodule .The nodule is 1.6 cm.", [1.6]),
+        # a carcinoma named after its organ is the tumour, not another organ's lesion
+        ("Kidney, left, nephrectomy:\nPapillary renal cell carcinoma, type 2, with a diameter of 6 cm, confined to the kidney.", [6.0]),
+        # a form's "(largest tumor if multiple)" is no hypothesis
+        ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
+         "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
     ],
 )
 def test_the_tumour_size_a_gross_description_gives(
@@ -240,3 +245,20 @@ def test_a_long_negative_stain_list_wrapped_over_lines(record_of: Callable[..., 
     )
     ihc = record_of(report).ihc
     assert (ihc.synaptophysin, ihc.chromogranin_a, ihc.cd56) == ("negative", "negative", "negative")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        # the organ's size under a form's label, on the label's line or the lines after its heading
+        "Prostate, radical prostatectomy: adenocarcinoma, Gleason score 3+4=7.\n2. Prostate size: 48 grams, 5.1 x 4.2 x 3.6 cm.\n",
+        "Prostate, radical prostatectomy: adenocarcinoma, Gleason score 4+4=8.\nProstate Size\nWeight: 38 g\nSize: 4.8 x 4.5 x 3.9 cm\n",
+        # fragments measured together are not a tumour's dimensions
+        # a metastasis's size is not the primary tumour's
+        "Omentum, omentectomy: metastatic serous carcinoma, 12.0 cm in greatest dimension.\n",
+        "Brain, left frontal tumor, excision: glioblastoma.\nLeft frontal tumor: received in formalin, labeled with the name and "
+        "\"left frontal tumor\", is a 3 x 2.5 x 1 cm aggregate of pale tan soft brain tissue.\n",
+    ],
+)
+def test_organ_and_fragment_measurements_are_not_the_tumour_size(record_of: Callable[..., CohortRecord], report: str) -> None:
+    assert record_of(report).tumor_size_cm is None

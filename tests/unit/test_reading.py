@@ -280,3 +280,16 @@ def test_a_decimal_point_set_apart_by_ocr(text: str, expected: str) -> None:
 
 def test_a_numbered_list_is_not_a_decimal() -> None:
     assert read_numbers("Lymph nodes: 1. 3 nodes examined. 2. Margins clear.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Serous carcinoma (7,0 X 6,5 X 3,5 CM), left ovary.", "Serous carcinoma (7.0 X 6.5 X 3.5 CM), left ovary."),
+        ("RENAL CELL CARCINOMA (2,8 CM), CLEAR CELL TYPE", "RENAL CELL CARCINOMA (2.8 CM), CLEAR CELL TYPE"),
+        # a list of numbers and a thousands separator stay as written
+        ("Levels 2,3 and 4 cm apart; 1,500 mL; nodes 3,4,5 cm", "Levels 2,3 and 4 cm apart; 1,500 mL; nodes 3,4,5 cm"),
+    ],
+)
+def test_a_decimal_comma_in_a_measurement_is_a_decimal_point(text: str, expected: str) -> None:
+    assert _view(read_numbers, text) == expected
