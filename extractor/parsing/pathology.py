@@ -239,6 +239,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     lead = sentence[max(clause_start, ctx.start - 60) : ctx.start]
     trail = sentence[ctx.end : ctx.end + 60]
     trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
+    # "4.4 x 4.0 cm. rubbery tan tumor mass", "1 cm. distal to the valve": the unit's abbreviation point
+    trail = re.sub(r"^\.(?=[ \t\n]+[a-z])", "", trail)
     if _DISTANCE_AFTER.match(trail) or _DISTANCE_BEFORE.search(lead):
         return None
     # the lead's words are looked up lower-cased (faster), unless that moves offsets
@@ -250,6 +252,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     site_before = _last(_PANCREATIC_SITE, qualified)
     if site_before >= 0 and _another_head(ctx.preceding[-300:] + sentence):
         site_before = -1  # "Femoral head was retrieved.  The head size was 43 mm": a bone's head
+    if site_before >= 0 and _organ_qualifier().search(
+        sentence[max(0, ctx.start - len(lead) + site_before - 30) : ctx.start - len(lead) + site_before][-30:].split(",")[-1]
+    ) and not re.search(r"pancrea", sentence[: ctx.start], re.IGNORECASE):
+        site_before = -1  # "the uterine body is 3.5 x 3.0 cm": another organ's body
     tumour_before = max(_last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), site_before)
     if _COMPARED.search(lead) or _COMPARED_AFTER.match(trail):
         return None  # "more than 2 cm in greatest dimension", "2 cm or less": a stage's definition

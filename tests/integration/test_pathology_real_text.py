@@ -168,6 +168,9 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
          "several blocks. Dominant tumor nodule .The nodule is 1.6 cm.", [1.6]),
         # a carcinoma named after its organ is the tumour, not another organ's lesion
         ("Kidney, left, nephrectomy:\nPapillary renal cell carcinoma, type 2, with a diameter of 6 cm, confined to the kidney.", [6.0]),
+        # the unit's abbreviation point does not end the measured thing's description, nor a distance
+        ("Colon, right, resection: adenocarcinoma.\nOn opening there is a well circumscribed, 3.8 x 3.5 cm. rubbery tan\n"
+         "white-red tumor mass within the cecum, 2 cm. distal to the ileocecal valve.", [3.8, 3.5]),
         # a form's "(largest tumor if multiple)" is no hypothesis
         ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
          "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
@@ -254,6 +257,8 @@ def test_a_long_negative_stain_list_wrapped_over_lines(record_of: Callable[..., 
         "Prostate, radical prostatectomy: adenocarcinoma, Gleason score 3+4=7.\n2. Prostate size: 48 grams, 5.1 x 4.2 x 3.6 cm.\n",
         "Prostate, radical prostatectomy: adenocarcinoma, Gleason score 4+4=8.\nProstate Size\nWeight: 38 g\nSize: 4.8 x 4.5 x 3.9 cm\n",
         # fragments measured together are not a tumour's dimensions
+        # another organ's body is not the pancreas's
+        "Left ovary, oophorectomy: serous carcinoma.\nThe uterine\nbody is 4.0 x 3.5 x 2.5 cm in greatest dimension with a tan serosa.\n",
         # a metastasis's size is not the primary tumour's
         "Omentum, omentectomy: metastatic serous carcinoma, 12.0 cm in greatest dimension.\n",
         "Brain, left frontal tumor, excision: glioblastoma.\nLeft frontal tumor: received in formalin, labeled with the name and "
