@@ -384,6 +384,8 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         if count is None:
             return None
         return {"sites": [] if int(count.group(1)) == 0 else ["lymph_nodes"], "scope": "lymph_nodes"}
+    if re.search(r"(?:extra-?capsular|extra-?nodal|peri-?nodal)\s+(?:spread|extension|invasion)\s+(?:of\s+)?$", ctx.before, re.IGNORECASE):
+        return None  # a form's "Extracapsular spread of lymph node metastases: NA" asks about nodes stated elsewhere
     if re.fullmatch(r"\s*:?\s*", ctx.after) and ctx.after.strip() == ":":
         return None  # a form's label left unanswered ("Extracapsular spread of lymph node metastases:")
     if _ANSWERED_NONE.match(ctx.after):

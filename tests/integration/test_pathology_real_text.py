@@ -267,3 +267,22 @@ def test_a_long_negative_stain_list_wrapped_over_lines(record_of: Callable[..., 
 )
 def test_organ_and_fragment_measurements_are_not_the_tumour_size(record_of: Callable[..., CohortRecord], report: str) -> None:
     assert record_of(report).tumor_size_cm is None
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # the specimen heading names the site, the metastasis stands on the next line
+        ("A. Colon, sigmoid, excision: adenocarcinoma, pT3 pN0.\nB. Liver, wedge biopsy\n- Metastatic adenocarcinoma, consistent with colonic primary.\n",
+         ["liver"]),
+        ("4. Left ovary: serous carcinoma.\n5. Pelvic peritoneum, excision:\n-Metastatic serous carcinoma.\n6. Lymph nodes, pelvic: negative (0/4).\n",
+         ["peritoneum"]),
+        # a renal form's question about nodal spread is no statement of nodal metastasis
+        ("Kidney, nephrectomy: renal cell carcinoma, clear cell type, pT1b NX MX.\nK. Number of positive lymph nodes: NA\n"
+         "M. Extracapsular spread of lymph node metastases: NA\n", None),
+    ],
+)
+def test_metastasis_sites_as_specimen_lists_and_forms_write_them(
+    record_of: Callable[..., CohortRecord], report: str, expected: list[str] | None
+) -> None:
+    assert record_of(report).metastasis_sites == expected
