@@ -223,6 +223,7 @@ def _organ_size_label(text: str) -> bool:
     return bool(labels) and not vocab_regex("tumour_words").search(text[labels[-1].end() :])
 
 
+_WRAPPED_NOT_TUMOUR = re.compile(r"metasta|lymph|node|deposit|pieces|fragment|aggregate|implant|polyp|each|rang", re.IGNORECASE)
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
 
 
@@ -284,6 +285,20 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         excluded = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
         opens_clause = len(lead.split()) <= 1 and _lead_regex(vocabulary()["tumour_words"], False).search(ctx.preceding[-200:])
         labelled = bool((tumour_before >= 0 and excluded < tumour_before) or opens_clause)
+        at_line_start = clause_start > 0 or ctx.preceding.rstrip(" \t").endswith("\n")
+        if not labelled and excluded < 0 and at_line_start and not re.search(r"\d", lead):
+            # a diagnosis line wrapped before its size: "- HEPATOCELLULAR CARCINOMA, WELL DIFFERENTIATED,
+            # PREDOMINANTLY" / "TRABECULAR PATTERN, 8.0 CM IN GREATEST DIMENSION": the line before goes on
+            # (no full stop) and names the carcinoma, and nothing else is named after it
+            before_line = (ctx.preceding[-200:] + sentence[: max(clause_start - 1, 0)]).rstrip(" \t\n")
+            before_line = before_line[before_line.rfind("\n") + 1 :]
+            named = _last(_lead_regex(_qualified_tumour(), False), before_line)
+            carcinoma = _last(re.compile(r"carcinoma|neoplasm", re.IGNORECASE), before_line)
+            labelled = (
+                not before_line.rstrip().endswith(".")
+                and carcinoma > max(named, _last(_lead_regex(vocabulary()["size_exclusions"], False), before_line))
+                and not _WRAPPED_NOT_TUMOUR.search(before_line + lead)
+            )
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE) and not _organ_size_label(
         ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
     ):
@@ -448,6 +463,6 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
         if re.match(r"[ypc]{1,2}[NM]", text, re.IGNORECASE) and (result["n"] or result["m"]):
             return result
         return None
-    if result["n"] is None and result["m"] is None and not re.match(r"p", text):
+    if result["n"] is None and result["m"] is None and not re.match(r"p|AJCC|TNM", text, re.IGNORECASE):
         return None
     return result

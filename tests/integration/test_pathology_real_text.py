@@ -171,6 +171,11 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # the unit's abbreviation point does not end the measured thing's description, nor a distance
         ("Colon, right, resection: adenocarcinoma.\nOn opening there is a well circumscribed, 3.8 x 3.5 cm. rubbery tan\n"
          "white-red tumor mass within the cecum, 2 cm. distal to the ileocecal valve.", [3.8, 3.5]),
+        # a diagnosis line wrapped before its size
+        ("LIVER, LEFT LOBE, PARTIAL HEPATECTOMY:\n- HEPATOCELLULAR CARCINOMA, MODERATELY DIFFERENTIATED, PREDOMINANTLY\n"
+         "TRABECULAR PATTERN, 6.5 CM IN GREATEST DIMENSION\n- MARGINS FREE", [6.5]),
+        # a glioma is a tumour
+        ("Brain, left temporal lobe, resection: glioblastoma.\nFrozen section: infiltrating glioma measuring 3.5 x 2.0 x 1.5 cm.", [3.5, 2.0, 1.5]),
         # a form's "(largest tumor if multiple)" is no hypothesis
         ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
          "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
@@ -286,3 +291,8 @@ def test_metastasis_sites_as_specimen_lists_and_forms_write_them(
     record_of: Callable[..., CohortRecord], report: str, expected: list[str] | None
 ) -> None:
     assert record_of(report).metastasis_sites == expected
+
+
+def test_the_t_category_alone_after_a_staging_label(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("Prostate: adenocarcinoma, Gleason score 4+3=7.\nLymph nodes: six, negative (0/6).\nPathologic staging (AJCC 2010): T3a.\n")
+    assert record.tnm is not None and record.tnm.t == "T3a"
