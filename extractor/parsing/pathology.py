@@ -108,6 +108,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
 _PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
 _DISTANCE_AFTER = re.compile(
     r"[\s,]*(?:from|away|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|beyond|above|below|beneath"
+    # OCR's "form" for "from": "located 10 cm form the smaller circumference margin"
+    r"|form\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:margin|edge|surface|valve|border|capsule)"
     # "1.5 cm medial to the border", not a dimension's axis ("2.5 cm medial to lateral")
     r"|(?:proximal|distal|medial|lateral|superior|inferior|anterior|posterior|deep|superficial|cephalad|caudad|caudal)(?:ly)?\s+(?:to|from|of)"
     r"(?!\s+(?:proximal|distal|medial|lateral|superior|inferior|anterior|posterior|deep|superficial|cephalad|caudad|caudal)\b)"
@@ -187,11 +189,11 @@ def _lead_regex(pattern: str, folded: bool) -> re.Pattern[str]:
 
 @cache
 def _tumour_just_after() -> re.Pattern[str]:
-    """A tumour word after a size and at most four describing words ("6.2 x 5.0 cm
+    """A tumour word after a size and at most five describing words ("6.2 x 5.0 cm
     heterogeneous mass", "12 x 10 x 10 cm, fairly well-circumscribed, yellow/tan mass",
     "a 4 cm solid and cystic mass")."""
     return re.compile(
-        rf"[\s,]*(?:(?!(?:with|containing|including|in|of|from)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,4}}?(?:{vocab_regex('tumour_words').pattern})",
+        rf"[\s,]*(?:(?!(?:with|containing|contains|including|in|of|from|and|or|no|not|without|is|are)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,5}}?(?:{vocab_regex('tumour_words').pattern})",
         re.IGNORECASE,
     )
 
@@ -223,6 +225,7 @@ def _organ_size_label(text: str) -> bool:
     return bool(labels) and not vocab_regex("tumour_words").search(text[labels[-1].end() :])
 
 
+_PRONOUN_MEASURES = re.compile(r"\s*(?:it|this|which)\s+(?:measures|measured|measuring)\s*", re.IGNORECASE)
 _WRAPPED_NOT_TUMOUR = re.compile(r"metasta|lymph|node|deposit|pieces|fragment|aggregate|implant|polyp|each|rang", re.IGNORECASE)
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
 
@@ -241,7 +244,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     trail = sentence[ctx.end : ctx.end + 60]
     trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
     # "4.4 x 4.0 cm. rubbery tan tumor mass", "1 cm. distal to the valve": the unit's abbreviation point
-    trail = re.sub(r"^\.(?=[ \t\n]+[a-z])", "", trail)
+    trail = re.sub(r"^\.(?=,?[ \t\n]+[a-z])", "", trail)
     if _DISTANCE_AFTER.match(trail) or _DISTANCE_BEFORE.search(lead):
         return None
     # the lead's words are looked up lower-cased (faster), unless that moves offsets
@@ -299,6 +302,16 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
                 and carcinoma > max(named, _last(_lead_regex(vocabulary()["size_exclusions"], False), before_line))
                 and not _WRAPPED_NOT_TUMOUR.search(before_line + lead)
             )
+    if tumour_before < 0 and _PRONOUN_MEASURES.fullmatch(lead):
+        # "There is a well defined mass which occupies the lobe. It measures 13.5 x 9.0 cm": the sentence
+        # before names what "it" is: a tumour, not another organ's lesion, a node, cyst or fragment
+        before = ctx.preceding[-200:].rstrip()
+        before = before[max(before.rfind(". ", 0, len(before) - 1), before.rfind("\n")) + 1 :]  # the sentence before
+        named = _last(_lead_regex(vocabulary()["tumour_words"], False), before)
+        if named >= 0 and named > _last(_lead_regex(_qualified_tumour(), False), before) and not re.search(
+            r"lymph|node|cyst|metasta|polyp|fragment|aggregate", before, re.IGNORECASE
+        ):
+            tumour_before = len(lead)
     if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE) and not _organ_size_label(
         ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
     ):
@@ -353,7 +366,12 @@ def _under_examination_heading(text: str) -> bool:
 def parse_location(ctx: SpanContext) -> list[str] | None:
     """Parts of the pancreas named for a tumour ("body and tail of the pancreas")."""
     # a form's "Tumor site:" field may stand on the line before its answer ("Pancreatic head")
-    site_field = re.search(r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*$", ctx.preceding[-40:] + ctx.before, re.IGNORECASE) or (
+    site_field = re.search(
+        # the field's answer may take two lines: "TUMOR SITE:" / "Pancreatic head" / "Uncinate process"
+        r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*(?:pancrea\w*\s+(?:head|neck|body|tail)[ \t]*\n\s*)?$",
+        ctx.preceding[-70:] + ctx.before,
+        re.IGNORECASE,
+    ) or (
         re.match(r"(?:tumou?r|primary)\s+(?:site|location)", ctx.text, re.IGNORECASE)
         and re.search(r"pancrea|whipple", ctx.doc_head + ctx.preceding + ctx.sentence, re.IGNORECASE)
     )

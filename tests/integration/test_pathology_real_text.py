@@ -176,6 +176,17 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
          "TRABECULAR PATTERN, 6.5 CM IN GREATEST DIMENSION\n- MARGINS FREE", [6.5]),
         # a glioma is a tumour
         ("Brain, left temporal lobe, resection: glioblastoma.\nFrozen section: infiltrating glioma measuring 3.5 x 2.0 x 1.5 cm.", [3.5, 2.0, 1.5]),
+        # an abbreviation point and a comma before the describing words; OCR's "form" for "from" before a landmark
+        ("Colon, sigmoid, resection: adenocarcinoma.\nOn opening, there is a circumferential, 4 x 3.5 cm., partially necrotic\n"
+         "tan-white tumor mass, located 12 cm. form the distal margin.", [4.0, 3.5]),
+        # five describing words before the lesion
+        ("Colon, right: adenocarcinoma.\nThere is a circumferential 6.5 x 4.1 cm. essentially necrotic rubbery tan white-red lesion.", [6.5, 4.1]),
+        # "it measures" after the sentence that names the mass
+        ("Liver, left lobe, resection: hepatocellular carcinoma.\nThere is a well circumscribed mass which occupies most of the lobe. "
+         "It measures 9.5 x 8.0 x 6.0 cm. The cut surface is tan.", [9.5, 8.0, 6.0]),
+        # a list number glued to the size
+        ("Floor of mouth, resection: invasive squamous cell carcinoma with the following features:\n1.3.5 cm in greatest dimension.\n"
+         "2.Margins: negative.", [3.5]),
         # a form's "(largest tumor if multiple)" is no hypothesis
         ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
          "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
@@ -264,6 +275,8 @@ def test_a_long_negative_stain_list_wrapped_over_lines(record_of: Callable[..., 
         # fragments measured together are not a tumour's dimensions
         # another organ's body is not the pancreas's
         "Left ovary, oophorectomy: serous carcinoma.\nThe uterine\nbody is 4.0 x 3.5 x 2.5 cm in greatest dimension with a tan serosa.\n",
+        # the describing words stop at a verb or a denial: the organ is measured, not a tumour
+        "Uterus: serous carcinoma of the left ovary.\nThe myometrium measures 1.6 cm and contains no leiomyomas or tumor.\n",
         # a metastasis's size is not the primary tumour's
         "Omentum, omentectomy: metastatic serous carcinoma, 12.0 cm in greatest dimension.\n",
         "Brain, left frontal tumor, excision: glioblastoma.\nLeft frontal tumor: received in formalin, labeled with the name and "
@@ -296,3 +309,23 @@ def test_metastasis_sites_as_specimen_lists_and_forms_write_them(
 def test_the_t_category_alone_after_a_staging_label(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of("Prostate: adenocarcinoma, Gleason score 4+3=7.\nLymph nodes: six, negative (0/6).\nPathologic staging (AJCC 2010): T3a.\n")
     assert record.tnm is not None and record.tnm.t == "T3a"
+
+
+def test_the_second_line_of_a_tumour_site_field(record_of: Callable[..., CohortRecord]) -> None:
+    report = "Pancreas, Whipple resection: ductal adenocarcinoma.\nTUMOR SITE:\nPancreatic head\nUncinate process\nTUMOR SIZE:\nGreatest dimension: 3.1 cm\n"
+    assert sorted(record_of(report).tumor_location) == ["head", "uncinate"]
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        ("Pancreas, Whipple: ductal adenocarcinoma.\nSeven of eighteen lymph nodes involved by metastatic adenocarcinoma (7/18).\n", ["lymph_nodes"]),
+        ("Colon, sigmoid: adenocarcinoma, pN0.\nDistant metastasis (pM): Metastatic tumor is also present in the omentum (pM1).\n", ["peritoneum"]),
+    ],
+)
+def test_metastasis_wordings_of_real_reports(record_of: Callable[..., CohortRecord], report: str, expected: list[str]) -> None:
+    assert record_of(report).metastasis_sites == expected
+
+
+def test_a_roman_grade_in_brackets_after_the_differentiation(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("Cervix, radical hysterectomy: adenocarcinoma.\nThe histologic grade is well differentiated (GI).\n").who_grade == "G1"
