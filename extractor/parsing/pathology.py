@@ -109,7 +109,7 @@ _PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|n
 _DISTANCE_AFTER = re.compile(
     r"[\s,]*(?:from|away|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|beyond|above|below|beneath"
     # OCR's "form" for "from": "located 10 cm form the smaller circumference margin"
-    r"|form\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:margin|edge|surface|valve|border|capsule)"
+    r"|form\s+(?:the\s+)?(?:[\w:-]+\s+){0,3}?(?:margin|edge|surface|valve|border|capsule)"
     # "1.5 cm medial to the border", not a dimension's axis ("2.5 cm medial to lateral")
     r"|(?:proximal|distal|medial|lateral|superior|inferior|anterior|posterior|deep|superficial|cephalad|caudad|caudal)(?:ly)?\s+(?:to|from|of)"
     r"(?!\s+(?:proximal|distal|medial|lateral|superior|inferior|anterior|posterior|deep|superficial|cephalad|caudad|caudal)\b)"
@@ -212,7 +212,8 @@ _COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNO
 @cache
 def _organ_size_pattern() -> re.Pattern[str]:
     return re.compile(
-        rf"\b(?:{vocabulary()['size_exclusions']})\w*\s+(?:size|dimensions?)\b|\bsize\s+of\s+(?:the\s+)?(?:{vocabulary()['size_exclusions']})",
+        # on one line; "ulcerating" describes the tumour ("Gross: Ulcerating" / "Size: 4.5 cm")
+        rf"\b(?:{vocabulary()['size_exclusions']})(?![a-z]*ated\b)\w*[ \t]+(?:size|dimensions?)\b|\bsize\s+of\s+(?:the\s+)?(?:{vocabulary()['size_exclusions']})",
         re.IGNORECASE,
     )
 
@@ -286,7 +287,11 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         # "- 2.8 cm in maximum dimension." on a diagnosis line, "Pancreatic head 3 cm in greatest
         # dimension": the tumour's size when the clause names it or only opens with the number
         excluded = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
-        opens_clause = len(lead.split()) <= 1 and _lead_regex(vocabulary()["tumour_words"], False).search(ctx.preceding[-200:])
+        # only a list mark before the number ("- 2.8 cm in maximum dimension."), not a verb whose subject
+        # stands on the line before ("The uterine body" / "is 3.5 x 3.0 cm in greatest dimension")
+        opens_clause = re.fullmatch(r"[\s\-–•*:]*(?:\d{1,2}[.)])?[\s\-–•*:]*", lead) is not None and _lead_regex(
+            vocabulary()["tumour_words"], False
+        ).search(ctx.preceding[-200:])
         labelled = bool((tumour_before >= 0 and excluded < tumour_before) or opens_clause)
         at_line_start = clause_start > 0 or ctx.preceding.rstrip(" \t").endswith("\n")
         if not labelled and excluded < 0 and at_line_start and not re.search(r"\d", lead):

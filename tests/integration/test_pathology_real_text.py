@@ -187,6 +187,8 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # a list number glued to the size
         ("Floor of mouth, resection: invasive squamous cell carcinoma with the following features:\n1.3.5 cm in greatest dimension.\n"
          "2.Margins: negative.", [3.5]),
+        # a describing word ending a line is not an organ's size label
+        ("Tongue, glossectomy: invasive squamous carcinoma.\nTumor Features:\nGross: Ulcerating\nSize: 3.5 cm in largest dimension\n", [3.5]),
         # a form's "(largest tumor if multiple)" is no hypothesis
         ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
          "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
@@ -277,6 +279,9 @@ def test_a_long_negative_stain_list_wrapped_over_lines(record_of: Callable[..., 
         "Left ovary, oophorectomy: serous carcinoma.\nThe uterine\nbody is 4.0 x 3.5 x 2.5 cm in greatest dimension with a tan serosa.\n",
         # the describing words stop at a verb or a denial: the organ is measured, not a tumour
         "Uterus: serous carcinoma of the left ovary.\nThe myometrium measures 1.6 cm and contains no leiomyomas or tumor.\n",
+        # the subject of "is ... in greatest dimension" on the line before is an organ; a distance OCR wrote with "form"
+        "Left ovary: serous carcinoma, intermediate grade.\nThe uterine body\nis 4.0 x 3.5 x 2.5 cm in greatest dimension having a tan serosa.\n"
+        "Tumor at 1.2 cm form surgical: margin.\n",
         # a metastasis's size is not the primary tumour's
         "Omentum, omentectomy: metastatic serous carcinoma, 12.0 cm in greatest dimension.\n",
         "Brain, left frontal tumor, excision: glioblastoma.\nLeft frontal tumor: received in formalin, labeled with the name and "
