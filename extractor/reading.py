@@ -585,7 +585,9 @@ def read_wrapped_lines(text: str) -> list[Edit]:
         following = text[newline + 1 : newline + 40].lstrip(" \t")
         # a stain statement's list of markers that stops on a comma goes on ("negative for CK7, CK20," / "ER, synaptophysin")
         in_stain_list = bool(words) and words[-1].endswith(",") and (in_stain_list or any(w in line.lower() for w in stain_words))
-        if words and (words[-1].lower() in continuing or in_stain_list) and following[:1].isalnum() or (
+        # a measurement whose unit went to the next line ("measuring 5.0 x 4.0" / "cm is found")
+        unit_next = bool(words) and words[-1][-1:].isdigit() and re.match(r"(?:cm|mm)\b", following) is not None
+        if words and (words[-1].lower() in continuing or in_stain_list or unit_next) and following[:1].isalnum() or (
             words and words[-1].lower() in continuing and following[:1] == "("
         ):
             edits.append(Edit(newline, newline + 1, " "))

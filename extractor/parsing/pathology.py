@@ -76,8 +76,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
         return None
     if re.search(r"\(\s*(?:for\s[^()]*)?$", lead) and re.match(r"\s*\)", ctx.after) and re.search(r"\d\s*[-~·]\s*\d", ctx.text):
         return None  # "WHO grade (grade 1-3): ..." names the scale (OCR may print the dash as "·")
-    if re.search(r"[A-Za-z0-9]-$", lead) and ctx.text.startswith("G"):
-        return None  # inside an identifier: "TCGA-G3-A25S"
+    if ctx.text.lstrip("-").startswith("G") and (re.search(r"[A-Za-z0-9]-$", lead) or re.match(r"-[A-Z0-9]{4}\b", ctx.after)):
+        return None  # inside an identifier: "TCGA-G3-A25S", OCR'd "TCGA -G2-AA3D"
     if re.fullmatch(r"G[123](?:\s*[-/]\s*G[1-4])?", ctx.text.strip()) and not _BARE_GRADE_CONTEXT.search(
         ctx.sentence[max(0, ctx.start - 40) : ctx.end + 40] + " " + ctx.preceding[-40:]
     ):
@@ -85,6 +85,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
     if re.match(r"[^.;]{0,40}\b(?:with|and)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after, re.IGNORECASE):
         return None  # "predominant grade II with a focal area of grade IV": the tumour is grade 4
     net = _NET_CONTEXT.search(around) is not None
+    if _CNS_TUMOUR.search(ctx.doc_head) and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):
+        return None  # a brain tumour's report ("Diffuse astrocytoma (WHO grade 2)" ... "the tumor is WHO grade 2")
     text = ctx.text.lower()
     if re.search(r"\b(?:low|intermediate|high)[- ]grade\b", text):
         if not net:

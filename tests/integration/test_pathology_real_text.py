@@ -189,6 +189,8 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
          "2.Margins: negative.", [3.5]),
         # a describing word ending a line is not an organ's size label
         ("Tongue, glossectomy: invasive squamous carcinoma.\nTumor Features:\nGross: Ulcerating\nSize: 3.5 cm in largest dimension\n", [3.5]),
+        # the unit on the line after the numbers
+        ("Right colon, hemicolectomy: adenocarcinoma.\n- A vegetating tumor with central ulceration, measuring 4.5 x 3.0\ncm is found in the cecum.", [4.5, 3.0]),
         # a form's "(largest tumor if multiple)" is no hypothesis
         ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
          "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
@@ -248,6 +250,20 @@ def test_a_doubt_raised_before_the_stains_does_not_reach_their_result(record_of:
     )
     record = record_of(note)
     assert (record.ihc.synaptophysin, record.ihc.chromogranin_a) == ("negative", "negative")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        # a brain tumour's grade far from the tumour's name is still a CNS grade
+        "FINAL DIAGNOSIS:\nA. Left temporal mass: diffuse astrocytoma (WHO grade 2).\nB. Cyst wall: scattered tumour cells in white matter.\n"
+        "Comment: this infiltrating glioma shows moderate cellularity and pleomorphic nuclei in the cyst wall; no mitoses are seen.\n"
+        "Immunostain for MIB-1 shows a nuclear labeling rate of up to 5 percent (rates above 3 percent suggest anaplastic change). "
+        "Thus the tumor is WHO grade 2, but is likely to represent early anaplastic change.\n",
+    ],
+)
+def test_grades_that_are_not_a_three_tier_tumour_grade(record_of: Callable[..., CohortRecord], report: str) -> None:
+    assert record_of(report).who_grade is None
 
 
 def test_a_bare_g_grade_under_a_grading_label(record_of: Callable[..., CohortRecord]) -> None:
