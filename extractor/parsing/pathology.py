@@ -215,7 +215,9 @@ _COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNO
 def _organ_size_pattern() -> re.Pattern[str]:
     return re.compile(
         # on one line; "ulcerating" describes the tumour ("Gross: Ulcerating" / "Size: 4.5 cm")
-        rf"\b(?:{vocabulary()['size_exclusions']})(?![a-z]*ated\b)\w*[ \t]+(?:size|dimensions?)\b|\bsize\s+of\s+(?:the\s+)?(?:{vocabulary()['size_exclusions']})",
+        rf"\b(?:{vocabulary()['size_exclusions']})(?![a-z]*ated\b)\w*[ \t]+(?:size|dimensions?)\b|\bsize\s+of\s+(?:the\s+)?(?:{vocabulary()['size_exclusions']})"
+        # the organ's own field line: "Prostate gland: Weight: 55 g, Volume: 50 ml, Size: 4.9 x 5.1 x 4.5 cm"
+        rf"|\b(?:{vocabulary()['size_exclusions']})(?![a-z]*ated\b)\w*(?:[ \t]+gland)?[ \t]*:[^\n:]{{0,40}}:[^\n]{{0,40}}\bsize\b",
         re.IGNORECASE,
     )
 

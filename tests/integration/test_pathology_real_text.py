@@ -290,6 +290,7 @@ def test_a_long_negative_stain_list_wrapped_over_lines(record_of: Callable[..., 
         # the organ's size under a form's label, on the label's line or the lines after its heading
         "Prostate, radical prostatectomy: adenocarcinoma, Gleason score 3+4=7.\n2. Prostate size: 48 grams, 5.1 x 4.2 x 3.6 cm.\n",
         "Prostate, radical prostatectomy: adenocarcinoma, Gleason score 4+4=8.\nProstate Size\nWeight: 38 g\nSize: 4.8 x 4.5 x 3.9 cm\n",
+        "Prostate, radical prostatectomy: adenocarcinoma, Gleason 4+4=8.\n1. (Prostate gland): Prostate gland: Weight: 48 g, Volume: 45 ml, Size: 4.6 x 4.8 x 4.0 cm.\n",
         # fragments measured together are not a tumour's dimensions
         # another organ's body is not the pancreas's
         "Left ovary, oophorectomy: serous carcinoma.\nThe uterine\nbody is 4.0 x 3.5 x 2.5 cm in greatest dimension with a tan serosa.\n",
@@ -342,6 +343,7 @@ def test_the_second_line_of_a_tumour_site_field(record_of: Callable[..., CohortR
     [
         ("Pancreas, Whipple: ductal adenocarcinoma.\nSeven of eighteen lymph nodes involved by metastatic adenocarcinoma (7/18).\n", ["lymph_nodes"]),
         ("Colon, sigmoid: adenocarcinoma, pN0.\nDistant metastasis (pM): Metastatic tumor is also present in the omentum (pM1).\n", ["peritoneum"]),
+        ("DIAGNOSIS\n(A) OMENTUM TUMOR:\nMETASTATIC HIGH GRADE SEROUS CARCINOMA.\n(B) RIGHT OVARY: HIGH GRADE SEROUS CARCINOMA.\n", ["peritoneum"]),
     ],
 )
 def test_metastasis_wordings_of_real_reports(record_of: Callable[..., CohortRecord], report: str, expected: list[str]) -> None:
