@@ -331,7 +331,7 @@ _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI
 # or a dimension's "x", where it cannot be a list number or the end of a sentence)
 _SPACED_DECIMAL = re.compile(r"(\d{1,3})(?:[ \t]\.|\.[ \t])(\d{1,2})(?=[ \t]*(?:[xX×*]|cm\b|mm\b|CM\b|MM\b|%))")
 # a list number glued to the size after it ("1.4.5 cm in greatest dimension" is item 1, 4.5 cm)
-_LIST_NUMBER_ON_SIZE = re.compile(r"(?m)^([ \t]*\d{1,2}\.)(?=\d{1,3}\.\d{1,2}[ \t]?(?:cm|mm|CM|MM)\b)")
+_LIST_NUMBER_ON_SIZE = re.compile(r"([ \t]*\d{1,2}\.)(?=\d{1,3}\.\d{1,2}[ \t]?(?:cm|mm|CM|MM)\b)")
 # a decimal comma in a measurement ("8,0 X 5,5 X 4,5 CM", "RENAL CELL CARCINOMA (3,4 CM)"): one digit
 # after the comma and a dimension sign or unit next, so lists ("3, 4 cm") and thousands stay
 _COMMA_DECIMAL = re.compile(r"(\d{1,2}),(\d)(?=[ \t]?(?:[xX×*](?![A-Za-z])|[cCmM][mM]\b|%))")
@@ -367,14 +367,8 @@ def read_numbers(text: str) -> list[Edit]:
             if match.start() and text[match.start() - 1] in _DIGITS_AND_POINT:
                 continue  # inside a longer number
             edits.append(Edit(match.start(), match.end(), f"{match.group(1)}.{match.group(2)}"))
-    if "." in text:
-        for match in _LIST_NUMBER_ON_SIZE.finditer(text):
-            edits.append(Edit(match.end(), match.end(), " "))
-    if "," in text:
-        for match in _COMMA_DECIMAL.finditer(text):
-            if match.start() and text[match.start() - 1] in "0123456789.,":
-                continue  # inside a longer number or a list of numbers
-            edits.append(Edit(match.start(1) + len(match.group(1)), match.start(2), "."))
+    edits.extend(_comma_decimals(text))
+    edits.extend(_list_numbers_on_sizes(text))
     if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
         for match in _STRAY_AFTER_VALUE.finditer(text):
             start = match.start()
@@ -384,6 +378,38 @@ def read_numbers(text: str) -> list[Edit]:
             if not after_value:
                 continue  # marks after a value only: "2.0 cm_", "15%|"
             edits.append(_same_length_blank(text, match.start(), match.end()))
+    return edits
+
+
+def _comma_decimals(text: str) -> list[Edit]:
+    """Each comma between digits (found with str.find, no regex pass over the text) that is a
+    measurement's decimal comma ("8,0 X 5,5 X 4,5 CM") becomes a point."""
+    edits = []
+    comma = text.find(",", 1)
+    while comma > 0:
+        if text[comma - 1].isdigit() and text[comma + 1 : comma + 2].isdigit():
+            start = comma - 2 if comma >= 2 and text[comma - 2].isdigit() else comma - 1
+            if (start == 0 or text[start - 1] not in "0123456789.,") and _COMMA_DECIMAL.match(text, start):
+                edits.append(Edit(comma, comma + 1, "."))
+        comma = text.find(",", comma + 1)
+    return edits
+
+
+def _list_numbers_on_sizes(text: str) -> list[Edit]:
+    """A list number glued to the size that opens its line ("1.4.5 cm in greatest dimension")
+    is read apart; only lines that open with a digit are tried."""
+    edits = []
+    line_start = 0
+    while line_start >= 0:
+        first = line_start
+        while text[first : first + 1] in (" ", "\t"):
+            first += 1
+        if text[first : first + 1].isdigit():
+            glued = _LIST_NUMBER_ON_SIZE.match(text, line_start)
+            if glued:
+                edits.append(Edit(glued.end(), glued.end(), " "))
+        newline = text.find("\n", line_start)
+        line_start = newline + 1 if newline >= 0 else -1
     return edits
 
 
