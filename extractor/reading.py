@@ -331,6 +331,11 @@ _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI
 # a decimal point OCR set apart from its digits: "2 .8 cm", "3. 0 x 2.5 cm" (only before a unit
 # or a dimension's "x", where it cannot be a list number or the end of a sentence)
 _SPACED_DECIMAL = re.compile(r"(\d{1,3})(?:[ \t]\.|\.[ \t])(\d{1,2})(?=[ \t]*(?:[xX×*]|cm\b|mm\b|CM\b|MM\b|%))")
+# a list number glued to the size after it ("1.4.5 cm in greatest dimension" is item 1, 4.5 cm)
+_LIST_NUMBER_ON_SIZE = re.compile(r"([ \t]*\d{1,2}\.)(?=\d{1,3}\.\d{1,2}[ \t]?(?:cm|mm|CM|MM)\b)")
+# a decimal comma in a measurement ("8,0 X 5,5 X 4,5 CM", "RENAL CELL CARCINOMA (3,4 CM)"): one digit
+# after the comma and a dimension sign or unit next, so lists ("3, 4 cm") and thousands stay
+_COMMA_DECIMAL = re.compile(r"(\d{1,2}),(\d)(?=[ \t]?(?:[xX×*](?![A-Za-z])|[cCmM][mM]\b|%))")
 _DIGITS_AND_POINT = frozenset("0123456789.")
 _STRAY_AFTER_VALUE = re.compile(r"[_|~^`]+(?=[\s.,;:)]|$)")
 
@@ -363,6 +368,8 @@ def read_numbers(text: str) -> list[Edit]:
             if match.start() and text[match.start() - 1] in _DIGITS_AND_POINT:
                 continue  # inside a longer number
             edits.append(Edit(match.start(), match.end(), f"{match.group(1)}.{match.group(2)}"))
+    edits.extend(_comma_decimals(text))
+    edits.extend(_list_numbers_on_sizes(text))
     if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
         for match in _STRAY_AFTER_VALUE.finditer(text):
             start = match.start()
@@ -372,6 +379,38 @@ def read_numbers(text: str) -> list[Edit]:
             if not after_value:
                 continue  # marks after a value only: "2.0 cm_", "15%|"
             edits.append(_same_length_blank(text, match.start(), match.end()))
+    return edits
+
+
+def _comma_decimals(text: str) -> list[Edit]:
+    """Each comma between digits (found with str.find, no regex pass over the text) that is a
+    measurement's decimal comma ("8,0 X 5,5 X 4,5 CM") becomes a point."""
+    edits = []
+    comma = text.find(",", 1)
+    while comma > 0:
+        if text[comma - 1].isdigit() and text[comma + 1 : comma + 2].isdigit():
+            start = comma - 2 if comma >= 2 and text[comma - 2].isdigit() else comma - 1
+            if (start == 0 or text[start - 1] not in "0123456789.,") and _COMMA_DECIMAL.match(text, start):
+                edits.append(Edit(comma, comma + 1, "."))
+        comma = text.find(",", comma + 1)
+    return edits
+
+
+def _list_numbers_on_sizes(text: str) -> list[Edit]:
+    """A list number glued to the size that opens its line ("1.4.5 cm in greatest dimension")
+    is read apart; only lines that open with a digit are tried."""
+    edits = []
+    line_start = 0
+    while line_start >= 0:
+        first = line_start
+        while text[first : first + 1] in (" ", "\t"):
+            first += 1
+        if text[first : first + 1].isdigit():
+            glued = _LIST_NUMBER_ON_SIZE.match(text, line_start)
+            if glued:
+                edits.append(Edit(glued.end(), glued.end(), " "))
+        newline = text.find("\n", line_start)
+        line_start = newline + 1 if newline >= 0 else -1
     return edits
 
 
@@ -562,16 +601,25 @@ def read_wrapped_lines(text: str) -> list[Edit]:
     if "\n" not in text:
         return []
     continuing = reading_rules().continuation_words
+    stain_words = reading_rules().list_statement_words
     edits: list[Edit] = []
+    in_stain_list = False
     newline = text.find("\n")
     while newline >= 0:
         line_start = text.rfind("\n", 0, newline) + 1
-        words = text[line_start:newline].split()
+        line = text[line_start:newline]
+        words = line.split()
         following = text[newline + 1 : newline + 40].lstrip(" \t")
-        if words and words[-1].lower() in continuing and following[:1].isalnum() or (
+        # a stain statement's list of markers that stops on a comma goes on ("negative for CK7, CK20," / "ER, synaptophysin")
+        in_stain_list = bool(words) and words[-1].endswith(",") and (in_stain_list or any(w in line.lower() for w in stain_words))
+        # a measurement whose unit went to the next line ("measuring 5.0 x 4.0" / "cm is found")
+        unit_next = bool(words) and words[-1][-1:].isdigit() and re.match(r"(?:cm|mm)\b", following) is not None
+        if words and (words[-1].lower() in continuing or in_stain_list or unit_next) and following[:1].isalnum() or (
             words and words[-1].lower() in continuing and following[:1] == "("
         ):
             edits.append(Edit(newline, newline + 1, " "))
+        else:
+            in_stain_list = False
         newline = text.find("\n", newline + 1)
     return edits
 

@@ -27,7 +27,7 @@ _RESULTS: tuple[tuple[str, str], ...] = (
     ),
     (
         "negative",
-        r"neg(?:ative|\.|\b)|\(\s*[-−–]\s*\)|[-−–](?=\s*(?:$|[,;.)\n]|and\b|or\b))|not\s+(?:expressed|detected|identified|seen|reactive)|absent|lost|no\s+(?:staining|expression|immunoreactivity)|non-?reactive|unreactive",
+        r"neg(?:ative|\.|\b)|(?:do|does|did)\s+not\s+(?:support|stain|express|show)\b|\(\s*[-−–]\s*\)|[-−–](?=\s*(?:$|[,;.)\n]|and\b|or\b))|not\s+(?:expressed|detected|identified|seen|reactive)|absent|lost|no\s+(?:staining|expression|immunoreactivity)|non-?reactive|unreactive",
     ),
 )
 _RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _RESULTS]
@@ -106,7 +106,8 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
         re.IGNORECASE,
     )
     consumed = masked[end : end + lst.end()] if lst else ""
-    if re.search(r"\b(?:were|are|was|is)\b|:", consumed):
+    # "chromogranin and synaptophysin do not support this": the verb shared by the list
+    if re.search(r"\b(?:were|are|was|is)\b|:", consumed) or re.match(r"(?:do|does|did)\s+not\b", masked[end + lst.end() :], re.IGNORECASE):
         result = _match_result(masked[end + lst.end() :])
         if result:
             return result

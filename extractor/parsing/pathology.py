@@ -55,7 +55,7 @@ _NOT_TUMOUR_GRADE = re.compile(
 )
 _CNS_TUMOUR = re.compile(r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma", re.IGNORECASE)
 _BARE_GRADE_CONTEXT = re.compile(
-    r"grade|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r"
+    r"grad(?:e|ing)|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r"
     # the companions of a European TNM line: "pT3a, pN1 (1/16), L1, V0; G3"
     r"|(?-i:\bp?T[0-4][a-d]?\b|\b[LV][01]\b|\bPn[01]\b)",
     re.IGNORECASE,
@@ -74,10 +74,10 @@ def parse_grade(ctx: SpanContext) -> str | None:
     lead = ctx.sentence[max(0, ctx.start - 40) : ctx.start]
     if _NOT_TUMOUR_GRADE.search(lead + ctx.text + ctx.after[:40]) or _CNS_TUMOUR.search(around):
         return None
-    if re.search(r"\(\s*(?:for\s[^()]*)?$", lead) and re.match(r"\s*\)", ctx.after) and re.search(r"\d\s*[-~]\s*\d", ctx.text):
-        return None  # "WHO grade (grade 1-3): ..." names the scale
-    if re.search(r"[A-Za-z0-9]-$", lead) and ctx.text.startswith("G"):
-        return None  # inside an identifier: "TCGA-G3-A25S"
+    if re.search(r"\(\s*(?:for\s[^()]*)?$", lead) and re.match(r"\s*\)", ctx.after) and re.search(r"\d\s*[-~·]\s*\d", ctx.text):
+        return None  # "WHO grade (grade 1-3): ..." names the scale (OCR may print the dash as "·")
+    if ctx.text.lstrip("-").startswith("G") and (re.search(r"[A-Za-z0-9]-$", lead) or re.match(r"-[A-Z0-9]{4}\b", ctx.after)):
+        return None  # inside an identifier: "TCGA-G3-A25S", OCR'd "TCGA -G2-AA3D"
     if re.fullmatch(r"G[123](?:\s*[-/]\s*G[1-4])?", ctx.text.strip()) and not _BARE_GRADE_CONTEXT.search(
         ctx.sentence[max(0, ctx.start - 40) : ctx.end + 40] + " " + ctx.preceding[-40:]
     ):
@@ -85,6 +85,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
     if re.match(r"[^.;]{0,40}\b(?:with|and)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after, re.IGNORECASE):
         return None  # "predominant grade II with a focal area of grade IV": the tumour is grade 4
     net = _NET_CONTEXT.search(around) is not None
+    if _CNS_TUMOUR.search(ctx.doc_head) and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):
+        return None  # a brain tumour's report ("Diffuse astrocytoma (WHO grade 2)" ... "the tumor is WHO grade 2")
     text = ctx.text.lower()
     if re.search(r"\b(?:low|intermediate|high)[- ]grade\b", text):
         if not net:
@@ -97,7 +99,7 @@ def parse_grade(ctx: SpanContext) -> str | None:
     if not (net or ctx.report_kind == "pathology" or _TUMOUR_CONTEXT.search(around)):
         return None
     # "(for RCC, grades 1-4): 2" and "II OF IV" name the scale, not the grade
-    stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
+    stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~·]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
     stated = re.sub(r"^.*?\b(?:grade|gr\.?)\b", " ", stated)
     values = [int(v) if v.isdigit() else _GRADE_WORDS[v] for v in _GRADE_VALUE.findall(stated)]
     if not values or max(values) > 3:
@@ -108,6 +110,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
 _PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
 _DISTANCE_AFTER = re.compile(
     r"[\s,]*(?:from|away|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|beyond|above|below|beneath"
+    # OCR's "form" for "from": "located 10 cm form the smaller circumference margin"
+    r"|form\s+(?:the\s+)?(?:[\w:-]+\s+){0,3}?(?:margin|edge|surface|valve|border|capsule)"
     # "1.5 cm medial to the border", not a dimension's axis ("2.5 cm medial to lateral")
     r"|(?:proximal|distal|medial|lateral|superior|inferior|anterior|posterior|deep|superficial|cephalad|caudad|caudal)(?:ly)?\s+(?:to|from|of)"
     r"(?!\s+(?:proximal|distal|medial|lateral|superior|inferior|anterior|posterior|deep|superficial|cephalad|caudad|caudal)\b)"
@@ -124,8 +128,13 @@ def _last(pattern: re.Pattern[str], text: str) -> int:
 
 @cache
 def _qualified_tumour() -> str:
-    """A tumour word qualified by another organ ("liver lesions", "nodal mass")."""
-    return rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?:{vocabulary()['tumour_words']})\w*"
+    """A tumour word qualified by another organ ("liver lesions", "nodal mass"); a carcinoma
+    named after its organ ("renal cell carcinoma", "ovarian carcinoma") is a tumour itself,
+    a metastatic or nodal one is not."""
+    return (
+        rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?!carcinoma)(?:{vocabulary()['tumour_words']})\w*"
+        r"|(?:metasta|lymph|nod)\w*\s+(?:[\w-]+\s+)?carcinoma\w*"  # "metastatic serous carcinoma (3 cm)" is a metastasis
+    )
 
 
 @cache
@@ -182,11 +191,11 @@ def _lead_regex(pattern: str, folded: bool) -> re.Pattern[str]:
 
 @cache
 def _tumour_just_after() -> re.Pattern[str]:
-    """A tumour word after a size and at most four describing words ("6.2 x 5.0 cm
+    """A tumour word after a size and at most five describing words ("6.2 x 5.0 cm
     heterogeneous mass", "12 x 10 x 10 cm, fairly well-circumscribed, yellow/tan mass",
     "a 4 cm solid and cystic mass")."""
     return re.compile(
-        rf"[\s,]*(?:(?!(?:with|containing|including|in|of|from)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,4}}?(?:{vocab_regex('tumour_words').pattern})",
+        rf"[\s,]*(?:(?!(?:with|containing|contains|including|in|of|from|and|or|no|not|without|is|are)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,5}}?(?:{vocab_regex('tumour_words').pattern})",
         re.IGNORECASE,
     )
 
@@ -202,6 +211,27 @@ _COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|
 _COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNORECASE)
 
 
+@cache
+def _organ_size_pattern() -> re.Pattern[str]:
+    return re.compile(
+        # on one line; "ulcerating" describes the tumour ("Gross: Ulcerating" / "Size: 4.5 cm")
+        rf"\b(?:{vocabulary()['size_exclusions']})(?![a-z]*ated\b)\w*[ \t]+(?:size|dimensions?)\b|\bsize\s+of\s+(?:the\s+)?(?:{vocabulary()['size_exclusions']})"
+        # the organ's own field line: "Prostate gland: Weight: 55 g, Volume: 50 ml, Size: 4.9 x 5.1 x 4.5 cm"
+        rf"|\b(?:{vocabulary()['size_exclusions']})(?![a-z]*ated\b)\w*(?:[ \t]+gland)?[ \t]*:[^\n:]{{0,40}}:[^\n]{{0,40}}\bsize\b",
+        re.IGNORECASE,
+    )
+
+
+def _organ_size_label(text: str) -> bool:
+    """The last size label before the number is an organ's or the specimen's ("Prostate size:
+    54 g, 5.6 x 4.0 x 3.0 cm", "Prostate Size / Weight: 42 g / Size: 5.0 x 4.7 x 4.0 cm"), with
+    no tumour word after it."""
+    labels = list(_organ_size_pattern().finditer(text))
+    return bool(labels) and not vocab_regex("tumour_words").search(text[labels[-1].end() :])
+
+
+_PRONOUN_MEASURES = re.compile(r"\s*(?:it|this|which)\s+(?:measures|measured|measuring)\s*", re.IGNORECASE)
+_WRAPPED_NOT_TUMOUR = re.compile(r"metasta|lymph|node|deposit|pieces|fragment|aggregate|implant|polyp|each|rang", re.IGNORECASE)
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
 
 
@@ -218,6 +248,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     lead = sentence[max(clause_start, ctx.start - 60) : ctx.start]
     trail = sentence[ctx.end : ctx.end + 60]
     trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
+    # "4.4 x 4.0 cm. rubbery tan tumor mass", "1 cm. distal to the valve": the unit's abbreviation point
+    trail = re.sub(r"^\.(?=,?[ \t\n]+[a-z])", "", trail)
     if _DISTANCE_AFTER.match(trail) or _DISTANCE_BEFORE.search(lead):
         return None
     if vocab_regex("size_not_tumour_before").search(lead) or vocab_regex("size_not_tumour_right_after").match(trail):
@@ -232,6 +264,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     site_before = _last(_PANCREATIC_SITE, qualified)
     if site_before >= 0 and _another_head(ctx.preceding[-300:] + sentence):
         site_before = -1  # "Femoral head was retrieved.  The head size was 43 mm": a bone's head
+    if site_before >= 0 and _organ_qualifier().search(
+        sentence[max(0, ctx.start - len(lead) + site_before - 30) : ctx.start - len(lead) + site_before][-30:].split(",")[-1]
+    ) and not re.search(r"pancrea", sentence[: ctx.start], re.IGNORECASE):
+        site_before = -1  # "the uterine body is 3.5 x 3.0 cm": another organ's body
     tumour_before = max(_last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), site_before)
     if _COMPARED.search(lead) or _COMPARED_AFTER.match(trail):
         return None  # "more than 2 cm in greatest dimension", "2 cm or less": a stage's definition
@@ -258,9 +294,39 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         # "- 2.8 cm in maximum dimension." on a diagnosis line, "Pancreatic head 3 cm in greatest
         # dimension": the tumour's size when the clause names it or only opens with the number
         excluded = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
-        opens_clause = len(lead.split()) <= 1 and _lead_regex(vocabulary()["tumour_words"], False).search(ctx.preceding[-200:])
+        # only a list mark before the number ("- 2.8 cm in maximum dimension."), not a verb whose subject
+        # stands on the line before ("The uterine body" / "is 3.5 x 3.0 cm in greatest dimension")
+        opens_clause = re.fullmatch(r"[\s\-–•*:]*(?:\d{1,2}[.)])?[\s\-–•*:]*", lead) is not None and _lead_regex(
+            vocabulary()["tumour_words"], False
+        ).search(ctx.preceding[-200:])
         labelled = bool((tumour_before >= 0 and excluded < tumour_before) or opens_clause)
-    if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE):
+        at_line_start = clause_start > 0 or ctx.preceding.rstrip(" \t").endswith("\n")
+        if not labelled and excluded < 0 and at_line_start and not re.search(r"\d", lead):
+            # a diagnosis line wrapped before its size: "- HEPATOCELLULAR CARCINOMA, WELL DIFFERENTIATED,
+            # PREDOMINANTLY" / "TRABECULAR PATTERN, 8.0 CM IN GREATEST DIMENSION": the line before goes on
+            # (no full stop) and names the carcinoma, and nothing else is named after it
+            before_line = (ctx.preceding[-200:] + sentence[: max(clause_start - 1, 0)]).rstrip(" \t\n")
+            before_line = before_line[before_line.rfind("\n") + 1 :]
+            named = _last(_lead_regex(_qualified_tumour(), False), before_line)
+            carcinoma = _last(re.compile(r"carcinoma|neoplasm", re.IGNORECASE), before_line)
+            labelled = (
+                not before_line.rstrip().endswith(".")
+                and carcinoma > max(named, _last(_lead_regex(vocabulary()["size_exclusions"], False), before_line))
+                and not _WRAPPED_NOT_TUMOUR.search(before_line + lead)
+            )
+    if tumour_before < 0 and _PRONOUN_MEASURES.fullmatch(lead):
+        # "There is a well defined mass which occupies the lobe. It measures 13.5 x 9.0 cm": the sentence
+        # before names what "it" is: a tumour, not another organ's lesion, a node, cyst or fragment
+        before = ctx.preceding[-200:].rstrip()
+        before = before[max(before.rfind(". ", 0, len(before) - 1), before.rfind("\n")) + 1 :]  # the sentence before
+        named = _last(_lead_regex(vocabulary()["tumour_words"], False), before)
+        if named >= 0 and named > _last(_lead_regex(_qualified_tumour(), False), before) and not re.search(
+            r"lymph|node|cyst|metasta|polyp|fragment|aggregate", before, re.IGNORECASE
+        ):
+            tumour_before = len(lead)
+    if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE) and not _organ_size_label(
+        ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
+    ):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
     tumour_after = _tumour_just_after().match(trail)
@@ -312,7 +378,12 @@ def _under_examination_heading(text: str) -> bool:
 def parse_location(ctx: SpanContext) -> list[str] | None:
     """Parts of the pancreas named for a tumour ("body and tail of the pancreas")."""
     # a form's "Tumor site:" field may stand on the line before its answer ("Pancreatic head")
-    site_field = re.search(r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*$", ctx.preceding[-40:] + ctx.before, re.IGNORECASE) or (
+    site_field = re.search(
+        # the field's answer may take two lines: "TUMOR SITE:" / "Pancreatic head" / "Uncinate process"
+        r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*(?:pancrea\w*\s+(?:head|neck|body|tail)[ \t]*\n\s*)?$",
+        ctx.preceding[-70:] + ctx.before,
+        re.IGNORECASE,
+    ) or (
         re.match(r"(?:tumou?r|primary)\s+(?:site|location)", ctx.text, re.IGNORECASE)
         and re.search(r"pancrea|whipple", ctx.doc_head + ctx.preceding + ctx.sentence, re.IGNORECASE)
     )
@@ -358,6 +429,8 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         if count is None:
             return None
         return {"sites": [] if int(count.group(1)) == 0 else ["lymph_nodes"], "scope": "lymph_nodes"}
+    if re.search(r"(?:extra-?capsular|extra-?nodal|peri-?nodal)\s+(?:spread|extension|invasion)\s+(?:of\s+)?$", ctx.before, re.IGNORECASE):
+        return None  # a form's "Extracapsular spread of lymph node metastases: NA" asks about nodes stated elsewhere
     if re.fullmatch(r"\s*:?\s*", ctx.after) and ctx.after.strip() == ":":
         return None  # a form's label left unanswered ("Extracapsular spread of lymph node metastases:")
     if _ANSWERED_NONE.match(ctx.after):
@@ -420,6 +493,6 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
         if re.match(r"[ypc]{1,2}[NM]", text, re.IGNORECASE) and (result["n"] or result["m"]):
             return result
         return None
-    if result["n"] is None and result["m"] is None and not re.match(r"p", text):
+    if result["n"] is None and result["m"] is None and not re.match(r"p|AJCC|TNM", text, re.IGNORECASE):
         return None
     return result

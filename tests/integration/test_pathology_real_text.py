@@ -166,6 +166,34 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # a lower bound is not a measurement; a full stop set apart from its word still ends a sentence
         ("Prostate, radical prostatectomy: adenocarcinoma, Gleason 4+3.\nThe carcinoma measures in excess of 2 cm in "
          "several blocks. Dominant tumor nodule .The nodule is 1.6 cm.", [1.6]),
+        # a carcinoma named after its organ is the tumour, not another organ's lesion
+        ("Kidney, left, nephrectomy:\nPapillary renal cell carcinoma, type 2, with a diameter of 6 cm, confined to the kidney.", [6.0]),
+        # the unit's abbreviation point does not end the measured thing's description, nor a distance
+        ("Colon, right, resection: adenocarcinoma.\nOn opening there is a well circumscribed, 3.8 x 3.5 cm. rubbery tan\n"
+         "white-red tumor mass within the cecum, 2 cm. distal to the ileocecal valve.", [3.8, 3.5]),
+        # a diagnosis line wrapped before its size
+        ("LIVER, LEFT LOBE, PARTIAL HEPATECTOMY:\n- HEPATOCELLULAR CARCINOMA, MODERATELY DIFFERENTIATED, PREDOMINANTLY\n"
+         "TRABECULAR PATTERN, 6.5 CM IN GREATEST DIMENSION\n- MARGINS FREE", [6.5]),
+        # a glioma is a tumour
+        ("Brain, left temporal lobe, resection: glioblastoma.\nFrozen section: infiltrating glioma measuring 3.5 x 2.0 x 1.5 cm.", [3.5, 2.0, 1.5]),
+        # an abbreviation point and a comma before the describing words; OCR's "form" for "from" before a landmark
+        ("Colon, sigmoid, resection: adenocarcinoma.\nOn opening, there is a circumferential, 4 x 3.5 cm., partially necrotic\n"
+         "tan-white tumor mass, located 12 cm. form the distal margin.", [4.0, 3.5]),
+        # five describing words before the lesion
+        ("Colon, right: adenocarcinoma.\nThere is a circumferential 6.5 x 4.1 cm. essentially necrotic rubbery tan white-red lesion.", [6.5, 4.1]),
+        # "it measures" after the sentence that names the mass
+        ("Liver, left lobe, resection: hepatocellular carcinoma.\nThere is a well circumscribed mass which occupies most of the lobe. "
+         "It measures 9.5 x 8.0 x 6.0 cm. The cut surface is tan.", [9.5, 8.0, 6.0]),
+        # a list number glued to the size
+        ("Floor of mouth, resection: invasive squamous cell carcinoma with the following features:\n1.3.5 cm in greatest dimension.\n"
+         "2.Margins: negative.", [3.5]),
+        # a describing word ending a line is not an organ's size label
+        ("Tongue, glossectomy: invasive squamous carcinoma.\nTumor Features:\nGross: Ulcerating\nSize: 3.5 cm in largest dimension\n", [3.5]),
+        # the unit on the line after the numbers
+        ("Right colon, hemicolectomy: adenocarcinoma.\n- A vegetating tumor with central ulceration, measuring 4.5 x 3.0\ncm is found in the cecum.", [4.5, 3.0]),
+        # a form's "(largest tumor if multiple)" is no hypothesis
+        ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
+         "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
     ],
 )
 def test_the_tumour_size_a_gross_description_gives(
@@ -204,6 +232,11 @@ def test_a_physical_exams_negative_nodes_are_not_a_staging_statement(record_of: 
         ("Fuhrman nuclear grade: predominant grade II with a focal area of grade IV.", None),
         ("Gleason score 4 + 5 = 9; tertiary grade 3.", None),
         ("p53 by IHC: Staining Intensity Grade: 2, HistoScore: 7", None),
+        # renal checklists: the German spelling, the scale named without the word "grade",
+        # and a form's option text whose range OCR prints with a middle dot
+        ("Histologic grade: Fuhrmann-Grade 2", "G2"),
+        ("Clear cell type, FUHRMAN NUCLEAR 3 OF 4. Margins free.", "G3"),
+        ("F3. WHO grade (grade 1\u00b73): NA (for urothelial carcinoma)", None),
     ],
 )
 def test_which_grades_of_a_carcinoma_are_its_grade(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
@@ -222,3 +255,105 @@ def test_a_doubt_raised_before_the_stains_does_not_reach_their_result(
     assert (record.ihc.synaptophysin, record.ihc.chromogranin_a) == ("negative", "negative")
     stain_results = [m for m in mentions_of(note) if m.label == "ihc"]
     assert len(stain_results) == 2 and not any(m.assertion.uncertain for m in stain_results)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        # a brain tumour's grade far from the tumour's name is still a CNS grade
+        "FINAL DIAGNOSIS:\nA. Left temporal mass: diffuse astrocytoma (WHO grade 2).\nB. Cyst wall: scattered tumour cells in white matter.\n"
+        "Comment: this infiltrating glioma shows moderate cellularity and pleomorphic nuclei in the cyst wall; no mitoses are seen.\n"
+        "Immunostain for MIB-1 shows a nuclear labeling rate of up to 5 percent (rates above 3 percent suggest anaplastic change). "
+        "Thus the tumor is WHO grade 2, but is likely to represent early anaplastic change.\n",
+    ],
+)
+def test_grades_that_are_not_a_three_tier_tumour_grade(record_of: Callable[..., CohortRecord], report: str) -> None:
+    assert record_of(report).who_grade is None
+
+
+def test_a_bare_g_grade_under_a_grading_label(record_of: Callable[..., CohortRecord]) -> None:
+    report = (
+        "Diagnosis: invasive ductal adenocarcinoma of the pancreas, see the summary below.\n"
+        "Resection status: R1 (dorsal resection margin involved)\nGrading: G2\n"
+    )
+    assert record_of(report).who_grade == "G2"
+
+
+def test_a_long_negative_stain_list_wrapped_over_lines(record_of: Callable[..., CohortRecord]) -> None:
+    report = (
+        "Diagnosis: hepatocellular carcinoma.\nImmunostains are positive for HepPar1 (focal) and glypican-3. "
+        "The tumour cells are negative for CK7, CK20, CD10,\nWT-1, calcitonin, TTF-1, thyroglobulin, p63, "
+        "synaptophysin, chromogranin and CD56,\nCDX2, and inhibin.\n"
+    )
+    ihc = record_of(report).ihc
+    assert (ihc.synaptophysin, ihc.chromogranin_a, ihc.cd56) == ("negative", "negative", "negative")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        # the organ's size under a form's label, on the label's line or the lines after its heading
+        "Prostate, radical prostatectomy: adenocarcinoma, Gleason score 3+4=7.\n2. Prostate size: 48 grams, 5.1 x 4.2 x 3.6 cm.\n",
+        "Prostate, radical prostatectomy: adenocarcinoma, Gleason score 4+4=8.\nProstate Size\nWeight: 38 g\nSize: 4.8 x 4.5 x 3.9 cm\n",
+        "Prostate, radical prostatectomy: adenocarcinoma, Gleason 4+4=8.\n1. (Prostate gland): Prostate gland: Weight: 48 g, Volume: 45 ml, Size: 4.6 x 4.8 x 4.0 cm.\n",
+        # fragments measured together are not a tumour's dimensions
+        # another organ's body is not the pancreas's
+        "Left ovary, oophorectomy: serous carcinoma.\nThe uterine\nbody is 4.0 x 3.5 x 2.5 cm in greatest dimension with a tan serosa.\n",
+        # the describing words stop at a verb or a denial: the organ is measured, not a tumour
+        "Uterus: serous carcinoma of the left ovary.\nThe myometrium measures 1.6 cm and contains no leiomyomas or tumor.\n",
+        # the subject of "is ... in greatest dimension" on the line before is an organ; a distance OCR wrote with "form"
+        "Left ovary: serous carcinoma, intermediate grade.\nThe uterine body\nis 4.0 x 3.5 x 2.5 cm in greatest dimension having a tan serosa.\n"
+        "Tumor at 1.2 cm form surgical: margin.\n",
+        # a metastasis's size is not the primary tumour's
+        "Omentum, omentectomy: metastatic serous carcinoma, 12.0 cm in greatest dimension.\n",
+        "Brain, left frontal tumor, excision: glioblastoma.\nLeft frontal tumor: received in formalin, labeled with the name and "
+        "\"left frontal tumor\", is a 3 x 2.5 x 1 cm aggregate of pale tan soft brain tissue.\n",
+    ],
+)
+def test_organ_and_fragment_measurements_are_not_the_tumour_size(record_of: Callable[..., CohortRecord], report: str) -> None:
+    assert record_of(report).tumor_size_cm is None
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # the specimen heading names the site, the metastasis stands on the next line
+        ("A. Colon, sigmoid, excision: adenocarcinoma, pT3 pN0.\nB. Liver, wedge biopsy\n- Metastatic adenocarcinoma, consistent with colonic primary.\n",
+         ["liver"]),
+        ("4. Left ovary: serous carcinoma.\n5. Pelvic peritoneum, excision:\n-Metastatic serous carcinoma.\n6. Lymph nodes, pelvic: negative (0/4).\n",
+         ["peritoneum"]),
+        # a renal form's question about nodal spread is no statement of nodal metastasis
+        ("Kidney, nephrectomy: renal cell carcinoma, clear cell type, pT1b NX MX.\nK. Number of positive lymph nodes: NA\n"
+         "M. Extracapsular spread of lymph node metastases: NA\n", None),
+    ],
+)
+def test_metastasis_sites_as_specimen_lists_and_forms_write_them(
+    record_of: Callable[..., CohortRecord], report: str, expected: list[str] | None
+) -> None:
+    assert record_of(report).metastasis_sites == expected
+
+
+def test_the_t_category_alone_after_a_staging_label(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("Prostate: adenocarcinoma, Gleason score 4+3=7.\nLymph nodes: six, negative (0/6).\nPathologic staging (AJCC 2010): T3a.\n")
+    assert record.tnm is not None and record.tnm.t == "T3a"
+
+
+def test_the_second_line_of_a_tumour_site_field(record_of: Callable[..., CohortRecord]) -> None:
+    report = "Pancreas, Whipple resection: ductal adenocarcinoma.\nTUMOR SITE:\nPancreatic head\nUncinate process\nTUMOR SIZE:\nGreatest dimension: 3.1 cm\n"
+    assert sorted(record_of(report).tumor_location) == ["head", "uncinate"]
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        ("Pancreas, Whipple: ductal adenocarcinoma.\nSeven of eighteen lymph nodes involved by metastatic adenocarcinoma (7/18).\n", ["lymph_nodes"]),
+        ("Colon, sigmoid: adenocarcinoma, pN0.\nDistant metastasis (pM): Metastatic tumor is also present in the omentum (pM1).\n", ["peritoneum"]),
+        ("DIAGNOSIS\n(A) OMENTUM TUMOR:\nMETASTATIC HIGH GRADE SEROUS CARCINOMA.\n(B) RIGHT OVARY: HIGH GRADE SEROUS CARCINOMA.\n", ["peritoneum"]),
+    ],
+)
+def test_metastasis_wordings_of_real_reports(record_of: Callable[..., CohortRecord], report: str, expected: list[str]) -> None:
+    assert record_of(report).metastasis_sites == expected
+
+
+def test_a_roman_grade_in_brackets_after_the_differentiation(record_of: Callable[..., CohortRecord]) -> None:
+    assert record_of("Cervix, radical hysterectomy: adenocarcinoma.\nThe histologic grade is well differentiated (GI).\n").who_grade == "G1"

@@ -37,6 +37,9 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
         ("Chromogranin A      Positive (diffuse)", "Chromogranin A", (), "positive"),
         ("Gastrin           -", "Gastrin", (), "negative"),
         ("Insulin           Negative", "Insulin", (), "negative"),
+        # the stains named before a shared verb that denies what they were done for
+        ("Immunostains for chromogranin and synaptophysin do not support this.", "chromogranin", ("synaptophysin",), "negative"),
+        ("Immunostains for chromogranin and synaptophysin do not support this.", "synaptophysin", ("chromogranin",), "negative"),
         ("IHC for gastrin was not performed.", "gastrin", (), "not_done"),
         ("Glucagon immunostain: positive", "Glucagon", (), "positive"),
         ("glucagon: diffusely positive", "glucagon", (), "positive"),

@@ -50,6 +50,8 @@ def test_ki67(phrase: str, expected: float) -> None:
         ("Anaplastic astrocytoma, WHO grade III.", "grade III", None),
         ("Labeled G1 - second largest node, serially sectioned; G2 - remaining tissue.", "G1", None),
         ("Report TCGA-G3-A25S, hepatocellular carcinoma.", "G3", None),
+        # an identifier OCR split with a space: "TCGA -G2-AB12"
+        ("TCGA -G2-AB12 -01A-PR Redacted; bladder tumor: urothelial carcinoma.", "-G2", None),
         ("Colic adenocarcinoma with partial neuroendocrine differentiation (G3), pT3.", "G3", "G3"),
     ],
 )

@@ -171,6 +171,17 @@ def test_a_statement_wrapped_at_a_word_that_cannot_end_it_goes_on() -> None:
     )
 
 
+def test_a_stain_list_that_stops_on_a_comma_goes_on_and_other_lines_do_not() -> None:
+    text = (
+        "The tumour cells are negative for CK7, CK20,\nCD10, WT-1,\nsynaptophysin and chromogranin.\n"
+        "Received in three parts: liver,\nGallbladder, no stones.\n"
+    )
+    assert _view(read_wrapped_lines, text) == (
+        "The tumour cells are negative for CK7, CK20, CD10, WT-1, synaptophysin and chromogranin.\n"
+        "Received in three parts: liver,\nGallbladder, no stones.\n"
+    )
+
+
 def test_a_ticked_checklist_option_is_read_and_an_unticked_one_is_not() -> None:
     # Arrange
     text = (
@@ -269,3 +280,16 @@ def test_a_decimal_point_set_apart_by_ocr(text: str, expected: str) -> None:
 
 def test_a_numbered_list_is_not_a_decimal() -> None:
     assert read_numbers("Lymph nodes: 1. 3 nodes examined. 2. Margins clear.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Serous carcinoma (7,0 X 6,5 X 3,5 CM), left ovary.", "Serous carcinoma (7.0 X 6.5 X 3.5 CM), left ovary."),
+        ("RENAL CELL CARCINOMA (2,8 CM), CLEAR CELL TYPE", "RENAL CELL CARCINOMA (2.8 CM), CLEAR CELL TYPE"),
+        # a list of numbers and a thousands separator stay as written
+        ("Levels 2,3 and 4 cm apart; 1,500 mL; nodes 3,4,5 cm", "Levels 2,3 and 4 cm apart; 1,500 mL; nodes 3,4,5 cm"),
+    ],
+)
+def test_a_decimal_comma_in_a_measurement_is_a_decimal_point(text: str, expected: str) -> None:
+    assert _view(read_numbers, text) == expected
