@@ -33,8 +33,8 @@ _IMPROVED_NOT = re.compile(
 def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     """{"age": int|None, "sex": "female"|"male"|None, "at_diagnosis": bool}."""
     text = ctx.text
-    if ctx.rule_value == "noun" and not vocab_regex("sex_noun_before").search(ctx.before):
-        return None  # "a pleasant gentleman", "Pregnant female": not "male genitalia", "woman's husband"
+    if ctx.rule_value == "noun" and not (vocab_regex("sex_noun_before").search(ctx.before) or vocab_regex("sex_noun_after").match(ctx.after)):
+        return None  # "a pleasant gentleman", "Pregnant female", "Female patient": not "male genitalia", "woman's husband"
     if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?|months?|mos?|weeks?|days?)", text.strip(), re.IGNORECASE):
         return None  # "diagnosed 2 years ago": a duration, not an age
     age_match = re.search(r"(?<![A-Za-z0-9])\d{1,3}(?!\d)", text)  # not the digits of an id ("Mr T002")

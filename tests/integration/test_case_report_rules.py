@@ -60,6 +60,9 @@ def test_chromogranin_in_a_spanish_or_portuguese_spelling(record_of: Record) -> 
         ("ADMISSION H&P\n59 yo white non-Hispanic female admitted for a painful plaque.  CT: pancreatic neuroendocrine tumour.", 59, "female"),
         # a duration in years is no age
         ("Glucagonoma.  The rash has been present for 3 y without treatment.", None, None),
+        # "Female patient" at the head of a sentence names the patient's sex; "male patients" are others
+        ("Female patient admitted to the dermatology ward for an erosive rash; CT: glucagonoma of the head.", None, "female"),
+        ("Glucagonoma of the pancreatic tail.  Male patients with MEN1 were excluded from the trial.", None, None),
     ],
 )
 def test_age_and_sex_in_terse_notes(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
