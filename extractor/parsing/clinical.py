@@ -426,7 +426,8 @@ def _about_the_patient(before: str, rules: dict[str, Any]) -> tuple[bool, str | 
     """(the verb ending ``before`` has the patient for its subject, the subject's sex when
     it is a pronoun). Another person named earlier in the sentence makes a pronoun theirs
     ("His mother ..., but she died"), unless that person only reports ("Mom says he ...")."""
-    subject = _subject(before)
+    # "Followed up since then: remains free of recurrence": a follow-up lead-in, then the verb
+    subject = "" if rules["state_lead_in"].search(before) else _subject(before)
     if subject is None:
         return False, None
     other = None

@@ -133,6 +133,10 @@ def test_days_to_improvement_times_the_first_change(record_of: Record, sentence:
         ("ONCOLOGY FOLLOW-UP\n\nGlucagonoma, distal pancreatectomy 2019.  Seen with her husband; no recurrence found.", "alive"),
         # a history line's "no recurrence" in a note that is not a follow-up says nothing of now
         ("ADMISSION NOTE\n\nPast history: breast cancer 1992, no recurrence.  Admitted with a rash.", None),
+        # a follow-up lead-in ending in a colon, then the state with no subject word
+        ("Glucagonoma, distal pancreatectomy 2017.  Followed up since then:\nremains free of recurrence.", "alive"),
+        # a condition as the lead-in is the condition's state, not the patient's
+        ("Glucagonoma, distal pancreatectomy 2017.\nDiabetes: doing well on metformin.", None),
     ],
 )
 def test_no_recurrence_at_a_follow_up(record_of: Record, note: str, status: str | None) -> None:
