@@ -309,19 +309,11 @@ def parse_duration(ctx: SpanContext) -> float | None:
         return None
     if re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink)", ctx.after[:40], re.IGNORECASE):
         return None
-    if ctx.rule_value == "for" and not re.search(
-        r"(?:rash\w*|eruption|lesions|erythema|NME|symptoms|dermatitis|changes|diarrh\w*|stools|motions|polyuria|thirst|weight\s+loss|glossitis|stomatitis|mouth|tongue)"
-        r"(?:\s+(?:that|which|had|has|have|been|present|persisting|ongoing|of))*\s*$",
-        ctx.before,
-        re.IGNORECASE,
-    ):
+    if ctx.rule_value == "for" and not vocab_regex("duration_symptom_before").search(ctx.before):
         return None  # "present for 2 years" of something other than the symptoms
-    if ctx.rule_value == "since" and not (_SYMPTOM_WORDS.search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
+    if ctx.rule_value == "since" and not (vocab_regex("duration_symptom_words").search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
         return None  # "since two years" (non-native "for two years") of the rash, not of anything else
     return months
-
-
-_SYMPTOM_WORDS = re.compile(r"\b(?:rash\w*|eruption|lesions?|erythema|skin|dermat\w+|NME|symptoms?|diarrh\w*|stools|glossitis|stomatitis|weight|thirst|polyuria|itch\w*|pruritus)\b", re.IGNORECASE)
 
 
 _TUMOUR_TREATMENT = re.compile(

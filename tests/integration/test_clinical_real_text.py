@@ -259,6 +259,11 @@ def test_skin_biopsy_reports(record_of: Record, notes: tuple[str, ...], expected
         ("Glucagonoma.  Time from the first symptoms until the diagnosis was three years.", 36.0),
         ("Glucagonoma found.  52 yo M, c/o recalcitrant dermatitis x 6 yrs.", 72.0),
         ("Glucagonoma found.  He is on insulin since 2 years and has been married since 10 years.", None),
+        # an insulinoma's presenting symptom is hypoglycaemia; "6/12" is the British shorthand for six months
+        ("Middle-aged woman.  Recurrent hypoglycaemia for 6 years, never explained.  Liver biopsy: metastatic insulinoma.", 72.0),
+        ("63M.  6/12 hx of hypoglycaemic episodes after meals.  EUS: insulinoma of the pancreatic body.", 6.0),
+        # a date is not the shorthand
+        ("Insulinoma of the pancreatic body.  Seen on 6/12/2016 with a history of diabetes.", None),
     ],
 )
 def test_months_from_first_symptom(record_of: Record, note: str, months: float | None) -> None:
