@@ -141,3 +141,18 @@ def test_days_to_improvement_times_the_first_change(record_of: Record, sentence:
 )
 def test_no_recurrence_at_a_follow_up(record_of: Record, note: str, status: str | None) -> None:
     assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "improved"),
+    [
+        # an insulinoma's syndrome is its hypoglycaemia: relieved, resolved, or none since the operation
+        ("Metastatic insulinoma.  Everolimus + long-acting octreotide started -> hypoglycaemia\nrelieved, partial response.", True),
+        ("Malignant insulinoma.  After the repeated Y-90 radioembolization the hypoglycaemic events resolved\nrapidly.", True),
+        ("Insulinoma of the pancreatic body, excised.  No significant hypoglycaemic episodes since the\noperation.", True),
+        # hypoglycaemia that went on after the operation is no improvement
+        ("Insulinoma of the pancreatic body, excised.  He has had hypoglycaemia since the operation.", None),
+    ],
+)
+def test_an_insulinoma_syndrome_improves(record_of: Record, note: str, improved: bool | None) -> None:
+    assert record_of(note).symptoms_improved is improved
