@@ -156,3 +156,16 @@ def test_no_recurrence_at_a_follow_up(record_of: Record, note: str, status: str 
 )
 def test_an_insulinoma_syndrome_improves(record_of: Record, note: str, improved: bool | None) -> None:
     assert record_of(note).symptoms_improved is improved
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # an excision named by the part of the pancreas is an operation of unstated type
+        ("DISCHARGE SUMMARY\nProcedure: excision of the pancreatic body lesion.\nHistology: well differentiated neuroendocrine neoplasm (insulinoma).", ["other"]),
+        # planned, not done
+        ("Insulinoma of the tail.  Plan: excision of the pancreatic tail tumour next month.", []),
+    ],
+)
+def test_excision_of_a_named_part_of_the_pancreas(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
