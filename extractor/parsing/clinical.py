@@ -15,13 +15,10 @@ from extractor.resources import vocabulary
 
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss|[rl]hf)\b", re.IGNORECASE)
 _MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr|[rl]hm)\b", re.IGNORECASE)
-_NME_TERMS = re.compile(r"necrolytic|\bNME\b|glucagonoma", re.IGNORECASE)
+# necrolytic acral erythema (hepatitis C) is another disease, not NME
+_NME_TERMS = re.compile(r"necrolytic(?!\s+acral)|\bNME\b|glucagonoma", re.IGNORECASE)
 _NME_POSITIVE = re.compile(
-    r"consistent\s+with|compatible\s+with|diagnostic\s+of|typical\s+of|characteristic\s+of|confirm\w*|showed|shows|demonstrat\w*|reveal\w*|in\s+keeping\s+with|suggestive\s+of|supportive\s+of|features\s+of|:",
-    re.IGNORECASE,
-)
-_NON_DIAGNOSTIC = re.compile(
-    r"deficiency|eczema|negative\s+for|no\s+(?:evidence|features|signs)\s+of|not\s+(?:suggestive|characteristic|indicative)|ruled?\s+out|excluded|non-?specific|non-?diagnostic|inconclusive|not\s+diagnostic|psoriasi|eczema|spongiotic|dermatitis|lichen|pellagra|acrodermatitis|not\s+(?:consistent|typical)|did\s+not\s+(?:show|confirm)|without\s+(?:features|evidence)",
+    r"consistent\s+with|c/w|compatible\s+with|diagnostic\s+of|typical\s+of|characteristic\s+of|confirm\w*|showed|shows|demonstrat\w*|reveal\w*|in\s+keeping\s+with|suggestive\s+of|supportive\s+of|features\s+of|:",
     re.IGNORECASE,
 )
 _IMPROVED_NOT = re.compile(
@@ -284,12 +281,12 @@ def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
         r"skin|rash|NME|necroly|erythema|dermat|epiderm|cutaneous", sentence, re.IGNORECASE
     ):
         return None  # "excisional biopsy of the right groin lymph node": not a skin biopsy
-    if re.search(r"(?:consistent|compatible|in\s+keeping)\s+with\s+(?:a\s+|the\s+)?(?:necrolytic|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic|NME)", sentence, re.IGNORECASE) or re.search(
+    if re.search(r"(?:(?:consistent|compatible|in\s+keeping)\s+with|c/w)\s+(?:a\s+|the\s+)?(?:necrolytic(?!\s+acral)|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic(?!\s+acral)|NME)", sentence, re.IGNORECASE) or re.search(
         r"(?:NME|necrolytic\s+migratory\s+erythema)[^.;]{0,20}?biops(?:y|ies)[- ](?:proven|confirmed)|biops(?:y|ies)[- ](?:proven|confirmed)\s+(?:NME|necrolytic)|(?:confirmed|proven)\s+(?:on|by)\s+(?:skin\s+|punch\s+)?biopsy", sentence, re.IGNORECASE
     ):
         if not re.search(r"not\s+(?:consistent|compatible|diagnostic)|no\s+features\s+of", sentence, re.IGNORECASE):
             return True
-    if _NON_DIAGNOSTIC.search(after) and not re.search(r"consistent\s+with\s+(?:necrolytic|NME)", after, re.IGNORECASE):
+    if vocab_regex("skin_biopsy_read_as_other").search(after) and not re.search(r"(?:consistent\s+with|c/w)\s+(?:necrolytic(?!\s+acral)|NME)", after, re.IGNORECASE):
         # a biopsy of the rash read as something else; a biopsy of a skin tumour, mole or
         # nodule ("negative for malignancy") is not the rash's and is not coded
         if _SKIN_TUMOUR.search(sentence) and not _RASH_WORDS.search(sentence):

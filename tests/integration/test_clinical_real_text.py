@@ -244,6 +244,10 @@ def test_known_false_triggers(record_of: Record, note: str, expected: dict) -> N
         (("SURGICAL PATHOLOGY - skin biopsy\n\nEpidermis with tall cells and necrosis of the upper epidermis.\n\nDiagnosis: necrolytic migratory erythema.",), True),
         (("SERVICE OF PATHOLOGICAL ANATOMY\n\nSample: skin biopsy, anterior face of the leg.\nDiagnosis: findings compatible with chronic eczema.",), False),
         (("DERMATOLOGY - NEW PT VISIT\n\nBx hx: multiple bx over the yrs -> subacute spongiotic or psoriasiform dermatitis.",), False),
+        # "c/w" is "consistent with"; necrolytic acral erythema (hepatitis C) is another disease than NME
+        (("DERM F/U\n\nGlucagonoma work-up.  Bx c/w NME.",), True),
+        (("derm f/u: bx c/w necrolytic acral erythema (HCV-associated). Dx NAE.",), False),
+        (("DERMATOPATHOLOGY\n\nSpecimen: skin, punch biopsy of a plaque.\nDiagnosis: necrolytic acral erythema.",), False),
         # a diagnosis line of a report that is not a skin biopsy says nothing of one
         (("SURGICAL PATHOLOGY REPORT\n\nSpecimen: distal pancreas.\nDiagnosis: well-differentiated neuroendocrine tumour; background pancreatitis and dermatitis of the abdominal wall skin.",), None),
     ],
