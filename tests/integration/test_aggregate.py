@@ -75,6 +75,8 @@ def test_metastasis_stated_none_vs_not_stated(record_of: Record) -> None:
 def test_planned_surgery_is_not_surgery(record_of: Record) -> None:
     assert record_of("She is scheduled for a Whipple procedure.").surgery == []
     assert record_of("She underwent a Whipple procedure.").surgery == ["pancreaticoduodenectomy"]
+    # "programmed for" is how Spanish- and Portuguese-speaking writers say "scheduled for"
+    assert record_of("Biopsy: neuroendocrine tumor.  Chemotherapy was suspended and he is programmed for exploratory laparotomy.").surgery == []
 
 
 def test_death_beats_earlier_alive(record_of: Record) -> None:
