@@ -339,7 +339,7 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
     if not re.search(r"rash|NME|skin|erythema|eruption|lesion|plaque|erosion|necrolytic|cutaneous", ctx.text, re.IGNORECASE):
         if not _TUMOUR_TREATMENT.search(ctx.sentence):
             return None
-    if re.search(r"\bsince\s", ctx.text) and not vocab_regex("none_since_before").search(ctx.before):
+    if re.search(r"\bsince\s+(?:the\s+|his\s+|her\s+)?\w+$", ctx.text) and not vocab_regex("none_since_before").search(ctx.before):
         return None  # "no further hypoglycaemia since the operation" says it stopped; "had hypoglycaemia since ..." does not
     improved = not _IMPROVED_NOT.search(ctx.text)
     days = None

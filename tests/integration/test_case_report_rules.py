@@ -152,6 +152,10 @@ def test_no_recurrence_at_a_follow_up(record_of: Record, note: str, status: str 
         ("Insulinoma of the pancreatic body, excised.  No significant hypoglycaemic episodes since the\noperation.", True),
         # hypoglycaemia that went on after the operation is no improvement
         ("Insulinoma of the pancreatic body, excised.  He has had hypoglycaemia since the operation.", None),
+        # the rash that cleared earlier: "since" that is not "since the operation"
+        ("Glucagonoma, Whipple 2014.  No recurrence of the rash since it cleared postoperatively.", True),
+        # Whipple's triad: symptoms relieved by food are no treatment's effect
+        ("Insulinoma suspected.  Impression: autonomic symptoms relieved by food and a glucose of 2.0 mmol/L.", None),
     ],
 )
 def test_an_insulinoma_syndrome_improves(record_of: Record, note: str, improved: bool | None) -> None:
@@ -169,3 +173,8 @@ def test_an_insulinoma_syndrome_improves(record_of: Record, note: str, improved:
 )
 def test_excision_of_a_named_part_of_the_pancreas(record_of: Record, note: str, surgery: list[str]) -> None:
     assert record_of(note).surgery == surgery
+
+
+def test_an_excision_keeps_the_part_of_the_pancreas_as_the_location(record_of: Record) -> None:
+    record = record_of("Metastatic insulinoma.  Operation: resection of the pancreatic head mass and liver metastasectomy.")
+    assert (record.surgery, record.tumor_location) == (["hepatic_metastasectomy", "other"], ["head"])

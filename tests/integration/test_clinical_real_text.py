@@ -189,6 +189,9 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
         # who manages a disease is not where it began
         ("ASSESSMENT: , 4.  Pancreatitis, which has been managed by his gastroenterologist.", None),
         ("She was initially managed by her GP for the rash.", "general practice"),
+        # admitted from a clinic or the emergency room: where the patient came from
+        ("DERMATOLOGY WARD - ADMISSION NOTE\n\nFemale patient admitted to the dermatology ward from the skin clinic\nfor work-up of an extensive erosive eruption.", "dermatology"),
+        ("HISTORY: , 38-year-old male admitted from the emergency room 04/18/2009, decreased mental status.", "emergency medicine"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
@@ -268,6 +271,8 @@ def test_skin_biopsy_reports(record_of: Record, notes: tuple[str, ...], expected
         ("63M.  6/12 hx of hypoglycaemic episodes after meals.  EUS: insulinoma of the pancreatic body.", 6.0),
         # a date is not the shorthand
         ("Insulinoma of the pancreatic body.  Seen on 6/12/2016 with a history of diabetes.", None),
+        # episodes of another complaint are not the tumour's
+        ("Insulinoma of the pancreatic body.  He presented after coughing episodes for about two weeks.", None),
     ],
 )
 def test_months_from_first_symptom(record_of: Record, note: str, months: float | None) -> None:
