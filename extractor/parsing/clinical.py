@@ -337,7 +337,8 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
     "diarrhoea") count only beside the tumour or its treatment in the sentence:
     "treated with cabergoline with resolution of symptoms" is a pituitary adenoma's."""
     if not re.search(r"rash|NME|skin|erythema|eruption|lesion|plaque|erosion|necrolytic|cutaneous", ctx.text, re.IGNORECASE):
-        if not _TUMOUR_TREATMENT.search(ctx.sentence):
+        # the treatment may be told in the sentence before ("TACE, then streptozotocin. Hypoglycemia relieved.")
+        if not (_TUMOUR_TREATMENT.search(ctx.sentence) or vocab_regex("tumour_treatment_told_before").search(ctx.preceding[-160:])):
             return None
     if re.search(r"\bsince\s+(?:the\s+|his\s+|her\s+)?\w+$", ctx.text) and not vocab_regex("none_since_before").search(ctx.before):
         return None  # "no further hypoglycaemia since the operation" says it stopped; "had hypoglycaemia since ..." does not

@@ -152,6 +152,11 @@ def test_no_recurrence_at_a_follow_up(record_of: Record, note: str, status: str 
         ("Insulinoma of the pancreatic body, excised.  No significant hypoglycaemic episodes since the\noperation.", True),
         # hypoglycaemia that went on after the operation is no improvement
         ("Insulinoma of the pancreatic body, excised.  He has had hypoglycaemia since the operation.", None),
+        # the treatment told in the sentence before
+        ("46F, pancreatic NEC turned insulin-producing.\nTx given: TACE of the liver masses, then streptozotocin +\nadriamycin.\nHypoglycemia relieved.", True),
+        ("Insulinoma G3, metastasised.  Under dacarbazine the best effect of the later lines: hypoglycaemias again controlled.", True),
+        # another tumour's treatment, and a heading's "surgical" is no treatment of this one
+        ("SURGICAL ONCOLOGY - NEW PATIENT\n\nHPI: MEN-1. w/u showed a pituitary adenoma, treated with cabergoline w/ resolution of symptoms.\nEUS-FNA: well-differentiated NET of the pancreatic head.", None),
         # the rash that cleared earlier: "since" that is not "since the operation"
         ("Glucagonoma, Whipple 2014.  No recurrence of the rash since it cleared postoperatively.", True),
         # Whipple's triad: symptoms relieved by food are no treatment's effect
