@@ -493,14 +493,24 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
 _NOT_NOW_SECTIONS = frozenset({"pmh", "psh", "family_history", "social_history", "ros"})
 
 
+def _titled_as_report(doc_head: str) -> bool:
+    """The note's title line (after a "Date:" line) names an imaging or pathology report."""
+    title = next((line for line in doc_head.splitlines() if line.strip() and not line.startswith("Date:")), "").lower()
+    return bool(folded_regex(vocabulary()["imaging_doc_words"]).search(title) or folded_regex(vocabulary()["pathology_doc_words"]).search(title))
+
+
 def _follow_up_state(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
     """"No recurrence found", "the patient is asymptomatic": the patient's state only when
     said at a follow-up (the note is one, or the sentence says when: "5 yrs post op",
     "Control November 2001:"); never a history line ("breast cancer 1992, no recurrence"),
     an imaging or pathology report's finding, or a state before a later event."""
-    if ctx.section in _NOT_NOW_SECTIONS or ctx.report_kind in ("imaging", "pathology"):
+    if ctx.section in _NOT_NOW_SECTIONS:
         return None
-    if not (rules["follow_up_note"].search(ctx.doc_head) or rules["follow_up_when"].search(ctx.sentence)):
+    follow_up_note = rules["follow_up_note"].search(ctx.doc_head) is not None
+    if ctx.report_kind in ("imaging", "pathology") and (_titled_as_report(ctx.doc_head) or not follow_up_note):
+        # a report's finding; a follow-up visit's note that only quotes a CT ("Hx: ... CT: mass") is no report
+        return None
+    if not (follow_up_note or rules["follow_up_when"].search(ctx.sentence)):
         return None
     if _before_an_event(ctx, rules):
         return None

@@ -133,6 +133,10 @@ def test_days_to_improvement_times_the_first_change(record_of: Record, sentence:
         ("ONCOLOGY FOLLOW-UP\n\nGlucagonoma, distal pancreatectomy 2019.  Seen with her husband; no recurrence found.", "alive"),
         # a history line's "no recurrence" in a note that is not a follow-up says nothing of now
         ("ADMISSION NOTE\n\nPast history: breast cancer 1992, no recurrence.  Admitted with a rash.", None),
+        # a follow-up visit's note that quotes a CT in its history is not an imaging report
+        ("SURGERY F/U - 5 yr\n\nHx: NME -> CT: mass pancreatic tail -> distal pancreatectomy 06/2019, glucagonoma.\nToday, 5 yrs post op: no evidence of recurrent glucagonoma.", "alive"),
+        # a follow-up scan's report is a report's finding
+        ("FOLLOW-UP CT ABDOMEN\n\nGlucagonoma resected 2019.  No evidence of recurrent glucagonoma.", None),
         # a follow-up lead-in ending in a colon, then the state with no subject word
         ("Glucagonoma, distal pancreatectomy 2017.  Followed up since then:\nremains free of recurrence.", "alive"),
         # a condition as the lead-in is the condition's state, not the patient's
@@ -174,6 +178,8 @@ def test_an_insulinoma_syndrome_improves(record_of: Record, note: str, improved:
         ("DISCHARGE SUMMARY\nProcedure: excision of the pancreatic body lesion.\nHistology: well differentiated neuroendocrine neoplasm (insulinoma).", ["other"]),
         # planned, not done
         ("Insulinoma of the tail.  Plan: excision of the pancreatic tail tumour next month.", []),
+        # a debulking operation is a tumour operation of a type the vocabulary does not list
+        ("Insulinoma G3, metastasised.  Prior lines:\n- tumour debulking surgery\n- TACE and SIRT", ["other"]),
     ],
 )
 def test_excision_of_a_named_part_of_the_pancreas(record_of: Record, note: str, surgery: list[str]) -> None:
