@@ -271,6 +271,9 @@ def test_skin_biopsy_reports(record_of: Record, notes: tuple[str, ...], expected
         ("63M.  6/12 hx of hypoglycaemic episodes after meals.  EUS: insulinoma of the pancreatic body.", 6.0),
         # a date is not the shorthand
         ("Insulinoma of the pancreatic body.  Seen on 6/12/2016 with a history of diabetes.", None),
+        # the rash's site between the rash and its duration
+        ("Male, 41 years old.  Glucagonoma.\nChief complaint: erythema with erosion on both lower limbs for 3 years, aggravated\nand spread to whole body 1 month.", 36.0),
+        ("Glucagonoma of the tail.  Symptoms of hypertension treated for 10 years.", None),
         # episodes of another complaint are not the tumour's
         ("Insulinoma of the pancreatic body.  He presented after coughing episodes for about two weeks.", None),
     ],
