@@ -189,3 +189,21 @@ def test_excision_of_a_named_part_of_the_pancreas(record_of: Record, note: str, 
 def test_an_excision_keeps_the_part_of_the_pancreas_as_the_location(record_of: Record) -> None:
     record = record_of("Metastatic insulinoma.  Operation: resection of the pancreatic head mass and liver metastasectomy.")
     assert (record.surgery, record.tumor_location) == (["hepatic_metastasectomy", "other"], ["head"])
+
+
+@pytest.mark.parametrize(
+    ("notes", "age", "months"),
+    [
+        # a tumour placed in a part of the pancreas is the tumour whose diagnosis the age is told against
+        (("38-year-old woman with a 3-year history of recurring, itchy skin rashes.",
+          "Letter: the work-up showed a tumour in the head of the pancreas; serum glucagon elevated."), 38, 36.0),
+        (("60-year-old patient admitted for surgical treatment of a tumour of the pancreatic tail and of gallbladder stones.",), 60, None),
+        # no tumour at all: an age is no age at a tumour's diagnosis
+        (("38-year-old woman with a 3-year history of recurring, itchy skin rashes; zinc deficiency dermatitis.",), None, None),
+    ],
+)
+def test_a_tumour_in_a_named_part_of_the_pancreas_dates_the_age(
+    record_of: Record, notes: tuple[str, ...], age: int | None, months: float | None
+) -> None:
+    record = record_of(*notes)
+    assert (record.age_at_diagnosis, record.months_symptoms_to_diagnosis) == (age, months)
