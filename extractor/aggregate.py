@@ -215,6 +215,13 @@ class Builder:
         return self.of("symptoms_improved") if syndrome else []
 
     @cached_property
+    def tumour_named(self) -> list[_Item]:
+        """A tumour diagnosis, or else a tumour placed in a part of the pancreas ("a tumour in the
+        head of the pancreas", "the pancreatic tail tumour"): the patient has a tumour whose
+        diagnosis an age or a symptom's duration can be told against."""
+        return self.of("diagnosis") or self.of("tumor_location")
+
+    @cached_property
     def tumour_stated(self) -> bool:
         """A tumour of the cohort's kind or any malignancy is stated for the patient."""
         return bool(self.of("diagnosis") or self.of("malignancy"))
@@ -331,11 +338,11 @@ def _age_at_diagnosis(b: Builder, field: Field, record: dict[str, Any]) -> int |
             near = [i for i in dated if abs((i.date - diagnosed).days) <= 366]
             if near:
                 chosen = min(near, key=lambda i: (abs((i.date - diagnosed).days), i.order))
-        elif diagnosed is None and not dated and b.of("diagnosis"):
+        elif diagnosed is None and not dated and b.tumour_named:
             chosen = ages[0]
-        elif diagnosed is None and dated and b.of("diagnosis"):
+        elif diagnosed is None and dated and b.tumour_named:
             chosen = ages[0]
-    if chosen is None and ages and not b.of("diagnosis"):
+    if chosen is None and ages and not b.tumour_named:
         # a note written at the diagnosis of another malignancy ("recently diagnosed
         # squamous cell carcinoma"): the age that note states
         new = {i.mention.doc_id for i in b.of("malignancy_diagnosis")}
@@ -343,7 +350,7 @@ def _age_at_diagnosis(b: Builder, field: Field, record: dict[str, Any]) -> int |
         if same_note:
             chosen = same_note[0]
             explicit = [chosen]
-    if chosen is not None and (explicit or b.of("diagnosis")):
+    if chosen is not None and (explicit or b.tumour_named):
         # an age "at diagnosis" needs a tumour diagnosis (near misses have none)
         b.cite(field.key, [chosen])
         return int(chosen.mention.value["age"])
@@ -411,7 +418,7 @@ def _skin_biopsy(b: Builder, field: Field, record: dict[str, Any]) -> bool | Non
 def _symptom_months(b: Builder, field: Field, record: dict[str, Any]) -> float | None:
     """The duration stated in the note closest before the diagnosis (needs a diagnosis)."""
     durations = b.of_field(field)
-    if not (durations and b.of("diagnosis")):
+    if not (durations and b.tumour_named):
         return None
     diagnosed = b.diagnosis_date()
     before = [i for i in durations if diagnosed is None or i.date is None or i.date <= diagnosed]

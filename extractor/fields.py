@@ -185,14 +185,14 @@ FIELDS: tuple[Field, ...] = (
     Field("sex", ("age_at_diagnosis", "sex"), "clinical", STATED_VALUE, "first_sex_stated"),
     Field(
         "age_at_diagnosis", ("age_at_diagnosis", "sex"), "clinical", STATED_VALUE, "age_at_diagnosis",
-        reads=("diagnosis",), absolute_tolerance=True,
+        reads=("diagnosis", "tumor_location"), absolute_tolerance=True,
     ),
     Field("findings", FINDINGS_LABELS, "clinical", ASSERTED, "findings_present_absent", scoring="sub_keys"),
     Field("first_department", ("first_department",), "clinical", STATED_VALUE, "first_department"),
     Field("skin_biopsy_diagnostic", ("skin_biopsy_diagnostic",), "clinical", STATED_VALUE, "skin_biopsy"),
     Field(
         "months_symptoms_to_diagnosis", ("months_symptoms_to_diagnosis",), "clinical", STATED_VALUE,
-        "symptom_duration_before_diagnosis", reads=("diagnosis",), absolute_tolerance=True,
+        "symptom_duration_before_diagnosis", reads=("diagnosis", "tumor_location"), absolute_tolerance=True,
     ),
     Field(
         "glucagon", ("glucagon",), "lab_values", STATED_VALUE, "glucagon_measurements",

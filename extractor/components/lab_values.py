@@ -136,11 +136,19 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
             return None
         return ("ihc", {"marker": marker})
     status = status_words(window)
+    if status is None and re.fullmatch(r"\s*(?:,|&|/|and|,\s*and)\s*", window):
+        # "Insulin and C-peptide were elevated": the result after the list is each marker's
+        status = status_words(sentence[end:])
     before = status_before(sentence[:start])
-    # a result without a number needs lab wording: "insulin increased" can be a dose
-    lab_words = re.search(r"serum|plasma|fasting|level|concentration|measured|assay|test|\bwas\b|\bis\b", sentence, re.IGNORECASE)
+    # a result without a number needs lab wording ("insulin increased" can be a dose), or
+    # a lab table's flag column at the end of the marker's row ("Insulin   elevated   H")
+    lab_words = re.search(r"serum|plasma|fasting|level|concentration|measured|assay|test|\bwas\b|\bis\b|\bwere\b|\bare\b", sentence, re.IGNORECASE) or re.search(
+        r"[ \t](?:H|L|\(H\)|\(L\))[ \t]*$", window.split("\n", 1)[0]
+    )
     if not status and before and marker in SERUM_MARKER_KEYS:
         status, lab_words = before, True  # "elevated gastrin": the word says it is a measured level
+    if marker == "insulin" and vocab_regex("insulin_as_drug").search(sentence):
+        return None  # "insulin and metformin were increased": the drug's dose, not a blood level
     if status and lab_words and marker in SERUM_MARKER_KEYS:
         reading = {"value": None, "unit": None, "status": status, "comparator": "=", "timing_cue": timing_cue(sentence, start, end)}
         return ("serum_markers", {"marker": marker, "readings": [reading]})

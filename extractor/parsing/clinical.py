@@ -15,13 +15,10 @@ from extractor.resources import vocabulary
 
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss|[rl]hf)\b", re.IGNORECASE)
 _MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr|[rl]hm)\b", re.IGNORECASE)
-_NME_TERMS = re.compile(r"necrolytic|\bNME\b|glucagonoma", re.IGNORECASE)
+# necrolytic acral erythema (hepatitis C) is another disease, not NME
+_NME_TERMS = re.compile(r"necrolytic(?!\s+acral)|\bNME\b|glucagonoma", re.IGNORECASE)
 _NME_POSITIVE = re.compile(
-    r"consistent\s+with|compatible\s+with|diagnostic\s+of|typical\s+of|characteristic\s+of|confirm\w*|showed|shows|demonstrat\w*|reveal\w*|in\s+keeping\s+with|suggestive\s+of|supportive\s+of|features\s+of|:",
-    re.IGNORECASE,
-)
-_NON_DIAGNOSTIC = re.compile(
-    r"deficiency|eczema|negative\s+for|no\s+(?:evidence|features|signs)\s+of|not\s+(?:suggestive|characteristic|indicative)|ruled?\s+out|excluded|non-?specific|non-?diagnostic|inconclusive|not\s+diagnostic|psoriasi|eczema|spongiotic|dermatitis|lichen|pellagra|acrodermatitis|not\s+(?:consistent|typical)|did\s+not\s+(?:show|confirm)|without\s+(?:features|evidence)",
+    r"consistent\s+with|c/w|compatible\s+with|diagnostic\s+of|typical\s+of|characteristic\s+of|confirm\w*|showed|shows|demonstrat\w*|reveal\w*|in\s+keeping\s+with|suggestive\s+of|supportive\s+of|features\s+of|:",
     re.IGNORECASE,
 )
 _IMPROVED_NOT = re.compile(
@@ -33,8 +30,8 @@ _IMPROVED_NOT = re.compile(
 def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     """{"age": int|None, "sex": "female"|"male"|None, "at_diagnosis": bool}."""
     text = ctx.text
-    if ctx.rule_value == "noun" and not vocab_regex("sex_noun_before").search(ctx.before):
-        return None  # "a pleasant gentleman", "Pregnant female": not "male genitalia", "woman's husband"
+    if ctx.rule_value == "noun" and not (vocab_regex("sex_noun_before").search(ctx.before) or vocab_regex("sex_noun_after").match(ctx.after)):
+        return None  # "a pleasant gentleman", "Pregnant female", "Female patient": not "male genitalia", "woman's husband"
     if re.fullmatch(r"\d{1,3}[\s-]*(?:years?|yrs?|months?|mos?|weeks?|days?)", text.strip(), re.IGNORECASE):
         return None  # "diagnosed 2 years ago": a duration, not an age
     age_match = re.search(r"(?<![A-Za-z0-9])\d{1,3}(?!\d)", text)  # not the digits of an id ("Mr T002")
@@ -292,12 +289,12 @@ def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
         r"skin|rash|NME|necroly|erythema|dermat|epiderm|cutaneous", sentence, re.IGNORECASE
     ):
         return None  # "excisional biopsy of the right groin lymph node": not a skin biopsy
-    if re.search(r"(?:consistent|compatible|in\s+keeping)\s+with\s+(?:a\s+|the\s+)?(?:necrolytic|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic|NME)", sentence, re.IGNORECASE) or re.search(
+    if re.search(r"(?:(?:consistent|compatible|in\s+keeping)\s+with|c/w)\s+(?:a\s+|the\s+)?(?:necrolytic(?!\s+acral)|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic(?!\s+acral)|NME)", sentence, re.IGNORECASE) or re.search(
         r"(?:NME|necrolytic\s+migratory\s+erythema)[^.;]{0,20}?biops(?:y|ies)[- ](?:proven|confirmed)|biops(?:y|ies)[- ](?:proven|confirmed)\s+(?:NME|necrolytic)|(?:confirmed|proven)\s+(?:on|by)\s+(?:skin\s+|punch\s+)?biopsy", sentence, re.IGNORECASE
     ):
         if not re.search(r"not\s+(?:consistent|compatible|diagnostic)|no\s+features\s+of", sentence, re.IGNORECASE):
             return True
-    if _NON_DIAGNOSTIC.search(after) and not re.search(r"consistent\s+with\s+(?:necrolytic|NME)", after, re.IGNORECASE):
+    if vocab_regex("skin_biopsy_read_as_other").search(after) and not re.search(r"(?:consistent\s+with|c/w)\s+(?:necrolytic(?!\s+acral)|NME)", after, re.IGNORECASE):
         # a biopsy of the rash read as something else; a biopsy of a skin tumour, mole or
         # nodule ("negative for malignancy") is not the rash's and is not coded
         if _SKIN_TUMOUR.search(sentence) and not _RASH_WORDS.search(sentence):
@@ -317,19 +314,11 @@ def parse_duration(ctx: SpanContext) -> float | None:
         return None
     if re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink)", ctx.after[:40], re.IGNORECASE):
         return None
-    if ctx.rule_value == "for" and not re.search(
-        r"(?:rash\w*|eruption|lesions|erythema|NME|symptoms|dermatitis|changes|diarrh\w*|stools|motions|polyuria|thirst|weight\s+loss|glossitis|stomatitis|mouth|tongue)"
-        r"(?:\s+(?:that|which|had|has|have|been|present|persisting|ongoing|of))*\s*$",
-        ctx.before,
-        re.IGNORECASE,
-    ):
+    if ctx.rule_value == "for" and not vocab_regex("duration_symptom_before").search(ctx.before):
         return None  # "present for 2 years" of something other than the symptoms
-    if ctx.rule_value == "since" and not (_SYMPTOM_WORDS.search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
+    if ctx.rule_value == "since" and not (vocab_regex("duration_symptom_words").search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
         return None  # "since two years" (non-native "for two years") of the rash, not of anything else
     return months
-
-
-_SYMPTOM_WORDS = re.compile(r"\b(?:rash\w*|eruption|lesions?|erythema|skin|dermat\w+|NME|symptoms?|diarrh\w*|stools|glossitis|stomatitis|weight|thirst|polyuria|itch\w*|pruritus)\b", re.IGNORECASE)
 
 
 _TUMOUR_TREATMENT = re.compile(
@@ -356,8 +345,11 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
     "diarrhoea") count only beside the tumour or its treatment in the sentence:
     "treated with cabergoline with resolution of symptoms" is a pituitary adenoma's."""
     if not re.search(r"rash|NME|skin|erythema|eruption|lesion|plaque|erosion|necrolytic|cutaneous", ctx.text, re.IGNORECASE):
-        if not _TUMOUR_TREATMENT.search(ctx.sentence):
+        # the treatment may be told in the sentence before ("TACE, then streptozotocin. Hypoglycemia relieved.")
+        if not (_TUMOUR_TREATMENT.search(ctx.sentence) or vocab_regex("tumour_treatment_told_before").search(ctx.preceding[-160:])):
             return None
+    if re.search(r"\bsince\s+(?:the\s+|his\s+|her\s+)?\w+$", ctx.text) and not vocab_regex("none_since_before").search(ctx.before):
+        return None  # "no further hypoglycaemia since the operation" says it stopped; "had hypoglycaemia since ..." does not
     improved = not _IMPROVED_NOT.search(ctx.text)
     days = None
     # days_to_improvement is about the rash; diarrhoea settling is not timed here
@@ -434,7 +426,8 @@ def _about_the_patient(before: str, rules: dict[str, Any]) -> tuple[bool, str | 
     """(the verb ending ``before`` has the patient for its subject, the subject's sex when
     it is a pronoun). Another person named earlier in the sentence makes a pronoun theirs
     ("His mother ..., but she died"), unless that person only reports ("Mom says he ...")."""
-    subject = _subject(before)
+    # "Followed up since then: remains free of recurrence": a follow-up lead-in, then the verb
+    subject = "" if rules["state_lead_in"].search(before) else _subject(before)
     if subject is None:
         return False, None
     other = None
@@ -513,14 +506,24 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
 _NOT_NOW_SECTIONS = frozenset({"pmh", "psh", "family_history", "social_history", "ros"})
 
 
+def _titled_as_report(doc_head: str) -> bool:
+    """The note's title line (after a "Date:" line) names an imaging or pathology report."""
+    title = next((line for line in doc_head.splitlines() if line.strip() and not line.startswith("Date:")), "").lower()
+    return bool(folded_regex(vocabulary()["imaging_doc_words"]).search(title) or folded_regex(vocabulary()["pathology_doc_words"]).search(title))
+
+
 def _follow_up_state(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
     """"No recurrence found", "the patient is asymptomatic": the patient's state only when
     said at a follow-up (the note is one, or the sentence says when: "5 yrs post op",
     "Control November 2001:"); never a history line ("breast cancer 1992, no recurrence"),
     an imaging or pathology report's finding, or a state before a later event."""
-    if ctx.section in _NOT_NOW_SECTIONS or ctx.report_kind in ("imaging", "pathology"):
+    if ctx.section in _NOT_NOW_SECTIONS:
         return None
-    if not (rules["follow_up_note"].search(ctx.doc_head) or rules["follow_up_when"].search(ctx.sentence)):
+    follow_up_note = rules["follow_up_note"].search(ctx.doc_head) is not None
+    if ctx.report_kind in ("imaging", "pathology") and (_titled_as_report(ctx.doc_head) or not follow_up_note):
+        # a report's finding; a follow-up visit's note that only quotes a CT ("Hx: ... CT: mass") is no report
+        return None
+    if not (follow_up_note or rules["follow_up_when"].search(ctx.sentence)):
         return None
     if _before_an_event(ctx, rules):
         return None

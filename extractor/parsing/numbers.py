@@ -54,8 +54,17 @@ def normalise_comparator(text: str | None) -> str:
     return _COMPARATOR_MAP.get(" ".join(text.lower().split()), "=")
 
 
+# the British clinical shorthand: "6/12" six months, "3/52" three weeks (not a date: no third part)
+_FRACTION_DURATION = re.compile(r"(?<![\d/])(?P<num>\d{1,2})/(?P<base>12|52)(?![\d/])")
+
+
 def duration_in_months(text: str) -> float | None:
-    """The first duration in ``text`` in months: "8-month" -> 8, "2 years" -> 24, "6 weeks" -> 1.5."""
+    """The first duration in ``text`` in months: "8-month" -> 8, "2 years" -> 24, "6 weeks" -> 1.5,
+    "6/12" -> 6, "3/52" -> 0.7."""
+    fraction = _FRACTION_DURATION.search(text)
+    if fraction and not _DURATION.search(text, 0, fraction.start()):
+        amount = int(fraction.group("num"))
+        return float(amount) if fraction.group("base") == "12" else round(amount * 7 / 30.4375, 1)
     for match in _DURATION.finditer(text):
         amount = parse_number(match.group("num"))
         if amount is None:

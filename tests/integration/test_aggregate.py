@@ -75,6 +75,10 @@ def test_metastasis_stated_none_vs_not_stated(record_of: Record) -> None:
 def test_planned_surgery_is_not_surgery(record_of: Record) -> None:
     assert record_of("She is scheduled for a Whipple procedure.").surgery == []
     assert record_of("She underwent a Whipple procedure.").surgery == ["pancreaticoduodenectomy"]
+    # "programmed for" is how Spanish- and Portuguese-speaking writers say "scheduled for"
+    assert record_of("Biopsy: neuroendocrine tumor.  Chemotherapy was suspended and he is programmed for exploratory laparotomy.").surgery == []
+    # a device programmed at a setting plans nothing
+    assert record_of("Insulinoma resected.  A programmable shunt programmed at level 2.0 was placed, exploratory laparotomy done.").surgery == ["exploration"]
 
 
 def test_death_beats_earlier_alive(record_of: Record) -> None:

@@ -60,6 +60,9 @@ def test_chromogranin_in_a_spanish_or_portuguese_spelling(record_of: Record) -> 
         ("ADMISSION H&P\n59 yo white non-Hispanic female admitted for a painful plaque.  CT: pancreatic neuroendocrine tumour.", 59, "female"),
         # a duration in years is no age
         ("Glucagonoma.  The rash has been present for 3 y without treatment.", None, None),
+        # "Female patient" at the head of a sentence names the patient's sex; "male patients" are others
+        ("Female patient admitted to the dermatology ward for an erosive rash; CT: glucagonoma of the head.", None, "female"),
+        ("Glucagonoma of the pancreatic tail.  Male patients with MEN1 were excluded from the trial.", None, None),
     ],
 )
 def test_age_and_sex_in_terse_notes(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
@@ -130,7 +133,77 @@ def test_days_to_improvement_times_the_first_change(record_of: Record, sentence:
         ("ONCOLOGY FOLLOW-UP\n\nGlucagonoma, distal pancreatectomy 2019.  Seen with her husband; no recurrence found.", "alive"),
         # a history line's "no recurrence" in a note that is not a follow-up says nothing of now
         ("ADMISSION NOTE\n\nPast history: breast cancer 1992, no recurrence.  Admitted with a rash.", None),
+        # a follow-up visit's note that quotes a CT in its history is not an imaging report
+        ("SURGERY F/U - 5 yr\n\nHx: NME -> CT: mass pancreatic tail -> distal pancreatectomy 06/2019, glucagonoma.\nToday, 5 yrs post op: no evidence of recurrent glucagonoma.", "alive"),
+        # a follow-up scan's report is a report's finding
+        ("FOLLOW-UP CT ABDOMEN\n\nGlucagonoma resected 2019.  No evidence of recurrent glucagonoma.", None),
+        # a follow-up lead-in ending in a colon, then the state with no subject word
+        ("Glucagonoma, distal pancreatectomy 2017.  Followed up since then:\nremains free of recurrence.", "alive"),
+        # a condition as the lead-in is the condition's state, not the patient's
+        ("Glucagonoma, distal pancreatectomy 2017.\nDiabetes: doing well on metformin.", None),
     ],
 )
 def test_no_recurrence_at_a_follow_up(record_of: Record, note: str, status: str | None) -> None:
     assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "improved"),
+    [
+        # an insulinoma's syndrome is its hypoglycaemia: relieved, resolved, or none since the operation
+        ("Metastatic insulinoma.  Everolimus + long-acting octreotide started -> hypoglycaemia\nrelieved, partial response.", True),
+        ("Malignant insulinoma.  After the repeated Y-90 radioembolization the hypoglycaemic events resolved\nrapidly.", True),
+        ("Insulinoma of the pancreatic body, excised.  No significant hypoglycaemic episodes since the\noperation.", True),
+        # hypoglycaemia that went on after the operation is no improvement
+        ("Insulinoma of the pancreatic body, excised.  He has had hypoglycaemia since the operation.", None),
+        # the treatment told in the sentence before
+        ("46F, pancreatic NEC turned insulin-producing.\nTx given: TACE of the liver masses, then streptozotocin +\nadriamycin.\nHypoglycemia relieved.", True),
+        ("Insulinoma G3, metastasised.  Under dacarbazine the best effect of the later lines: hypoglycaemias again controlled.", True),
+        # another tumour's treatment, and a heading's "surgical" is no treatment of this one
+        ("SURGICAL ONCOLOGY - NEW PATIENT\n\nHPI: MEN-1. w/u showed a pituitary adenoma, treated with cabergoline w/ resolution of symptoms.\nEUS-FNA: well-differentiated NET of the pancreatic head.", None),
+        # the rash that cleared earlier: "since" that is not "since the operation"
+        ("Glucagonoma, Whipple 2014.  No recurrence of the rash since it cleared postoperatively.", True),
+        # Whipple's triad: symptoms relieved by food are no treatment's effect
+        ("Insulinoma suspected.  Impression: autonomic symptoms relieved by food and a glucose of 2.0 mmol/L.", None),
+    ],
+)
+def test_an_insulinoma_syndrome_improves(record_of: Record, note: str, improved: bool | None) -> None:
+    assert record_of(note).symptoms_improved is improved
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # an excision named by the part of the pancreas is an operation of unstated type
+        ("DISCHARGE SUMMARY\nProcedure: excision of the pancreatic body lesion.\nHistology: well differentiated neuroendocrine neoplasm (insulinoma).", ["other"]),
+        # planned, not done
+        ("Insulinoma of the tail.  Plan: excision of the pancreatic tail tumour next month.", []),
+        # a debulking operation is a tumour operation of a type the vocabulary does not list
+        ("Insulinoma G3, metastasised.  Prior lines:\n- tumour debulking surgery\n- TACE and SIRT", ["other"]),
+    ],
+)
+def test_excision_of_a_named_part_of_the_pancreas(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
+
+
+def test_an_excision_keeps_the_part_of_the_pancreas_as_the_location(record_of: Record) -> None:
+    record = record_of("Metastatic insulinoma.  Operation: resection of the pancreatic head mass and liver metastasectomy.")
+    assert (record.surgery, record.tumor_location) == (["hepatic_metastasectomy", "other"], ["head"])
+
+
+@pytest.mark.parametrize(
+    ("notes", "age", "months"),
+    [
+        # a tumour placed in a part of the pancreas is the tumour whose diagnosis the age is told against
+        (("38-year-old woman with a 3-year history of recurring, itchy skin rashes.",
+          "Letter: the work-up showed a tumour in the head of the pancreas; serum glucagon elevated."), 38, 36.0),
+        (("60-year-old patient admitted for surgical treatment of a tumour of the pancreatic tail and of gallbladder stones.",), 60, None),
+        # no tumour at all: an age is no age at a tumour's diagnosis
+        (("38-year-old woman with a 3-year history of recurring, itchy skin rashes; zinc deficiency dermatitis.",), None, None),
+    ],
+)
+def test_a_tumour_in_a_named_part_of_the_pancreas_dates_the_age(
+    record_of: Record, notes: tuple[str, ...], age: int | None, months: float | None
+) -> None:
+    record = record_of(*notes)
+    assert (record.age_at_diagnosis, record.months_symptoms_to_diagnosis) == (age, months)

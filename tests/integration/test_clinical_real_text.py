@@ -209,6 +209,9 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
         ("She presented to Mercy General Hospital Emergency Department with right upper quadrant pain.  She was evaluated in the emergency department by the surgical team.", "emergency medicine"),
         # the family doctor seen before the emergency visit was the first contact
         ("A 6-year-old boy brought to the emergency department for wheezing.  Before coming in, they saw their primary medical doctor, who started a nebulizer.", "general practice"),
+        # admitted from a clinic or the emergency room: where the patient came from
+        ("DERMATOLOGY WARD - ADMISSION NOTE\n\nFemale patient admitted to the dermatology ward from the skin clinic\nfor work-up of an extensive erosive eruption.", "dermatology"),
+        ("HISTORY: , 38-year-old male admitted from the emergency room 04/18/2009, decreased mental status.", "emergency medicine"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
@@ -264,6 +267,10 @@ def test_known_false_triggers(record_of: Record, note: str, expected: dict) -> N
         (("SURGICAL PATHOLOGY - skin biopsy\n\nEpidermis with tall cells and necrosis of the upper epidermis.\n\nDiagnosis: necrolytic migratory erythema.",), True),
         (("SERVICE OF PATHOLOGICAL ANATOMY\n\nSample: skin biopsy, anterior face of the leg.\nDiagnosis: findings compatible with chronic eczema.",), False),
         (("DERMATOLOGY - NEW PT VISIT\n\nBx hx: multiple bx over the yrs -> subacute spongiotic or psoriasiform dermatitis.",), False),
+        # "c/w" is "consistent with"; necrolytic acral erythema (hepatitis C) is another disease than NME
+        (("DERM F/U\n\nGlucagonoma work-up.  Bx c/w NME.",), True),
+        (("derm f/u: bx c/w necrolytic acral erythema (HCV-associated). Dx NAE.",), False),
+        (("DERMATOPATHOLOGY\n\nSpecimen: skin, punch biopsy of a plaque.\nDiagnosis: necrolytic acral erythema.",), False),
         # a diagnosis line of a report that is not a skin biopsy says nothing of one
         (("SURGICAL PATHOLOGY REPORT\n\nSpecimen: distal pancreas.\nDiagnosis: well-differentiated neuroendocrine tumour; background pancreatitis and dermatitis of the abdominal wall skin.",), None),
     ],
@@ -279,6 +286,16 @@ def test_skin_biopsy_reports(record_of: Record, notes: tuple[str, ...], expected
         ("Glucagonoma.  Time from the first symptoms until the diagnosis was three years.", 36.0),
         ("Glucagonoma found.  52 yo M, c/o recalcitrant dermatitis x 6 yrs.", 72.0),
         ("Glucagonoma found.  He is on insulin since 2 years and has been married since 10 years.", None),
+        # an insulinoma's presenting symptom is hypoglycaemia; "6/12" is the British shorthand for six months
+        ("Middle-aged woman.  Recurrent hypoglycaemia for 6 years, never explained.  Liver biopsy: metastatic insulinoma.", 72.0),
+        ("63M.  6/12 hx of hypoglycaemic episodes after meals.  EUS: insulinoma of the pancreatic body.", 6.0),
+        # a date is not the shorthand
+        ("Insulinoma of the pancreatic body.  Seen on 6/12/2016 with a history of diabetes.", None),
+        # the rash's site between the rash and its duration
+        ("Male, 41 years old.  Glucagonoma.\nChief complaint: erythema with erosion on both lower limbs for 3 years, aggravated\nand spread to whole body 1 month.", 36.0),
+        ("Glucagonoma of the tail.  Symptoms of hypertension treated for 10 years.", None),
+        # episodes of another complaint are not the tumour's
+        ("Insulinoma of the pancreatic body.  He presented after coughing episodes for about two weeks.", None),
     ],
 )
 def test_months_from_first_symptom(record_of: Record, note: str, months: float | None) -> None:

@@ -120,6 +120,26 @@ def test_a_status_word_before_a_list_of_markers(record_of: Callable[..., CohortR
     assert record.serum_markers.c_peptide is not None and record.serum_markers.c_peptide.status == "elevated"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a lab table whose results are words, with a flag column
+        "Insulinoma.\nBIOCHEMISTRY\nAnalyte            Result         Flag\nGlucose            low            L\nInsulin            elevated       H\nC-peptide          elevated       H\n",
+        # a result after a list of two markers is each marker's
+        "Metastatic insulinoma.  Insulin and C-peptide were elevated during the fast.",
+    ],
+)
+def test_marker_results_written_as_words(record_of: Callable[..., CohortRecord], text: str) -> None:
+    record = record_of(text)
+    assert record.serum_markers.insulin is not None and record.serum_markers.insulin.status == "elevated"
+    assert record.serum_markers.c_peptide is not None and record.serum_markers.c_peptide.status == "elevated"
+
+
+def test_insulin_the_drug_in_a_list_is_no_result(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("Insulinoma resected.  Type 2 diabetes since: insulin and metformin were increased.")
+    assert record.serum_markers.insulin is None
+
+
 def test_an_ordinal_in_a_lab_row_is_not_a_result(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of(
         "LABORATORY\nGlucagon                 510        pg/mL     59-177   H\n"

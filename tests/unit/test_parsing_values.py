@@ -140,9 +140,15 @@ def test_surgery_context(sentence: str, match: str, value: str, expected: list[s
 
 @pytest.mark.parametrize(
     ("text", "months"),
-    [("an 8-month history", 8.0), ("a 2-year history", 24.0), ("rash for three years", 36.0), ("a 6-week history", 1.4)],
+    [
+        ("an 8-month history", 8.0), ("a 2-year history", 24.0), ("rash for three years", 36.0), ("a 6-week history", 1.4),
+        # the clinical shorthand: months over 12, weeks over 52
+        ("6/12 hx of post-prandial hypoglycaemia", 6.0), ("rash for 3/52", 0.7),
+        # a date is not a duration
+        ("seen on 6/12/2016", None),
+    ],
 )
-def test_duration_in_months(text: str, months: float) -> None:
+def test_duration_in_months(text: str, months: float | None) -> None:
     assert duration_in_months(text) == months
 
 
