@@ -272,6 +272,7 @@ def test_a_unit_glued_to_a_capitalised_heading_is_read_apart() -> None:
         ("a mass measuring 2 .8 cm", "a mass measuring 2.8 cm"),
         ("tumour 3. 0 x 2.5 cm", "tumour 3.0 x 2.5 cm"),
         ("ESTIMATED TUMOR SIZE: 2. 0 X 2.0 CM.", "ESTIMATED TUMOR SIZE: 2.0 X 2.0 CM."),
+        ("Tumor size: 12 .5 mm, second focus 1.\t5 mm.", "Tumor size: 12.5 mm, second focus 1.5 mm."),
     ],
 )
 def test_a_decimal_point_set_apart_by_ocr(text: str, expected: str) -> None:
@@ -280,6 +281,8 @@ def test_a_decimal_point_set_apart_by_ocr(text: str, expected: str) -> None:
 
 def test_a_numbered_list_is_not_a_decimal() -> None:
     assert read_numbers("Lymph nodes: 1. 3 nodes examined. 2. Margins clear.") == []
+    # four digits before the point are no decimal: an id or a year, not a size
+    assert read_numbers("Accession 2014 .5 cm block") == []
 
 
 @pytest.mark.parametrize(
