@@ -145,8 +145,9 @@ _CHECKLIST_OPTION = re.compile(
     rf"|(?<=[ \t])(?P<inline>{_BOX_TICKED.replace('_{1,3}[xX✓✔]_{1,3}|', '')}|{_BOX_EMPTY_INLINE})[ \t]*(?=[A-Za-z0-9(<>])",
 )
 _TICKED = re.compile(_BOX_TICKED)
-# literal pieces every box contains: a cheap test before the line-by-line pattern
-_CHECKLIST_HINT = re.compile(r"[_\[(☐□☒☑✓✔](?:(?<=_)_|(?<=\[)[ xX✓✔]?\]|(?<=\()[ xX✓✔]\)|(?<=[☐□☒☑✓✔]))")
+# a cheap test before the line-by-line pattern: a form needs a ticked box, and every ticked
+# box holds one of these pieces (unticked blanks, "____" in transcriptions, do not pass it)
+_TICKED_HINT = re.compile(r"[_\[(☒☑✓✔](?:(?<=_)_{0,2}[xX✓✔]|(?<=[\[(])\s*[xX✓✔]|(?<=[☒☑✓✔]))")
 _OPTION_MAX_CHARS = 160
 
 
@@ -158,7 +159,7 @@ def read_checklists(text: str) -> list[Edit]:
     so nothing after it moves. A form needs two or more boxes, one of them
     ticked: a lone box, or boxes none of which is ticked, are blanks to fill in.
     """
-    if not _CHECKLIST_HINT.search(text):
+    if not _TICKED_HINT.search(text):
         return []
     boxes = list(_CHECKLIST_OPTION.finditer(text))
     if len(boxes) < 2:
