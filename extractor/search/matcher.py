@@ -107,7 +107,7 @@ class _Vocabulary:
     Keywords are numbered: per-note work hashes ints, not dataclasses."""
 
     def __init__(self, keywords: set[Keyword]) -> None:
-        ordered = sorted(keywords, key=lambda k: (k.text, k.case_sensitive, k.whole_word, k.word_start))
+        ordered = sorted(keywords)
         self.ids = {keyword: number for number, keyword in enumerate(ordered)}
         # DIGIT_START is found by a regex, not by the automata
         self._digit_start = self.ids.get(DIGIT_START)

@@ -39,9 +39,10 @@ _UNBOUNDED = float("inf")
 _WORD_CHARACTER = re.compile(r"\w")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Keyword:
-    """A literal a match must contain: lower-case unless ``case_sensitive``."""
+    """A literal a match must contain: lower-case unless ``case_sensitive``. Keywords sort
+    by their fields in order, so every set of them is walked the same way in every run."""
 
     text: str
     case_sensitive: bool
@@ -73,7 +74,7 @@ class Gate:
 
     @cached_property
     def keywords(self) -> tuple[Keyword, ...]:
-        return tuple(sorted({keyword for keyword, _ in self.entries}, key=lambda k: (k.text, k.case_sensitive, k.whole_word, k.word_start)))
+        return tuple(sorted({keyword for keyword, _ in self.entries}))
 
     @cached_property
     def before(self) -> float:
