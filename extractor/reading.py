@@ -380,6 +380,16 @@ def read_numbers(text: str) -> list[Edit]:
     return edits
 
 
+def _digits_before(text: str, end: int, most: int) -> int:
+    """Where the run of at most ``most`` digits that ends at ``end`` starts (the decimal
+    patterns' ``\\d{1,most}`` before the point); a longer run is seen by the caller's check
+    of the character before."""
+    start = end
+    while start > end - most and start and text[start - 1].isdigit():
+        start -= 1
+    return start
+
+
 def _spaced_decimals(text: str) -> list[Edit]:
     """Each point set apart from a digit on both sides ("2 .8 cm") is tried as a spaced decimal.
     The points are found with str.find: ". " ends every sentence, so a regex pass over the
@@ -389,10 +399,7 @@ def _spaced_decimals(text: str) -> list[Edit]:
         found = text.find(separator, 1)
         while found > 0:
             if text[found - 1].isdigit() and text[found + 2 : found + 3].isdigit():
-                start = found - 1
-                while start > found - 3 and start and text[start - 1].isdigit():
-                    start -= 1
-                starts.add(start)
+                starts.add(_digits_before(text, found, 3))
             found = text.find(separator, found + 1)
     edits = []
     for start in sorted(starts):
@@ -411,7 +418,7 @@ def _comma_decimals(text: str) -> list[Edit]:
     comma = text.find(",", 1)
     while comma > 0:
         if text[comma - 1].isdigit() and text[comma + 1 : comma + 2].isdigit():
-            start = comma - 2 if comma >= 2 and text[comma - 2].isdigit() else comma - 1
+            start = _digits_before(text, comma, 2)
             if (start == 0 or text[start - 1] not in "0123456789.,") and _COMMA_DECIMAL.match(text, start):
                 edits.append(Edit(comma, comma + 1, "."))
         comma = text.find(",", comma + 1)
