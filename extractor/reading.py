@@ -212,6 +212,13 @@ _GRADE_ZERO = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?(?P<zero>[O0])(?
 # a synoptic grade written in Roman numerals that OCR turned into letters: "GI:", "Gill:" (GIII)
 _GRADE_ROMAN = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?G(?P<roman>[Il1|]{1,3}|i[il]{0,2})(?=[ \t]*:)")
 _CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
+# Where a code's or a TNM string's letter stands (the letter and the start of its value, as
+# the patterns above ask): both patterns are tried only there and up to four characters
+# before (a "y p " prefix), not at every y, p, c and r of the note.
+_CODE_LETTER = re.compile(r"[TNM](?=[ \t]?(?:[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z])|[lI](?=[a-d](?![A-Za-z]))))")
+_STRING_T = re.compile(r"T(?=[ \t]?(?:[0-4]|is|[lIi](?=[ \t]?[a-d])|[xX]))")
+_CODE_PREFIX_LETTERS = "ypcr"
+_MAX_CODE_PREFIX = 4
 
 
 # A whole TNM string as OCR and typists write it: "pT3cN1MO", "T 3a NOM x",
@@ -258,6 +265,47 @@ def _is_digit_code(match: re.Match[str]) -> bool:
     return match.group("value") not in _CODE_DIGIT
 
 
+def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose every match starts at one of ``starts``
+    (ascending): tried only there, each next match from the end of the last."""
+    matches = []
+    resume = 0
+    for start in starts:
+        if start < resume:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            matches.append(match)
+            resume = max(match.end(), start + 1)
+    return matches
+
+
+def _code_starts(letters: re.Pattern[str], text: str) -> list[int]:
+    """Where a code can start: at each letter ``letters`` finds, or at a prefix letter
+    (y, p, c, r) up to four characters before it."""
+    starts = set()
+    for letter in letters.finditer(text):
+        position = letter.start()
+        starts.add(position)
+        for before in range(max(0, position - _MAX_CODE_PREFIX), position):
+            if text[before] in _CODE_PREFIX_LETTERS:
+                starts.add(before)
+    return sorted(starts)
+
+
+def _word_starts(word: str, text: str) -> list[int]:
+    """Where ``word`` (lower case) starts in ``text``, in any case."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: offsets would shift
+        return [match.start() for match in re.finditer(re.escape(word), text, re.IGNORECASE)]
+    starts = []
+    found = lowered.find(word)
+    while found >= 0:
+        starts.append(found)
+        found = lowered.find(word, found + 1)
+    return starts
+
+
 def read_codes(text: str) -> list[Edit]:
     """Join and repair staging and grade codes where the context makes the reading certain.
 
@@ -268,19 +316,28 @@ def read_codes(text: str) -> list[Edit]:
     No ..." stay as written; so does a lone "T 4" (a vertebra).
     """
     graded = "rade" in text or "RADE" in text
+    # the three grade patterns open with "grade": tried where it stands, not at every character
+    grades = _word_starts("grade", text) if graded else []
     if not any(hint.search(text) for hint in _CODE_HINTS) and not (
-        graded and (_GRADE_ZERO.search(text) or _GRADE_ROMAN.search(text))
+        graded and (_matches_at(_GRADE_ZERO, text, grades) or _matches_at(_GRADE_ROMAN, text, grades))
     ):
         return []
     edits: list[Edit] = []
-    strings = [(m.start(), m.end()) for m in _TNM_STRING.finditer(text) if _certain_tnm_string(m)]
+    strings = [
+        (m.start(), m.end())
+        for m in _matches_at(_TNM_STRING, text, _code_starts(_STRING_T, text))
+        if _certain_tnm_string(m)
+    ]
     for start, end in strings:
         match = _TNM_STRING.match(text, start)
         assert match is not None
         written = _tnm_string(match)
         if written != text[start:end]:
             edits.append(Edit(start, end, written))
-    codes = [m for m in _TNM_CODE.finditer(text) if not any(s <= m.start() < e for s, e in strings)]
+    codes = [
+        m for m in _matches_at(_TNM_CODE, text, _code_starts(_CODE_LETTER, text))
+        if not any(s <= m.start() < e for s, e in strings)
+    ]
     for index, match in enumerate(codes):
         prefix = match.group("prefix").replace(" ", "").replace("\t", "")
         value = match.group("value")
@@ -310,13 +367,13 @@ def read_codes(text: str) -> list[Edit]:
         written = f"{prefix}{letter}{value}{sub}"
         if written != match.group(0):
             edits.append(Edit(match.start(), match.end(), written))
-    for match in _GRADE_CODE.finditer(text):
+    for match in _matches_at(_GRADE_CODE, text, grades if graded else _word_starts("grade", text)):
         value = _CODE_DIGIT.get(match.group(1), match.group(1)).upper()
         edits.append(Edit(match.start(1) - 2, match.end(1), f"G{value}"))
     if graded:
-        for match in _GRADE_ZERO.finditer(text):
+        for match in _matches_at(_GRADE_ZERO, text, grades):
             edits.append(Edit(match.start("zero"), match.end("zero"), "G"))
-        for match in _GRADE_ROMAN.finditer(text):
+        for match in _matches_at(_GRADE_ROMAN, text, grades):
             edits.append(Edit(match.start("roman"), match.end("roman"), str(len(match.group("roman")))))
     return edits
 

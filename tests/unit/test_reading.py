@@ -112,6 +112,10 @@ def test_a_result_on_the_line_after_its_marker_is_read_beside_it() -> None:
         ("pT3 N l M0", "pT3 N1 M0"),
         ("ypT1 a, ypN1", "ypT1a, ypN1"),
         ("Histologic grade: G 3", "Histologic grade: G3"),
+        # the widest prefix, spaced out, before each letter
+        ("STAGE (AJCC): y p T 2, y p N 0", "STAGE (AJCC): ypT2, ypN0"),
+        # a dotted capital (its lower case is two characters) before the grade keeps offsets
+        ("Dr İnce: HISTOLOGIC GRADE: G 2", "Dr İnce: HISTOLOGIC GRADE: G2"),
     ],
 )
 def test_broken_staging_and_grade_codes_are_joined(text: str, expected: str) -> None:
