@@ -29,7 +29,9 @@ _COMPARATOR_MAP = {
     "lower than": "<",
     "below": "<",
     "under": "<",
-    "up to": "<",
+    # a measured value "up to" N is the highest reading, N itself ("glucagon is up to
+    # 6,000 pg/ml"); as a reference limit ("normal up to 150") it is still the upper bound
+    "up to": "=",
 }
 _DURATION = re.compile(
     r"(?P<num>\d+(?:\.\d+)?|[a-z]+(?:-[a-z]+)?)[- ](?P<unit>months?|mos?\b|years?|yrs?|weeks?|wks?\b|days?)",

@@ -30,6 +30,9 @@ from extractor.parsing.labs import (
         (" (pg/mL)   217   103", [(217.0, "=", "pg/ml"), (103.0, "=", "pg/ml")]),
         (" was checked twice", []),
         (" 1200 pg/mL on 2019-03-01", [(1200.0, "=", "pg/ml")]),
+        # the highest reading, not a bound; the reference limit stays a limit
+        (" (IRG) is up to\n6,000 pg/ml (normal up to 150 pg/ml)", [(6000.0, "=", "pg/ml")]),
+        (" below 50 pg/mL after surgery", [(50.0, "<", "pg/ml")]),
     ],
 )
 def test_readings(window: str, expected: list[tuple[float, str, str]]) -> None:
@@ -52,7 +55,7 @@ def test_glucagon_conversion(value: float, unit: str, pg_ml: float | None) -> No
 
 @pytest.mark.parametrize(
     ("text", "low", "high"),
-    [("normal < 200 pg/mL", None, 200.0), ("ref 50-150", 50.0, 150.0), ("> 10", 10.0, None), ("upper limit of normal 150", None, 150.0)],
+    [("normal < 200 pg/mL", None, 200.0), ("ref 50-150", 50.0, 150.0), ("> 10", 10.0, None), ("upper limit of normal 150", None, 150.0), ("normal up to 150 pg/mL", None, 150.0)],
 )
 def test_reference_ranges(text: str, low: float | None, high: float | None) -> None:
     reference = parse_reference(text)
