@@ -444,7 +444,10 @@ def index_page(rows: Sequence[IndexRow], meta: Sequence[str], data: dict[str, An
     body = []
     for order, r in enumerate(rows):
         percent = round(100 * r.filled / r.fields_total) if r.fields_total else 0
-        gold_cell = f'<td class="n">{r.gold}</td>' if gold else ""
+        gold_cell = ""
+        if gold:
+            gold_cell = (f'<td class="n">{r.gold}</td>' if r.gold is not None
+                         else '<td class="n" title="no gold record for this patient">no gold</td>')
         body.append(
             f'<tr data-pid="{_e(r.patient_id)}" data-status="{_e(r.status)}" data-complete="{percent}" '
             f'data-noev="{r.without_evidence}" data-conflicts="{r.conflicts}" data-gold="{r.gold or 0}" '

@@ -137,6 +137,7 @@ def test_gold_disagreements_are_marked_field_by_field(seed_batch: Path, tmp_path
     gold["P02"]["findings"]["dvt"] = "present"  # a reviewer's different reading
     gold["P02"]["ki67_percent"] = 20
     gold["P05"]["surgery"] = []
+    del gold["P07"]  # a patient the gold set does not cover
     gold_file = tmp_path / "gold.jsonl"
     gold_file.write_text("".join(json.dumps(r) + "\n" for r in gold.values()), encoding="utf-8")
     out = tmp_path / "r"
@@ -145,8 +146,12 @@ def test_gold_disagreements_are_marked_field_by_field(seed_batch: Path, tmp_path
     predicted, _ = read_gold(seed_batch / "records.jsonl")
     expected: dict[str, set[str]] = {}
     for d in score_records(gold, predicted).disagreements:
-        expected.setdefault(d.patient_id, set()).add(d.field)
+        if d.patient_id in gold:  # a patient without gold is not compared
+            expected.setdefault(d.patient_id, set()).add(d.field)
     rows = _rows(out / "index.html")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    p07_row = re.search(r'<tr data-pid="P07".*?</tr>', index).group(0)
+    assert "no gold" in p07_row and "None" not in p07_row
     for pid, row in rows.items():
         page = (out / "patients" / f"{pid}.html").read_text(encoding="utf-8")
         marked = set(re.findall(r'<div class="field gold-differs" data-field="([^"]+)"', page))
