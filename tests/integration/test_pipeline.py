@@ -77,6 +77,9 @@ def test_abbreviation_defined_as_something_else_is_dropped(mentions_of: Callable
         ("Glucagon was 410 ng/L.", 410.0, "="),
         ("Serum glucagon > 800 pg/mL.", 800.0, ">"),
         ("GLUCAGON: 1720 PG/ML (H)", 1720.0, "="),
+        # immunoreactive glucagon, as older reports and lab tables abbreviate it
+        ("IRG ........................ 75 pg/ml", 75.0, "="),
+        ("Immunoreactive glucagon is up to\n6,000 pg/ml (normal less than 200 pg/ml).", 6000.0, "="),
     ],
 )
 def test_glucagon_units_and_comparators(record_of: Callable[..., CohortRecord], note: str, value: float, comparator: str) -> None:
