@@ -302,7 +302,10 @@ def compare_field(field: CatalogueField, gold: Mapping[str, Any] | None, pred: M
         largest = [max((v for v in x if _is_number(v)), default=None) if isinstance(x, list | tuple) else x for x in (g, p)]
         yield _one_value(f"{key}.max", largest[0], largest[1], absolute=absolute)
     elif kind == "items":
-        yield _distinct_items(key, _items(field, g), _items(field, p))
+        unit, counts, gold_items, pred_items = _distinct_items(key, _items(field, g), _items(field, p))
+        # shown as the record has it: a null is not the empty list, which for
+        # metastasis_sites is the item "none"
+        yield unit, counts, None if g is None else gold_items, None if p is None else pred_items
     elif kind == "measurements":
         yield _paired(
             key,

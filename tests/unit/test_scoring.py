@@ -253,6 +253,13 @@ def test_disagreements_carry_the_unit_its_values_and_evidence() -> None:
     assert [e.key for e in by_unit["serum_markers.nse.value"].evidence] == ["serum_markers.nse"]
 
 
+def test_a_missed_no_metastasis_shows_null_not_the_empty_list() -> None:
+    gold = {"P01": _record("P01", metastasis_sites=[])}
+    pred = {"P01": _record("P01", metastasis_sites=None)}
+    (disagreement,) = score_records(gold, pred, keys=["metastasis_sites"]).disagreements
+    assert (disagreement.kind, disagreement.gold, disagreement.predicted) == ("fn", ["none"], None)
+
+
 @pytest.mark.parametrize(
     ("evidence", "unit", "keys"),
     [
