@@ -70,6 +70,14 @@ def test_metastasis_stated_none_vs_not_stated(record_of: Record) -> None:
     assert record_of("No evidence of metastatic disease.").metastasis_sites is None
     assert record_of("Pancreatic head mass.").metastasis_sites is None
     assert record_of("Multiple liver metastases and nodal metastases.").metastasis_sites == ["liver", "lymph_nodes"]
+    # an operative note's survey of the abdomen
+    laparotomy = (
+        "Indication: glucagonoma of the pancreatic tail.\nUpper midline laparotomy. There was no dissemination "
+        "of the disease found, liver is macroscopically without changes. In the tail of the pancreas there is "
+        "a firm tumour, 2 cm in diameter."
+    )
+    assert record_of(laparotomy).metastasis_sites == []
+    assert record_of("Glucagonoma with disseminated intravascular coagulation.").metastasis_sites is None
 
 
 def test_planned_surgery_is_not_surgery(record_of: Record) -> None:
