@@ -654,18 +654,25 @@ def read_spaced_capitals(text: str) -> list[Edit]:
     """A domain word written in capitals with blanks inside it is read as the word."""
     if not _SPACED_CAPITALS_HINT.search(text):
         return []
-    words = frozenset(w.upper() for w in reading_rules().ocr_words)
+    words, longest = _spaced_capital_words()
     edits: list[Edit] = []
     for run in _spaced_capital_runs(text):
         tokens = list(re.finditer(r"[A-Z]+", run.group(0)))
-        if sum(len(t.group(0)) <= 2 for t in tokens) < 2:
+        pieces = [t.group(0) for t in tokens]
+        if sum(len(piece) <= 2 for piece in pieces) < 2:
             continue
         first = 0
         while first < len(tokens):
             joined_at = None
-            # the longest run of tokens from here that spells a domain word
-            for last in range(len(tokens) - 1, first, -1):
-                if "".join(t.group(0) for t in tokens[first : last + 1]) in words:
+            # the longest run of tokens from here that spells a domain word (none is
+            # longer than the longest word, so longer runs are not joined and looked up)
+            reach = first
+            size = len(pieces[first])
+            while reach + 1 < len(pieces) and size + len(pieces[reach + 1]) <= longest:
+                reach += 1
+                size += len(pieces[reach])
+            for last in range(reach, first, -1):
+                if "".join(pieces[first : last + 1]) in words:
                     joined_at = last
                     break
             if joined_at is None:
@@ -673,9 +680,16 @@ def read_spaced_capitals(text: str) -> list[Edit]:
                 continue
             start = run.start() + tokens[first].start()
             end = run.start() + tokens[joined_at].end()
-            edits.append(Edit(start, end, "".join(t.group(0) for t in tokens[first : joined_at + 1])))
+            edits.append(Edit(start, end, "".join(pieces[first : joined_at + 1])))
             first = joined_at + 1
     return edits
+
+
+@cache
+def _spaced_capital_words() -> tuple[frozenset[str], int]:
+    """The OCR domain words in capitals, and the length of the longest."""
+    words = frozenset(w.upper() for w in reading_rules().ocr_words)
+    return words, max((len(w) for w in words), default=0)
 
 
 # A statement wrapped by a line end: the line stops on a word that cannot end
