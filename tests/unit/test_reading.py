@@ -17,6 +17,7 @@ from extractor.reading import (
     read_leaders,
     read_note,
     read_numbers,
+    read_spaced_capitals,
     read_split_words,
     read_wrapped_lines,
 )
@@ -300,3 +301,19 @@ def test_a_numbered_list_is_not_a_decimal() -> None:
 )
 def test_a_decimal_comma_in_a_measurement_is_a_decimal_point(text: str, expected: str) -> None:
     assert _view(read_numbers, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SPECIMEN: PAN C REATO D U O D E N ECTO MY WITH SPLENECTOMY", "SPECIMEN: PANCREATODUODENECTOMY WITH SPLENECTOMY"),
+        # a long heading of whole words around the broken one: only the broken word is joined
+        (
+            "FINAL DIAGNOSIS TAIL AND SPLEEN RESECTION PAN C REATIC NEURO E NDOCRINE CARCINOMA WELL DIFFERENTIATED",
+            "FINAL DIAGNOSIS TAIL AND SPLEEN RESECTION PANCREATIC NEUROENDOCRINE CARCINOMA WELL DIFFERENTIATED",
+        ),
+        ("TO BE SEEN IN A WEEK BY DR A B SMITH", "TO BE SEEN IN A WEEK BY DR A B SMITH"),
+    ],
+)
+def test_a_domain_word_in_capitals_spaced_out_by_ocr_is_joined(text: str, expected: str) -> None:
+    assert _view(read_spaced_capitals, text) == expected
