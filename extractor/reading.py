@@ -704,23 +704,33 @@ def read_wrapped_lines(text: str) -> list[Edit]:
     stain_words = reading_rules().list_statement_words
     edits: list[Edit] = []
     in_stain_list = False
+    line_start = 0
     newline = text.find("\n")
     while newline >= 0:
-        line_start = text.rfind("\n", 0, newline) + 1
-        line = text[line_start:newline]
-        words = line.split()
-        following = text[newline + 1 : newline + 40].lstrip(" \t")
-        # a stain statement's list of markers that stops on a comma goes on ("negative for CK7, CK20," / "ER, synaptophysin")
-        in_stain_list = bool(words) and words[-1].endswith(",") and (in_stain_list or any(w in line.lower() for w in stain_words))
-        # a measurement whose unit went to the next line ("measuring 5.0 x 4.0" / "cm is found")
-        unit_next = bool(words) and words[-1][-1:].isdigit() and re.match(r"(?:cm|mm)\b", following) is not None
-        if words and (words[-1].lower() in continuing or in_stain_list or unit_next) and following[:1].isalnum() or (
-            words and words[-1].lower() in continuing and following[:1] == "("
-        ):
-            edits.append(Edit(newline, newline + 1, " "))
-        else:
+        joined = False
+        # only the line's last word decides (split once from the right, not into every word)
+        tail = text[line_start:newline].rsplit(None, 1)
+        if tail:
+            last = tail[-1]
+            ends_statement = last.lower() not in continuing
+            # a stain statement's list of markers that stops on a comma goes on ("negative for CK7, CK20," / "ER, synaptophysin")
+            in_stain_list = last.endswith(",") and (
+                in_stain_list or any(w in text[line_start:newline].lower() for w in stain_words)
+            )
+            number_last = last[-1:].isdigit()
+            if not ends_statement or in_stain_list or number_last:
+                following = text[newline + 1 : newline + 40].lstrip(" \t")
+                # a measurement whose unit went to the next line ("measuring 5.0 x 4.0" / "cm is found")
+                unit_next = number_last and re.match(r"(?:cm|mm)\b", following) is not None
+                if (not ends_statement or in_stain_list or unit_next) and following[:1].isalnum() or (
+                    not ends_statement and following[:1] == "("
+                ):
+                    edits.append(Edit(newline, newline + 1, " "))
+                    joined = True
+        if not joined:
             in_stain_list = False
-        newline = text.find("\n", newline + 1)
+        line_start = newline + 1
+        newline = text.find("\n", line_start)
     return edits
 
 
