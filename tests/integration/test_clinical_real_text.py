@@ -42,6 +42,9 @@ def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
         ("There is not significant diarrhea, just some looser stools.", "diarrhea", "uncertain"),
         ("He had a chemistry profile, which suggests diabetes mellitus.", "diabetes", "uncertain"),
         ("If indeed, he is considered to be a diabetic, a more aggressive program should be entertained.", "diabetes", "hypothetical"),
+        # the writer's guess at why a drug was given is no diagnosis
+        ("He was on iron, I presume for anemia, and on potassium and lisinopril.", "anemia", "uncertain"),
+        ("Weight loss of 10 pounds over the winter, presumably from depression.", "depression", "uncertain"),
         # other people than the patient
         ("The kidney donor had type 2 diabetes.", "diabetes", "family"),
         ("Her boyfriend has depression.", "depression", "family"),
@@ -160,6 +163,13 @@ def test_sex_from_the_words_for_the_patient(record_of: Record, note: str, sex: s
         ("PAST MEDICAL HISTORY:  Aplastic crisis during childhood requiring splenectomy.", []),
         ("She has biliary atresia and is on the liver transplant list.", []),
         ("PAST SURGICAL HISTORY:  Hysterectomy in 1995 for fibroids.", []),
+        # the same operation named again, in a note that denies any cancer
+        ("PAST MEDICAL HISTORY:  Hypertension.  She denies any history of cancer.,PAST SURGICAL HISTORY:  Hysterectomy in 1995 for fibroids.  "
+         "She had one ovary removed at the time of the hysterectomy as well.", []),
+        # a wedge resection of the bowel is not the liver's, even beside the hepatic flexure
+        ("POSTOPERATIVE DIAGNOSIS:  Carcinoid tumor of the small bowel.,PROCEDURE:  We resected the largest of the lesions by wedge resection "
+         "and reanastomosed the small bowel.  We then mobilized the cecum and the hepatic flexure.", ["other"]),
+        ("Glucagonoma of the pancreatic tail with liver metastases.  She underwent a wedge resection of two lesions in segment VI of the liver.", ["hepatic_metastasectomy"]),
         ("PREOPERATIVE DIAGNOSIS:  Nonpalpable neoplasm, right breast.,OPERATION:  Excision of neoplasm.", []),
         ("We talked about performing a total thyroidectomy.", []),
         # a vein explored to place a port is no tumour operation
@@ -418,6 +428,9 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
         # "otherwise negative" covers the systems not named, not the ones just listed
         ("REVIEW OF SYSTEMS:  Has had poor feeding, has had loose stools and diarrhea, otherwise negative on the 10 systems reviewed.", "diarrhea", "present"),
         ("REVIEW OF SYSTEMS:  At present he is negative any fevers, chills, nausea or diarrhea.", "diarrhea", "absent"),
+        # "in regards to symptoms of X" names the topic the next words answer
+        ("In regards to symptoms of depression, she denied symptoms of depression, noting that she is unhappy only on school days.", "depression", "absent"),
+        ("With regard to signs of anemia, she denies fatigue and her hemoglobin was normal.", "anemia", None),
     ],
 )
 def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str, status: str | None) -> None:
