@@ -435,6 +435,8 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
         # "otherwise negative" covers the systems not named, not the ones just listed
         ("REVIEW OF SYSTEMS:  Has had poor feeding, has had loose stools and diarrhea, otherwise negative on the 10 systems reviewed.", "diarrhea", "present"),
         ("REVIEW OF SYSTEMS:  At present he is negative any fevers, chills, nausea or diarrhea.", "diarrhea", "absent"),
+        # the block of a disease's signs ends at the next heading
+        ("SIGNS AND SYMPTOMS:,*  Itchy feet.,*  Diarrhea.,HISTORY OF PRESENT ILLNESS:,  She has had diarrhea for two weeks.", "diarrhea", "present"),
         # "in regards to symptoms of X" names the topic the next words answer
         ("In regards to symptoms of depression, she denied symptoms of depression, noting that she is unhappy only on school days.", "depression", "absent"),
         ("With regard to signs of anemia, she denies fatigue and her hemoglobin was normal.", "anemia", None),
@@ -450,6 +452,9 @@ def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str
         ("There is concern for diabetes given her weight gain.", "diabetes"),
         ("She is on a weight loss medication, phentermine, since March.", "weight_loss"),
         ("Watch for CNS depression with the opioid; bone marrow depression from chemotherapy.", "depression"),
+        # a sleep study's recommendations, a patient-information sheet's symptom list
+        ("SUMMARY: , Weight loss, PFTs if not done and CPAP with nasal mask at 11 cm H2O.", "weight_loss"),
+        ("OTITIS MEDIA is an infection of the middle ear space.,SIGNS AND SYMPTOMS:,*  Ear pain.,*  Fever.,*  Vomiting.,*  Diarrhea.,TREATMENT:,*  Pain relievers.", "diarrhea"),
         # a dent in the skull, a newborn's poor tone at birth
         ("The old reservoir was removed; a right subtemporal depression was noted over the craniotomy site.", "depression"),
         ("Apgars were 4 and 8; initial neonatal depression responded to bag-mask ventilation.", "depression"),
