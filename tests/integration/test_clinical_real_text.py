@@ -125,6 +125,9 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
         (("HISTORY OF PRESENT ILLNESS:  A 61-year-old man who was admitted overnight with palpitations.  He has been doing well, last seen in clinic in March for a routine visit.",), None),
         # "doing well" told before what brought the patient in, two sentences on
         (("HISTORY:  A 3-week-old seen for a rash.  She has been doing well.  Her mother applied a barrier cream.  It has mostly cleared.  However today, a new pustule appeared on her scalp.",), None),
+        # a referral for a patient who came into the hospital: "since then done well" is the time before this illness
+        (("REASON FOR REFERRAL: , Cardiac evaluation in a patient who came in the hospital with abdominal pain.,HISTORY:,  Bypass surgery eight years ago.  "
+          "Since then, she has generally done well.  She used to see another cardiologist.",), None),
         # a follow-up state is still the patient's
         (("INTERVAL HISTORY: , In the interim since his last visit he has done quite well.  He is working.",), "alive"),
     ],
@@ -396,6 +399,10 @@ def test_case_report_wording(record_of: Record, note: str, field: str, expected:
         # what trials used, and the benefit a regimen would have, are counselling
         ("Anaplastic astrocytoma, status post resection.  We reviewed the published studies that have used temozolomide in this setting.", []),
         ("Stage II colon cancer, resected.  Adjuvant capecitabine would have a modest benefit of about 3% in survival.", []),
+        # the schedule of the regimen a plan proposes
+        ("ASSESSMENT:  Stage IV lung cancer.  I would likely use carboplatin and gemcitabine.  This would be both medications given on day 1 with a dose of gemcitabine on day 8.", []),
+        # a regimen given, and its schedule
+        ("Stage IV lung cancer.  She received carboplatin and gemcitabine, both given on day 1 with a dose of gemcitabine on day 8.", ["carboplatin", "gemcitabine"]),
     ],
 )
 def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs: list[str]) -> None:
@@ -508,7 +515,16 @@ def test_a_later_staging_assesses_what_the_first_left_open(record_of: Record) ->
         "PREOPERATIVE DIAGNOSES: , 1.  Clinical stage T2, NX, MX transitional cell carcinoma of the urinary bladder.,"
         "POSTOPERATIVE DIAGNOSES: , 1.  Clinical stage T4a, N3, M1 transitional cell carcinoma of the urinary bladder."
     )
-    assert record.tnm is not None and (record.tnm.n, record.tnm.m) == ("N3", "M1")
+    # the operation restaged the tumour: every part from the postoperative staging
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m) == ("T4a", "N3", "M1")
+
+
+def test_a_single_staging_keeps_its_parts_and_a_stage_named_later_fills_in(record_of: Record) -> None:
+    record = record_of(
+        "PREOPERATIVE DIAGNOSIS:  Carcinoma of the sigmoid colon, T3 N1 M0.,POSTOPERATIVE DIAGNOSIS:  Same.,"
+        "PATHOLOGY:  Adenocarcinoma, stage IIIB."
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m, record.tnm.stage) == ("T3", "N1", "M0", "IIIB")
 
 
 def test_stage_iv_disease_is_not_no_metastasis(record_of: Record) -> None:
@@ -538,3 +554,16 @@ def test_a_suspected_metastasis_beside_a_negated_one_is_not_none(record_of: Reco
     assert record_of(note).metastasis_sites is None
     # a node count still states none
     assert record_of(note + "  Neck dissection: 0/14 lymph nodes positive.").metastasis_sites == []
+
+
+def test_a_cystic_pancreatic_lesion_is_not_the_tumour(record_of: Record) -> None:
+    # the lesion is called cystic in the findings and, by "this", in the impression
+    note = (
+        "CT ABDOMEN AND PELVIS:,FINDINGS:,A 2.2 x 1.8 cm low attenuation cystic lesion appears to be originating off of the tail of the pancreas.  "
+        "No pancreatic ductal dilatation is seen.,IMPRESSION:,1.  A 2.2 cm low attenuation lesion is seen at the pancreatic tail.  "
+        "This is felt to be originating from the pancreas, a cystic pancreatic neoplasm must be considered and close interval followup is advised."
+    )
+    record = record_of(note)
+    assert (record.tumor_location, record.tumor_size_cm) == ([], None)
+    solid = record_of("CT ABDOMEN:,FINDINGS:,A 3.5 cm hypervascular mass is seen in the pancreatic tail.,IMPRESSION:,Pancreatic neuroendocrine tumour.")
+    assert (solid.tumor_location, solid.tumor_size_cm) == (["tail"], [3.5])
