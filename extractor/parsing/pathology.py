@@ -381,12 +381,15 @@ def _read_as_cyst(ctx: SpanContext) -> bool:
     """The lesion the sentence (or the next one, speaking of "this"/"it") calls cystic, in a
     sentence that names no tumour ("a 2.2 x 1.8 cm low attenuation cystic lesion ... tail of
     the pancreas"; "a 2.2 cm lesion at the pancreatic tail. This is felt to be ..., a cystic
-    pancreatic neoplasm must be considered"): a cyst, not the tumour. A solid-and-cystic mass is a tumour."""
+    pancreatic neoplasm must be considered"): a cyst, not the tumour. A solid-and-cystic mass is a
+    tumour, and so is a pathology specimen's cystic mass (ovarian, renal carcinomas)."""
+    if ctx.report_kind == "pathology" or ctx.section in ("gross", "microscopic", "final_diagnosis", "synoptic"):
+        return False  # a resected specimen's cystic mass is measured as the tumour it is
     rules = _cyst_rules()
     text = ctx.sentence
     if rules["refers_back"].match(ctx.following):
         text += " " + ctx.following
-    if not rules["cystic"].search(text) or rules["solid"].search(text):
+    if "pancrea" not in text.lower() or not rules["cystic"].search(text) or rules["solid"].search(text):
         return False
     return not _tumour_named().search(ctx.sentence)
 
