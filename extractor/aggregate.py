@@ -592,19 +592,27 @@ def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[
 
 
 def _stage_parts(b: Builder) -> tuple[dict[str, str | None], list[_Item]]:
-    """Each TNM part from its first mention, and the mentions that gave them.
+    """Each TNM part from its first mention (a postoperative restaging first), and the
+    mentions that gave them.
 
     "X" (TX, NX, MX: not assessed) gives way to a part a later mention assesses
     ("Clinical stage T2, NX, MX" before surgery, "T4a, N3, M1" after it).
     """
     parts: dict[str, str | None] = dict.fromkeys(TNM_KEYS)
     given_by: dict[str, _Item] = {}
-    for item in b.of("tnm"):
-        for part, value in item.mention.value.items():
+    stagings = b.of("tnm")
+    restaged = next((index for index, item in enumerate(stagings) if item.mention.value.get("restaged")), None)
+    if restaged is not None and restaged > 0:
+        # "PREOPERATIVE DIAGNOSES: stage T2, NX, MX" / "POSTOPERATIVE DIAGNOSES: stage T4a, N3, M1": the
+        # operation restaged the tumour; the earlier staging only fills parts the later one leaves out
+        stagings = stagings[restaged:] + stagings[:restaged]
+    for item in stagings:
+        for part in TNM_KEYS:
+            value = item.mention.value.get(part)
             if value and (parts[part] is None or (_not_assessed(parts[part]) and not _not_assessed(value))):
                 parts[part] = value
                 given_by[part] = item
-    used = [item for item in b.of("tnm") if any(item is given for given in given_by.values())]
+    used = [item for item in stagings if any(item is given for given in given_by.values())]
     return parts, used
 
 

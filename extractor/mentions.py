@@ -52,12 +52,16 @@ def _risk_discussed(span: Span) -> bool:
 
 def assertion_of(span: Span, section: str | None) -> Assertion:
     """ConText flags of a span; family-history and differential blocks add family / uncertain,
-    consent and counselling paragraphs (risks of a procedure) add hypothetical."""
+    consent and counselling paragraphs (risks of a procedure) and a disease's "signs and
+    symptoms" block of a patient-information sheet add hypothetical."""
     return Assertion(
         # a word that is its own negation ("nondiabetic"): the rule's value says so
         negated=bool(getattr(span._, "is_negated", False)) or span._.extractor_value == "absent",
         historical=bool(getattr(span._, "is_historical", False)),
-        hypothetical=bool(getattr(span._, "is_hypothetical", False)) or _risk_discussed(span),
+        # a patient-information sheet lists what a disease may cause, in no one
+        hypothetical=bool(getattr(span._, "is_hypothetical", False))
+        or _risk_discussed(span)
+        or in_section_block(span, section, "disease_information"),
         # a baby's birth history tells the mother's pregnancy ("Pregnancy was not complicated by diabetes")
         family=bool(getattr(span._, "is_family", False))
         or in_section_block(span, section, "family_history")

@@ -31,7 +31,7 @@ SectionCategory = Literal[
     "differential", "hpi", "pmh", "psh", "family_history", "birth_history", "social_history", "ros", "medications",
     "allergies", "physical_exam", "labs", "imaging", "findings", "impression", "assessment_plan",
     "final_diagnosis", "gross", "microscopic", "ihc", "synoptic", "procedure", "hospital_course",
-    "follow_up", "comment",
+    "follow_up", "comment", "disease_information",
 ]
 """Every section category a heading rule may give (components read some of them by name)."""
 

@@ -336,6 +336,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         return None  # "Firm, non-tender epigastric mass, about 6 cm": felt, not measured
     if _read_as_not_tumour(sentence[ctx.end :]):
         return None  # "lesion 9 x 9 cm ..., attributed to a postoperative complication (lymphocele)"
+    if not labelled and _read_as_cyst(ctx):
+        return None  # "a 2.2 x 1.8 cm low attenuation cystic lesion ... off the tail of the pancreas"
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
     if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
@@ -375,6 +377,35 @@ def _under_examination_heading(text: str) -> bool:
     return last is not None and _EXAMINATION.fullmatch(last.group(1)) is not None
 
 
+def _read_as_cyst(ctx: SpanContext) -> bool:
+    """The lesion the sentence (or the next one, speaking of "this"/"it") calls cystic, in a
+    sentence that names no tumour ("a 2.2 x 1.8 cm low attenuation cystic lesion ... tail of
+    the pancreas"; "a 2.2 cm lesion at the pancreatic tail. This is felt to be ..., a cystic
+    pancreatic neoplasm must be considered"): a cyst, not the tumour. A solid-and-cystic mass is a
+    tumour, and so is a pathology specimen's cystic mass (ovarian, renal carcinomas)."""
+    if ctx.report_kind == "pathology" or ctx.section in ("gross", "microscopic", "final_diagnosis", "synoptic"):
+        return False  # a resected specimen's cystic mass is measured as the tumour it is
+    rules = _cyst_rules()
+    text = ctx.sentence
+    if rules["refers_back"].match(ctx.following):
+        text += " " + ctx.following
+    if "pancrea" not in text.lower() or not rules["cystic"].search(text) or rules["solid"].search(text):
+        return False
+    return not _tumour_named().search(ctx.sentence)
+
+
+@cache
+def _cyst_rules() -> dict[str, re.Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["cystic_lesion"].items()}
+
+
+@cache
+def _tumour_named() -> re.Pattern[str]:
+    """A neuroendocrine tumour or a malignancy named."""
+    purpose = vocabulary()["surgery_purpose"]
+    return re.compile(f"{purpose['net_words']}|{purpose['malignancy']}", re.IGNORECASE)
+
+
 def parse_location(ctx: SpanContext) -> list[str] | None:
     """Parts of the pancreas named for a tumour ("body and tail of the pancreas")."""
     # a form's "Tumor site:" field may stand on the line before its answer ("Pancreatic head")
@@ -397,6 +428,8 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         re.IGNORECASE,
     ):
         return None  # "Pancreatic body and tail and spleen, partial pancreatectomy" names the specimen
+    if not site_field and _read_as_cyst(ctx):
+        return None
     sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
 
@@ -451,8 +484,23 @@ _FIGO_STAGE = re.compile(r"(?:FIGO\s+stage\s*:?\s*|stage\s*:?\s*FIGO\s+)([IVL]{1
 _ROMAN_OF_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
+_LAST_HEADING = re.compile(r"([A-Z][A-Z /&()-]{3,}):[^:]*$")
+_RESTAGING_HEADING = re.compile(r"post-?operative|patholog", re.IGNORECASE)
+
+
 def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
-    """``pT2 pN0 M0`` / ``stage IIA`` -> {"t": "T2", "n": "N0", "m": "M0", "stage": "IIA"}."""
+    """``pT2 pN0 M0`` / ``stage IIA`` -> {"t": "T2", "n": "N0", "m": "M0", "stage": "IIA"};
+    under a postoperative or pathological diagnosis heading ``restaged`` is set: the
+    staging after the operation, which a preoperative one gives way to."""
+    result = _tnm_parts(ctx)
+    if result is not None:
+        heading = _LAST_HEADING.search(ctx.preceding[-200:] + ctx.before)
+        if heading and _RESTAGING_HEADING.search(heading.group(1)):
+            result["restaged"] = True
+    return result
+
+
+def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
     text = ctx.text
     result: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
     figo = _FIGO_STAGE.search(text)

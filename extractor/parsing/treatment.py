@@ -122,6 +122,8 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
     if values in (["robotic"], ["laparoscopic"]):
         # an approach only counts beside a procedure in the same sentence (not "laparoscopic biopsy")
         return values if _MAIN_PROCEDURES.search(ctx.sentence) and not re.search(r"\bbiops", ctx.after[:30], re.IGNORECASE) else None
+    if values == ["hepatic_metastasectomy"] and _purpose_rules()["resection_of_unnamed_organ"].match(ctx.text) and not _purpose_rules()["liver_named"].search(ctx.sentence):
+        values = ["other"]  # "resected the lesion by wedge resection and reanastomosed the small bowel": a bowel's, not the liver's
     oncologic = values == ["other"] and _purpose_rules()["oncologic_resection"].search(ctx.text)
     if oncologic:
         # a resection the vocabulary does not list (lobectomy, mastectomy, excision of a

@@ -42,6 +42,9 @@ def _flags(mentions: list[Mention], label: str) -> list[set[str]]:
         ("There is not significant diarrhea, just some looser stools.", "diarrhea", "uncertain"),
         ("He had a chemistry profile, which suggests diabetes mellitus.", "diabetes", "uncertain"),
         ("If indeed, he is considered to be a diabetic, a more aggressive program should be entertained.", "diabetes", "hypothetical"),
+        # the writer's guess at why a drug was given is no diagnosis
+        ("He was on iron, I presume for anemia, and on potassium and lisinopril.", "anemia", "uncertain"),
+        ("Weight loss of 10 pounds over the winter, presumably from depression.", "depression", "uncertain"),
         # other people than the patient
         ("The kidney donor had type 2 diabetes.", "diabetes", "family"),
         ("Her boyfriend has depression.", "depression", "family"),
@@ -122,6 +125,9 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
         (("HISTORY OF PRESENT ILLNESS:  A 61-year-old man who was admitted overnight with palpitations.  He has been doing well, last seen in clinic in March for a routine visit.",), None),
         # "doing well" told before what brought the patient in, two sentences on
         (("HISTORY:  A 3-week-old seen for a rash.  She has been doing well.  Her mother applied a barrier cream.  It has mostly cleared.  However today, a new pustule appeared on her scalp.",), None),
+        # a referral for a patient who came into the hospital: "since then done well" is the time before this illness
+        (("REASON FOR REFERRAL: , Cardiac evaluation in a patient who came in the hospital with abdominal pain.,HISTORY:,  Bypass surgery eight years ago.  "
+          "Since then, she has generally done well.  She used to see another cardiologist.",), None),
         # a follow-up state is still the patient's
         (("INTERVAL HISTORY: , In the interim since his last visit he has done quite well.  He is working.",), "alive"),
     ],
@@ -160,6 +166,13 @@ def test_sex_from_the_words_for_the_patient(record_of: Record, note: str, sex: s
         ("PAST MEDICAL HISTORY:  Aplastic crisis during childhood requiring splenectomy.", []),
         ("She has biliary atresia and is on the liver transplant list.", []),
         ("PAST SURGICAL HISTORY:  Hysterectomy in 1995 for fibroids.", []),
+        # the same operation named again, in a note that denies any cancer
+        ("PAST MEDICAL HISTORY:  Hypertension.  She denies any history of cancer.,PAST SURGICAL HISTORY:  Hysterectomy in 1995 for fibroids.  "
+         "She had one ovary removed at the time of the hysterectomy as well.", []),
+        # a wedge resection of the bowel is not the liver's, even beside the hepatic flexure
+        ("POSTOPERATIVE DIAGNOSIS:  Carcinoid tumor of the small bowel.,PROCEDURE:  We resected the largest of the lesions by wedge resection "
+         "and reanastomosed the small bowel.  We then mobilized the cecum and the hepatic flexure.", ["other"]),
+        ("Glucagonoma of the pancreatic tail with liver metastases.  She underwent a wedge resection of two lesions in segment VI of the liver.", ["hepatic_metastasectomy"]),
         ("PREOPERATIVE DIAGNOSIS:  Nonpalpable neoplasm, right breast.,OPERATION:  Excision of neoplasm.", []),
         ("We talked about performing a total thyroidectomy.", []),
         # a vein explored to place a port is no tumour operation
@@ -212,6 +225,15 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
         # admitted from a clinic or the emergency room: where the patient came from
         ("DERMATOLOGY WARD - ADMISSION NOTE\n\nFemale patient admitted to the dermatology ward from the skin clinic\nfor work-up of an extensive erosive eruption.", "dermatology"),
         ("HISTORY: , 38-year-old male admitted from the emergency room 04/18/2009, decreased mental status.", "emergency medicine"),
+        # one of several carers told in a history of earlier care, or a later step of the path
+        ("HISTORY OF PRESENT ILLNESS:  Recurrent abscesses of the thigh for 2 years.  She was hospitalized a year ago and treated with antibiotics.  "
+         "She had biopsies done.  She had been seen by a dermatologist who said that she had a problem with her sweat glands.", None),
+        ("She was told by her doctor that she could not work.  Following her dismissal, the patient presented to her primary physician, who referred her to us.", None),
+        # a referral's source is the first contact even when it treated the complaint first
+        ("She was treated with topical steroids for 6 months without benefit.  She was referred to dermatology by her GP.", "general practice"),
+        ("HISTORY:  Rash for 2 months.  She was seen by her family doctor, who referred her to dermatology.", "general practice"),
+        # a treatment without its prescriber named does not say another department came first
+        ("She was treated with topical steroids and antifungal creams for 6 months.  She was seen by a dermatologist, who performed a biopsy.", "dermatology"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
@@ -377,6 +399,10 @@ def test_case_report_wording(record_of: Record, note: str, field: str, expected:
         # what trials used, and the benefit a regimen would have, are counselling
         ("Anaplastic astrocytoma, status post resection.  We reviewed the published studies that have used temozolomide in this setting.", []),
         ("Stage II colon cancer, resected.  Adjuvant capecitabine would have a modest benefit of about 3% in survival.", []),
+        # the schedule of the regimen a plan proposes
+        ("ASSESSMENT:  Stage IV lung cancer.  I would likely use carboplatin and gemcitabine.  This would be both medications given on day 1 with a dose of gemcitabine on day 8.", []),
+        # a regimen given, and its schedule
+        ("Stage IV lung cancer.  She received carboplatin and gemcitabine, both given on day 1 with a dose of gemcitabine on day 8.", ["carboplatin", "gemcitabine"]),
     ],
 )
 def test_systemic_therapy_is_for_a_neoplasm(record_of: Record, note: str, drugs: list[str]) -> None:
@@ -418,6 +444,11 @@ def test_carcinomatosis_is_a_malignancy(record_of: Record) -> None:
         # "otherwise negative" covers the systems not named, not the ones just listed
         ("REVIEW OF SYSTEMS:  Has had poor feeding, has had loose stools and diarrhea, otherwise negative on the 10 systems reviewed.", "diarrhea", "present"),
         ("REVIEW OF SYSTEMS:  At present he is negative any fevers, chills, nausea or diarrhea.", "diarrhea", "absent"),
+        # the block of a disease's signs ends at the next heading
+        ("SIGNS AND SYMPTOMS:,*  Itchy feet.,*  Diarrhea.,HISTORY OF PRESENT ILLNESS:,  She has had diarrhea for two weeks.", "diarrhea", "present"),
+        # "in regards to symptoms of X" names the topic the next words answer
+        ("In regards to symptoms of depression, she denied symptoms of depression, noting that she is unhappy only on school days.", "depression", "absent"),
+        ("With regard to signs of anemia, she denies fatigue and her hemoglobin was normal.", "anemia", None),
     ],
 )
 def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str, status: str | None) -> None:
@@ -430,6 +461,9 @@ def test_finding_wording_of_general_notes(record_of: Record, note: str, key: str
         ("There is concern for diabetes given her weight gain.", "diabetes"),
         ("She is on a weight loss medication, phentermine, since March.", "weight_loss"),
         ("Watch for CNS depression with the opioid; bone marrow depression from chemotherapy.", "depression"),
+        # a sleep study's recommendations, a patient-information sheet's symptom list
+        ("SUMMARY: , Weight loss, PFTs if not done and CPAP with nasal mask at 11 cm H2O.", "weight_loss"),
+        ("OTITIS MEDIA is an infection of the middle ear space.,SIGNS AND SYMPTOMS:,*  Ear pain.,*  Fever.,*  Vomiting.,*  Diarrhea.,TREATMENT:,*  Pain relievers.", "diarrhea"),
         # a dent in the skull, a newborn's poor tone at birth
         ("The old reservoir was removed; a right subtemporal depression was noted over the craniotomy site.", "depression"),
         ("Apgars were 4 and 8; initial neonatal depression responded to bag-mask ventilation.", "depression"),
@@ -481,7 +515,16 @@ def test_a_later_staging_assesses_what_the_first_left_open(record_of: Record) ->
         "PREOPERATIVE DIAGNOSES: , 1.  Clinical stage T2, NX, MX transitional cell carcinoma of the urinary bladder.,"
         "POSTOPERATIVE DIAGNOSES: , 1.  Clinical stage T4a, N3, M1 transitional cell carcinoma of the urinary bladder."
     )
-    assert record.tnm is not None and (record.tnm.n, record.tnm.m) == ("N3", "M1")
+    # the operation restaged the tumour: every part from the postoperative staging
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m) == ("T4a", "N3", "M1")
+
+
+def test_a_single_staging_keeps_its_parts_and_a_stage_named_later_fills_in(record_of: Record) -> None:
+    record = record_of(
+        "PREOPERATIVE DIAGNOSIS:  Carcinoma of the sigmoid colon, T3 N1 M0.,POSTOPERATIVE DIAGNOSIS:  Same.,"
+        "PATHOLOGY:  Adenocarcinoma, stage IIIB."
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m, record.tnm.stage) == ("T3", "N1", "M0", "IIIB")
 
 
 def test_stage_iv_disease_is_not_no_metastasis(record_of: Record) -> None:
@@ -511,3 +554,16 @@ def test_a_suspected_metastasis_beside_a_negated_one_is_not_none(record_of: Reco
     assert record_of(note).metastasis_sites is None
     # a node count still states none
     assert record_of(note + "  Neck dissection: 0/14 lymph nodes positive.").metastasis_sites == []
+
+
+def test_a_cystic_pancreatic_lesion_is_not_the_tumour(record_of: Record) -> None:
+    # the lesion is called cystic in the findings and, by "this", in the impression
+    note = (
+        "CT ABDOMEN AND PELVIS:,FINDINGS:,A 2.2 x 1.8 cm low attenuation cystic lesion appears to be originating off of the tail of the pancreas.  "
+        "No pancreatic ductal dilatation is seen.,IMPRESSION:,1.  A 2.2 cm low attenuation lesion is seen at the pancreatic tail.  "
+        "This is felt to be originating from the pancreas, a cystic pancreatic neoplasm must be considered and close interval followup is advised."
+    )
+    record = record_of(note)
+    assert (record.tumor_location, record.tumor_size_cm) == ([], None)
+    solid = record_of("CT ABDOMEN:,FINDINGS:,A 3.5 cm hypervascular mass is seen in the pancreatic tail.,IMPRESSION:,Pancreatic neuroendocrine tumour.")
+    assert (solid.tumor_location, solid.tumor_size_cm) == (["tail"], [3.5])

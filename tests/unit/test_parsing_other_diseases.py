@@ -45,6 +45,13 @@ def _ctx(sentence: str, match: str, value: object = None, kind: str | None = Non
         ("Squamous carcinoma, depth of invasion 7 mm, lymphovascular invasion absent.", "7 mm", None),
         # a pancreatic lesion the reader calls cystic is not a stated tumour
         ("MRI: a lesion in the body of the pancreas, about 1.5 cm, most likely of cystic nature; a neoplasm is not excluded.", "1.5 cm", None),
+        ("A 2.2 x 1.8 cm low attenuation cystic lesion appears to be originating off of the tail of the pancreas.", "2.2 x 1.8 cm", None),
+        # a tumour with cystic change, a cystic neuroendocrine tumour: the tumour's size
+        ("MRI: a 3.2 cm pancreatic tail mass with cystic change.", "3.2 cm", [3.2]),
+        ("CT: a 3 cm cystic neuroendocrine tumour of the pancreatic body.", "3 cm", [3.0]),
+        # a resected pancreas's focally cystic tumour, and the cystic duct of a Whipple specimen
+        ("On section, the pancreatic parenchyma gives rise to an ill-defined, 4.7 x 4.5 x 4.2 cm indurated, focally cystic, tan-white tumor.", "4.7 x 4.5 x 4.2 cm", [4.7, 4.5, 4.2]),
+        ("CT: a 3.4 cm hypodense mass in the pancreatic head; the gallbladder and cystic duct are normal.", "3.4 cm", [3.4]),
         # the margin named after the tumour's own size stays the tumour's size
         ("Pancreas, tail: well-differentiated neuroendocrine tumour, 2.2 cm, margins free.", "2.2 cm", [2.2]),
     ],
