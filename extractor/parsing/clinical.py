@@ -186,16 +186,10 @@ def parse_department(ctx: SpanContext) -> str | None:
         return None  # "last seen in rheumatology clinic 4 months ago": a visit, not the first contact
     if not first_said and _emergency_rules()["later_step"].search(ctx.before):
         return None  # "Following her dismissal, the patient presented to her primary physician": a later step of the path
-    if (
-        department != "emergency medicine"
-        and not first_said
-        and not re.match(r"(?:was\s+)?(?:referred|admitted)\b", ctx.text, re.IGNORECASE)
-        and _earlier_care_before(ctx, "earlier_carer")
-    ):
-        # "hospitalized ..., seen by Dr. X ... She had been seen by a dermatologist": one of the carers,
-        # not the first. Only care by someone named counts ("treated with steroids" does not say who
-        # treated); the source of a referral or admission ("referred by her GP", "admitted from the
-        # skin clinic") gave the earlier care itself
+    if not first_said and not re.match(r"(?:was\s+)?(?:referred|admitted)\b", ctx.text, re.IGNORECASE) and _earlier_care_before(ctx):
+        # "hospitalized ..., treated with antibiotics, biopsies ... She had been seen by a dermatologist":
+        # one of the carers, not the first; the source of a referral or admission ("referred by her GP",
+        # "admitted from the skin clinic") did the earlier care itself
         return None
     return department
 
@@ -236,14 +230,14 @@ def _emergency_rules() -> dict[str, re.Pattern[str]]:
     return {key: re.compile(pattern, re.IGNORECASE if key != "heading" else 0) for key, pattern in vocabulary()["emergency_presentation"].items()}
 
 
-def _earlier_care_before(ctx: SpanContext, kind: str = "earlier_care") -> bool:
+def _earlier_care_before(ctx: SpanContext) -> bool:
     """Whether the history before the phrase (in its section) names earlier care for the complaint."""
     rules = _emergency_rules()
     history = ctx.preceding + ctx.before
     headings = list(rules["heading"].finditer(history))
     if headings:
         history = history[headings[-1].end() :]
-    return bool(rules[kind].search(history))
+    return bool(rules["earlier_care"].search(history))
 
 
 def _first_emergency_visit(ctx: SpanContext) -> bool:
