@@ -181,16 +181,8 @@ def parse_department(ctx: SpanContext) -> str | None:
         return None
     if department == "emergency medicine" and not _first_emergency_visit(ctx):
         return None
-    first_said = re.search(r"\b(?:first|initially|originally)\b", ctx.text, re.IGNORECASE)
-    if not first_said and _emergency_rules()["not_this_visit"].search(ctx.sentence):
+    if not re.search(r"\b(?:first|initially|originally)\b", ctx.text, re.IGNORECASE) and _emergency_rules()["not_this_visit"].search(ctx.sentence):
         return None  # "last seen in rheumatology clinic 4 months ago": a visit, not the first contact
-    if not first_said and _emergency_rules()["later_step"].search(ctx.before):
-        return None  # "Following her dismissal, the patient presented to her primary physician": a later step of the path
-    if not first_said and not re.match(r"(?:was\s+)?(?:referred|admitted)\b", ctx.text, re.IGNORECASE) and _earlier_care_before(ctx):
-        # "hospitalized ..., treated with antibiotics, biopsies ... She had been seen by a dermatologist":
-        # one of the carers, not the first; the source of a referral or admission ("referred by her GP",
-        # "admitted from the skin clinic") did the earlier care itself
-        return None
     return department
 
 
@@ -230,23 +222,17 @@ def _emergency_rules() -> dict[str, re.Pattern[str]]:
     return {key: re.compile(pattern, re.IGNORECASE if key != "heading" else 0) for key, pattern in vocabulary()["emergency_presentation"].items()}
 
 
-def _earlier_care_before(ctx: SpanContext) -> bool:
-    """Whether the history before the phrase (in its section) names earlier care for the complaint."""
-    rules = _emergency_rules()
-    history = ctx.preceding + ctx.before
-    headings = list(rules["heading"].finditer(history))
-    if headings:
-        history = history[headings[-1].end() :]
-    return bool(rules["earlier_care"].search(history))
-
-
 def _first_emergency_visit(ctx: SpanContext) -> bool:
     """An emergency department visit is the first contact for the complaint only when
     the history before it (in the same section) and the sentence itself name no earlier
     care for it, and the visit is not an earlier or repeated one ("seen in the ER one
     month ago", "evaluated in the emergency department recently")."""
     rules = _emergency_rules()
-    if _earlier_care_before(ctx) or rules["later_step"].search(ctx.before):
+    history = ctx.preceding + ctx.before
+    headings = list(rules["heading"].finditer(history))
+    if headings:
+        history = history[headings[-1].end() :]
+    if rules["earlier_care"].search(history):
         return False
     if rules["earlier_care_after"].search(ctx.after + " " + ctx.following):
         return False  # "presented to the ER ... He had gone to an outside clinic the day prior"

@@ -225,13 +225,6 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
         # admitted from a clinic or the emergency room: where the patient came from
         ("DERMATOLOGY WARD - ADMISSION NOTE\n\nFemale patient admitted to the dermatology ward from the skin clinic\nfor work-up of an extensive erosive eruption.", "dermatology"),
         ("HISTORY: , 38-year-old male admitted from the emergency room 04/18/2009, decreased mental status.", "emergency medicine"),
-        # one of several carers told in a history of earlier care, or a later step of the path
-        ("HISTORY OF PRESENT ILLNESS:  Recurrent abscesses of the thigh for 2 years.  She was hospitalized a year ago and treated with antibiotics.  "
-         "She had biopsies done.  She had been seen by a dermatologist who said that she had a problem with her sweat glands.", None),
-        ("She was told by her doctor that she could not work.  Following her dismissal, the patient presented to her primary physician, who referred her to us.", None),
-        # a referral's source is the first contact even when it treated the complaint first
-        ("She was treated with topical steroids for 6 months without benefit.  She was referred to dermatology by her GP.", "general practice"),
-        ("HISTORY:  Rash for 2 months.  She was seen by her family doctor, who referred her to dermatology.", "general practice"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
