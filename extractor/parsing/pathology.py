@@ -146,10 +146,13 @@ def _organ_qualifier() -> re.Pattern[str]:
 def _qualified_after(words: str) -> bool:
     """The mass, lesion or nodule after a size is another organ's ("adrenal nodule", "cystic
     lesion"), not the pancreas's; a named neoplasm ("ductal carcinoma") is the tumour."""
+    qualifier = _organ_qualifier().search(words)
     return (
         re.search(r"(?:mass|masses|lesions?|nodules?)$", words, re.IGNORECASE) is not None
-        and _organ_qualifier().search(words) is not None
+        and qualifier is not None
         and re.search(r"pancrea", words, re.IGNORECASE) is None
+        # a solid and cystic (or partly cystic) mass is a tumour with cysts in it, not a cyst
+        and not (qualifier.group(0).lower().startswith("cyst") and _cyst_rules()["solid"].search(words))
     )
 
 

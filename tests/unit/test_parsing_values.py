@@ -204,6 +204,9 @@ def test_survival_from_death_sentence() -> None:
         ("Pancreatic tail with a firm tumour, 1.8 x 1.5 x 1.2 cm, 1.4 cm from the transection margin.", "1.4 cm", None),
         ("1. Head: 3.3 x 2.8 x 2.5 cm, well circumscribed.", "3.3 x 2.8 x 2.5 cm", [3.3, 2.8, 2.5]),
         ("PANCREAS: 6.2 X 5.0 CM HETEROGENEOUS, HYPERVASCULAR MASS IN THE PANCREATIC HEAD.", "6.2 X 5.0 CM", [6.2, 5.0]),
+        # a solid and cystic mass is a tumour with cysts in it; a cystic mass alone is not measured as one
+        ("CT: a 4 cm solid and cystic mass in the pancreatic tail, consistent with a neuroendocrine tumour.", "4 cm", [4.0]),
+        ("CT: a 4 cm cystic mass in the pancreatic tail.", "4 cm", None),
     ],
 )
 def test_size_names_what_is_measured(sentence: str, match: str, dims: list[float] | None) -> None:
