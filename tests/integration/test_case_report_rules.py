@@ -207,3 +207,24 @@ def test_a_tumour_in_a_named_part_of_the_pancreas_dates_the_age(
 ) -> None:
     record = record_of(*notes)
     assert (record.age_at_diagnosis, record.months_symptoms_to_diagnosis) == (age, months)
+
+
+# -- wording met in the case-reports dev3 split (each a general rule, on a sentence written here) --
+
+
+@pytest.mark.parametrize(
+    ("note", "size"),
+    [
+        # the hyphenated adjective form of a size
+        ("CT: a 4-cm hypoattenuating mass in the tail of the pancreas; glucagonoma suspected.", [4.0]),
+        ("Glucagonoma.  The 3-cm incision was closed with staples.", None),
+        # the hyphenated product is read whole, largest first
+        ("On sectioning, a 4 x 3.8 x 3-cm ill-defined white mass is seen in the head of the pancreas.", [4.0, 3.8, 3.0]),
+        # a node (or splenule) measured is not the tumour
+        ("Pancreatic NET of the tail.  Also noted is a 4.2 x 3.2 x 0.6-cm, lymph node versus splenule.", None),
+        # an OCR-broken first dimension leaves no size: neither "7" nor the lone "0.9"
+        ("Pancreatic NET.  The mucosal surface shows a t.7 x 0.9-cm ulcerated lesion.", None),
+    ],
+)
+def test_a_hyphenated_size_is_a_size(record_of: Record, note: str, size: list[float] | None) -> None:
+    assert record_of(note).tumor_size_cm == size
