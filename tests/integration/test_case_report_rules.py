@@ -228,3 +228,19 @@ def test_a_tumour_in_a_named_part_of_the_pancreas_dates_the_age(
 )
 def test_a_hyphenated_size_is_a_size(record_of: Record, note: str, size: list[float] | None) -> None:
     assert record_of(note).tumor_size_cm == size
+
+
+@pytest.mark.parametrize(
+    ("note", "improved"),
+    [
+        # a relative clause between the rash and its improvement
+        ("Glucagonoma on octreotide.  Her rash, which improved within days of the first injection, has come back.", True),
+        # the syndrome's manifestations, and a gastrinoma's abdominal pain, are what improves too
+        ("Insulinoma enucleated in May.  At review the clinical manifestations have resolved.", True),
+        ("Gastrinoma excised in March.  At six weeks there is complete resolution of his abdominal pain.", True),
+        # without the syndrome (no NET, no NME) the pain of an appendicitis is not the syndrome's
+        ("Appendicectomy in March.  At six weeks there is complete resolution of his abdominal pain.", None),
+    ],
+)
+def test_improvement_wording(record_of: Record, note: str, improved: bool | None) -> None:
+    assert record_of(note).symptoms_improved is improved
