@@ -493,6 +493,10 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if re.match(r"\s*(?:in|at)\s+(?:school|work|class|college|kindergarten|sports?)\b", ctx.after, re.IGNORECASE):
         return None  # how the patient is doing at school, not the patient's health
+    if rules["tumour_state_on_treatment"].match(ctx.text) and not rules["other_people"].search(ctx.before):
+        # "glucagonoma, stable disease on octreotide": the tumour's state is the subject, told of a
+        # patient followed up on treatment
+        return _alive_value(None)
     if re.search(r"(?:\bwell|\balive|\bcondition\b.*)$", ctx.text, re.IGNORECASE):
         patient, pronoun = _about_the_patient(ctx.before, rules)
     else:

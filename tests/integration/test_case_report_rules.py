@@ -244,3 +244,15 @@ def test_a_hyphenated_size_is_a_size(record_of: Record, note: str, size: list[fl
 )
 def test_improvement_wording(record_of: Record, note: str, improved: bool | None) -> None:
     assert record_of(note).symptoms_improved is improved
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # the tumour's stable disease on a named drug is told of a patient followed up on it
+        ("ONCOLOGY CLINIC\nMetastatic pNET.  Assessment: stable disease on lanreotide; continue 120 mg every 28 days.", "alive"),
+        ("ONCOLOGY CLINIC\nMetastatic pNET.  Her sister has stable disease on everolimus.", None),
+    ],
+)
+def test_stable_disease_on_treatment_is_a_follow_up_state(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
