@@ -256,3 +256,14 @@ def test_improvement_wording(record_of: Record, note: str, improved: bool | None
 )
 def test_stable_disease_on_treatment_is_a_follow_up_state(record_of: Record, note: str, status: str | None) -> None:
     assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Rash since March, first treated by her PCP with topical steroids, no benefit.",
+        "Referred by his PCP for recurrent hypoglycemia.",
+    ],
+)
+def test_a_pcp_is_general_practice(record_of: Record, note: str) -> None:
+    assert record_of(note).first_department == "general practice"
