@@ -267,3 +267,17 @@ def test_stable_disease_on_treatment_is_a_follow_up_state(record_of: Record, not
 )
 def test_a_pcp_is_general_practice(record_of: Record, note: str) -> None:
     assert record_of(note).first_department == "general practice"
+
+
+@pytest.mark.parametrize(
+    ("note", "months"),
+    [
+        # a letter's line breaking between "two-year" and "history"
+        ("Dear Dr Grey,\nthank you for seeing this man with a two-year\nhistory of flushing and diarrhoea.  Gastrinoma confirmed.", 24.0),
+        # an insulinoma's hypoglycaemic episodes are its presenting symptom
+        ("Insulinoma of the pancreatic tail.  She reports 18 months of hypoglycaemic episodes.", 18.0),
+        ("Insulinoma of the pancreatic tail.  She reports 2 years of episodes of migraine.", None),
+    ],
+)
+def test_symptom_duration_wording(record_of: Record, note: str, months: float | None) -> None:
+    assert record_of(note).months_symptoms_to_diagnosis == months
