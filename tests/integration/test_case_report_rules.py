@@ -281,3 +281,17 @@ def test_a_pcp_is_general_practice(record_of: Record, note: str) -> None:
 )
 def test_symptom_duration_wording(record_of: Record, note: str, months: float | None) -> None:
     assert record_of(note).months_symptoms_to_diagnosis == months
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # words placing a named neuroendocrine tumour do not hide its excision
+        ("Operation: resection of a duodenal wall gastrinoma, uneventful.", ["other"]),
+        ("Operation: surgical resection of the peri-ampullary neuroendocrine tumour.", ["other"]),
+        # a benign lump's excision is still not a tumour operation
+        ("Glucagonoma under surveillance.  Previous excision of a left breast mass (fibroadenoma).", []),
+    ],
+)
+def test_excision_of_a_placed_neuroendocrine_tumour(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
