@@ -295,3 +295,9 @@ def test_symptom_duration_wording(record_of: Record, note: str, months: float | 
 )
 def test_excision_of_a_placed_neuroendocrine_tumour(record_of: Record, note: str, surgery: list[str]) -> None:
     assert record_of(note).surgery == surgery
+
+
+def test_a_lab_table_flag_between_result_and_unit(record_of: Record) -> None:
+    note = "LAB RESULTS\nTest                 Result          Units\nGASTRIN, FASTING     1250     H      pg/mL\n\nGastrinoma suspected."
+    gastrin = record_of(note).serum_markers.gastrin
+    assert gastrin is not None and (gastrin.value, gastrin.status) == (1250.0, "elevated")
