@@ -301,3 +301,22 @@ def test_a_lab_table_flag_between_result_and_unit(record_of: Record) -> None:
     note = "LAB RESULTS\nTest                 Result          Units\nGASTRIN, FASTING     1250     H      pg/mL\n\nGastrinoma suspected."
     gastrin = record_of(note).serum_markers.gastrin
     assert gastrin is not None and (gastrin.value, gastrin.status) == (1250.0, "elevated")
+
+
+@pytest.mark.parametrize(
+    ("note", "days"),
+    [
+        # the operation told with a verb ("was resected", "was removed", "excised", "enucleated")
+        ("Glucagonoma.  After the glucagonoma was resected the rash settled over the following 10 days.", 10.0),
+        ("Glucagonoma.  The rash cleared within a week after the tumour was removed.", 7.0),
+        ("Glucagonoma.  The rash had cleared three days after the glucagonoma was enucleated.", 3.0),
+        # an ordinal post-operative day
+        ("Glucagonoma resected.  On the fourth postoperative day the skin lesions had begun to heal.", 4.0),
+        ("Glucagonoma resected.  By the 6th post-op day the NME was fading.", 6.0),
+        # a drug started is not an operation: no days after surgery
+        ("Glucagonoma.  The rash improved within days of starting octreotide.", None),
+    ],
+)
+def test_days_to_rash_improvement_after_the_operation(record_of: Record, note: str, days: float | None) -> None:
+    record = record_of(note)
+    assert (record.symptoms_improved, record.days_to_improvement) == (True, days)
