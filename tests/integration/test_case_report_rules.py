@@ -320,3 +320,21 @@ def test_a_lab_table_flag_between_result_and_unit(record_of: Record) -> None:
 def test_days_to_rash_improvement_after_the_operation(record_of: Record, note: str, days: float | None) -> None:
     record = record_of(note)
     assert (record.symptoms_improved, record.days_to_improvement) == (True, days)
+
+
+@pytest.mark.parametrize(
+    ("note", "department"),
+    [
+        # a "family doctor" is not family history: the GP is the first department
+        ("The patient initially consulted her family doctor, who prescribed emollients for the rash.", "general practice"),
+        # the adverb after the verb
+        ("Seen first by her GP, who referred her to dermatology.", "general practice"),
+    ],
+)
+def test_first_department_wording(record_of: Record, note: str, department: str) -> None:
+    assert record_of(note).first_department == department
+
+
+def test_a_family_doctor_does_not_make_findings_family_history(record_of: Record) -> None:
+    record = record_of("Her family doctor diagnosed type 2 diabetes in 2019; NME was recognised a year later.")
+    assert (record.findings.diabetes, record.findings.nme) == ("present", "present")
