@@ -338,3 +338,18 @@ def test_first_department_wording(record_of: Record, note: str, department: str)
 def test_a_family_doctor_does_not_make_findings_family_history(record_of: Record) -> None:
     record = record_of("Her family doctor diagnosed type 2 diabetes in 2019; NME was recognised a year later.")
     assert (record.findings.diabetes, record.findings.nme) == ("present", "present")
+
+
+@pytest.mark.parametrize(
+    ("note", "sites"),
+    [
+        ("Pancreatic NET with nodal disease; on lanreotide.", ["lymph_nodes"]),
+        ("By 2016 the glucagonoma had spread to the liver.", ["liver"]),
+        ("Pancreatic NET.  Staging CT: no distant spread.", []),
+        ("Pancreatic NET.  No nodal disease on staging.", []),
+        # a lymphoma's nodal disease is the tumour itself, not a metastasis
+        ("Follicular lymphoma with extensive nodal disease.", None),
+    ],
+)
+def test_metastasis_wording(record_of: Record, note: str, sites: list[str] | None) -> None:
+    assert record_of(note).metastasis_sites == sites
