@@ -353,3 +353,14 @@ def test_a_family_doctor_does_not_make_findings_family_history(record_of: Record
 )
 def test_metastasis_wording(record_of: Record, note: str, sites: list[str] | None) -> None:
     assert record_of(note).metastasis_sites == sites
+
+
+@pytest.mark.parametrize(
+    ("note", "diagnostic"),
+    [
+        ("Glucagonoma.  Histopathology of a skin lesion showed superficial epidermal necrosis typical of NME.", True),
+        ("Rash.  Histological examination of the skin lesion showed psoriasiform dermatitis.", False),
+    ],
+)
+def test_skin_histopathology_is_a_skin_biopsy(record_of: Record, note: str, diagnostic: bool) -> None:
+    assert record_of(note).skin_biopsy_diagnostic is diagnostic
