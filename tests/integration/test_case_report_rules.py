@@ -364,3 +364,14 @@ def test_metastasis_wording(record_of: Record, note: str, sites: list[str] | Non
 )
 def test_skin_histopathology_is_a_skin_biopsy(record_of: Record, note: str, diagnostic: bool) -> None:
     assert record_of(note).skin_biopsy_diagnostic is diagnostic
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        ("Glucagonoma.  The patient succumbed to metastatic disease in 2019.", "deceased"),
+        ("Glucagonoma.  Her sister succumbed to pneumonia last year.", None),
+    ],
+)
+def test_vital_status_wording(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
