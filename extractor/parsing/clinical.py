@@ -338,6 +338,20 @@ _LATER_CHANGE = re.compile(
 _UNTIMED_ONSET = re.compile(r"\b(?:soon|shortly|immediately|promptly|rapidly|quickly|within\s+(?:days|hours))\b", re.IGNORECASE)
 
 
+@cache
+def _ordinal_day_pattern() -> re.Pattern[str]:
+    words = "|".join(sorted(vocabulary()["ordinal_words"], key=len, reverse=True))
+    return re.compile(rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)|({words}))\s+post-?op(?:erative)?\s+day\b", re.IGNORECASE)
+
+
+def _ordinal_day(text: str) -> float | None:
+    """"on the fourth postoperative day", "the 3rd post-op day": the day's number."""
+    match = _ordinal_day_pattern().search(text)
+    if match is None:
+        return None
+    return float(match.group(1)) if match.group(1) else float(vocabulary()["ordinal_words"][match.group(2).lower()])
+
+
 def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
     """{"improved": bool, "days": days after surgery or None}.
 
@@ -362,11 +376,12 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
             # the first improvement has no number; the number times the complete clearing
             return {"improved": improved, "days": None}
         lead = ctx.sentence[max(0, ctx.start - 60) : ctx.start]
-        if re.search(r"surgery|resection|operation|procedure|whipple|pancreatectomy|operative|postop|post-op|POD", tail + lead, re.IGNORECASE):
+        # "Glucagonoma removed; within a week ...", "resected; the rash settled over the following 10 days"
+        if re.search(r"surgery|resect\w*|excis\w*|removed|enucleat\w*|operation|procedure|whipple|pancreatectomy|operative|postop|post-op|POD", tail + lead, re.IGNORECASE):
             pod = re.search(
                 r"(?:POD|post-?operative\s+day|post-?op\s+day|(?:by|on|at)\s+day)\s*#?\s*(\d+)", tail + " " + lead, re.IGNORECASE
             )
-            days = float(pod.group(1)) if pod else duration_in_days(tail) or duration_in_days(lead)
+            days = float(pod.group(1)) if pod else _ordinal_day(tail + " " + lead) or duration_in_days(tail) or duration_in_days(lead)
     return {"improved": improved, "days": days}
 
 
@@ -493,6 +508,10 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if re.match(r"\s*(?:in|at)\s+(?:school|work|class|college|kindergarten|sports?)\b", ctx.after, re.IGNORECASE):
         return None  # how the patient is doing at school, not the patient's health
+    if rules["tumour_state_on_treatment"].match(ctx.text) and not rules["other_people"].search(ctx.before):
+        # "glucagonoma, stable disease on octreotide": the tumour's state is the subject, told of a
+        # patient followed up on treatment
+        return _alive_value(None)
     if re.search(r"(?:\bwell|\balive|\bcondition\b.*)$", ctx.text, re.IGNORECASE):
         patient, pronoun = _about_the_patient(ctx.before, rules)
     else:

@@ -66,7 +66,8 @@ def _value_pattern() -> re.Pattern[str]:
     unit = _unit_pattern().pattern
     return re.compile(
         # an ordinal is not a result: "Glucagon (2nd determination) 655 pg/mL"
-        rf"(?P<cmp>{COMPARATOR})?\s*(?P<num>{NUMBER})(?!(?:st|nd|rd|th)\b)(?:\s*(?P<unit>{unit}))?",
+        # a lab table's flag column may stand between the result and its unit ("6893   H   pg/mL")
+        rf"(?P<cmp>{COMPARATOR})?\s*(?P<num>{NUMBER})(?!(?:st|nd|rd|th)\b)(?:(?:\s+(?-i:[HL]{{1,2}}\b|\([HL]\)|\*))?\s*(?P<unit>{unit}))?",
         re.IGNORECASE,
     )
 

@@ -472,6 +472,10 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     if _ANSWERED_NONE.match(ctx.after):
         # "Lymph node metastasis: 0 of 17", "Distant metastasis: none"
         return {"sites": [], "scope": "any" if ctx.rule_value == "any" else "lymph_nodes" if "lymph" in text or "nod" in text else "any_site"}
+    if re.match(r"(?:nodal|lymph\s+node)\s+(?:disease|involvement)", text) and vocab_regex("nodal_primary").search(
+        ctx.preceding[-300:] + ctx.sentence
+    ):
+        return None  # a lymphoma's "nodal disease" is the tumour itself, not its spread
     if ctx.rule_value == "any":
         # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing
         if _NOT_ASSESSED.match(ctx.after):

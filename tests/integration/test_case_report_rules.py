@@ -207,3 +207,171 @@ def test_a_tumour_in_a_named_part_of_the_pancreas_dates_the_age(
 ) -> None:
     record = record_of(*notes)
     assert (record.age_at_diagnosis, record.months_symptoms_to_diagnosis) == (age, months)
+
+
+# -- wording met in the case-reports dev3 split (each a general rule, on a sentence written here) --
+
+
+@pytest.mark.parametrize(
+    ("note", "size"),
+    [
+        # the hyphenated adjective form of a size
+        ("CT: a 4-cm hypoattenuating mass in the tail of the pancreas; glucagonoma suspected.", [4.0]),
+        ("Glucagonoma.  The 3-cm incision was closed with staples.", None),
+        # the hyphenated product is read whole, largest first
+        ("On sectioning, a 4 x 3.8 x 3-cm ill-defined white mass is seen in the head of the pancreas.", [4.0, 3.8, 3.0]),
+        # a node (or splenule) measured is not the tumour
+        ("Pancreatic NET of the tail.  Also noted is a 4.2 x 3.2 x 0.6-cm, lymph node versus splenule.", None),
+        # an OCR-broken first dimension leaves no size: neither "7" nor the lone "0.9"
+        ("Pancreatic NET.  The mucosal surface shows a t.7 x 0.9-cm ulcerated lesion.", None),
+    ],
+)
+def test_a_hyphenated_size_is_a_size(record_of: Record, note: str, size: list[float] | None) -> None:
+    assert record_of(note).tumor_size_cm == size
+
+
+@pytest.mark.parametrize(
+    ("note", "improved"),
+    [
+        # a relative clause between the rash and its improvement
+        ("Glucagonoma on octreotide.  Her rash, which improved within days of the first injection, has come back.", True),
+        # the syndrome's manifestations, and a gastrinoma's abdominal pain, are what improves too
+        ("Insulinoma enucleated in May.  At review the clinical manifestations have resolved.", True),
+        ("Gastrinoma excised in March.  At six weeks there is complete resolution of his abdominal pain.", True),
+        # without the syndrome (no NET, no NME) the pain of an appendicitis is not the syndrome's
+        ("Appendicectomy in March.  At six weeks there is complete resolution of his abdominal pain.", None),
+    ],
+)
+def test_improvement_wording(record_of: Record, note: str, improved: bool | None) -> None:
+    assert record_of(note).symptoms_improved is improved
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # the tumour's stable disease on a named drug is told of a patient followed up on it
+        ("ONCOLOGY CLINIC\nMetastatic pNET.  Assessment: stable disease on lanreotide; continue 120 mg every 28 days.", "alive"),
+        ("ONCOLOGY CLINIC\nMetastatic pNET.  Her sister has stable disease on everolimus.", None),
+    ],
+)
+def test_stable_disease_on_treatment_is_a_follow_up_state(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Rash since March, first treated by her PCP with topical steroids, no benefit.",
+        "Referred by his PCP for recurrent hypoglycemia.",
+    ],
+)
+def test_a_pcp_is_general_practice(record_of: Record, note: str) -> None:
+    assert record_of(note).first_department == "general practice"
+
+
+@pytest.mark.parametrize(
+    ("note", "months"),
+    [
+        # a letter's line breaking between "two-year" and "history"
+        ("Dear Dr Grey,\nthank you for seeing this man with a two-year\nhistory of flushing and diarrhoea.  Gastrinoma confirmed.", 24.0),
+        # an insulinoma's hypoglycaemic episodes are its presenting symptom
+        ("Insulinoma of the pancreatic tail.  She reports 18 months of hypoglycaemic episodes.", 18.0),
+        ("Insulinoma of the pancreatic tail.  She reports 2 years of episodes of migraine.", None),
+    ],
+)
+def test_symptom_duration_wording(record_of: Record, note: str, months: float | None) -> None:
+    assert record_of(note).months_symptoms_to_diagnosis == months
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # words placing a named neuroendocrine tumour do not hide its excision
+        ("Operation: resection of a duodenal wall gastrinoma, uneventful.", ["other"]),
+        ("Operation: surgical resection of the peri-ampullary neuroendocrine tumour.", ["other"]),
+        # a benign lump's excision is still not a tumour operation
+        ("Glucagonoma under surveillance.  Previous excision of a left breast mass (fibroadenoma).", []),
+    ],
+)
+def test_excision_of_a_placed_neuroendocrine_tumour(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
+
+
+def test_a_lab_table_flag_between_result_and_unit(record_of: Record) -> None:
+    note = "LAB RESULTS\nTest                 Result          Units\nGASTRIN, FASTING     1250     H      pg/mL\n\nGastrinoma suspected."
+    gastrin = record_of(note).serum_markers.gastrin
+    assert gastrin is not None and (gastrin.value, gastrin.status) == (1250.0, "elevated")
+
+
+@pytest.mark.parametrize(
+    ("note", "days"),
+    [
+        # the operation told with a verb ("was resected", "was removed", "excised", "enucleated")
+        ("Glucagonoma.  After the glucagonoma was resected the rash settled over the following 10 days.", 10.0),
+        ("Glucagonoma.  The rash cleared within a week after the tumour was removed.", 7.0),
+        ("Glucagonoma.  The rash had cleared three days after the glucagonoma was enucleated.", 3.0),
+        # an ordinal post-operative day
+        ("Glucagonoma resected.  On the fourth postoperative day the skin lesions had begun to heal.", 4.0),
+        ("Glucagonoma resected.  By the 6th post-op day the NME was fading.", 6.0),
+        # a drug started is not an operation: no days after surgery
+        ("Glucagonoma.  The rash improved within days of starting octreotide.", None),
+    ],
+)
+def test_days_to_rash_improvement_after_the_operation(record_of: Record, note: str, days: float | None) -> None:
+    record = record_of(note)
+    assert (record.symptoms_improved, record.days_to_improvement) == (True, days)
+
+
+@pytest.mark.parametrize(
+    ("note", "department"),
+    [
+        # a "family doctor" is not family history: the GP is the first department
+        ("The patient initially consulted her family doctor, who prescribed emollients for the rash.", "general practice"),
+        # the adverb after the verb
+        ("Seen first by her GP, who referred her to dermatology.", "general practice"),
+    ],
+)
+def test_first_department_wording(record_of: Record, note: str, department: str) -> None:
+    assert record_of(note).first_department == department
+
+
+def test_a_family_doctor_does_not_make_findings_family_history(record_of: Record) -> None:
+    record = record_of("Her family doctor diagnosed type 2 diabetes in 2019; NME was recognised a year later.")
+    assert (record.findings.diabetes, record.findings.nme) == ("present", "present")
+
+
+@pytest.mark.parametrize(
+    ("note", "sites"),
+    [
+        ("Pancreatic NET with nodal disease; on lanreotide.", ["lymph_nodes"]),
+        ("By 2016 the glucagonoma had spread to the liver.", ["liver"]),
+        ("Pancreatic NET.  Staging CT: no distant spread.", []),
+        ("Pancreatic NET.  No nodal disease on staging.", []),
+        # a lymphoma's nodal disease is the tumour itself, not a metastasis
+        ("Follicular lymphoma with extensive nodal disease.", None),
+    ],
+)
+def test_metastasis_wording(record_of: Record, note: str, sites: list[str] | None) -> None:
+    assert record_of(note).metastasis_sites == sites
+
+
+@pytest.mark.parametrize(
+    ("note", "diagnostic"),
+    [
+        ("Glucagonoma.  Histopathology of a skin lesion showed superficial epidermal necrosis typical of NME.", True),
+        ("Rash.  Histological examination of the skin lesion showed psoriasiform dermatitis.", False),
+    ],
+)
+def test_skin_histopathology_is_a_skin_biopsy(record_of: Record, note: str, diagnostic: bool) -> None:
+    assert record_of(note).skin_biopsy_diagnostic is diagnostic
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        ("Glucagonoma.  The patient succumbed to metastatic disease in 2019.", "deceased"),
+        ("Glucagonoma.  Her sister succumbed to pneumonia last year.", None),
+    ],
+)
+def test_vital_status_wording(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status

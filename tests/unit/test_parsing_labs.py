@@ -28,6 +28,11 @@ from extractor.parsing.labs import (
         (" fell from 1,200 preoperatively to 95 pg/mL", [(1200.0, "=", "pg/ml"), (95.0, "=", "pg/ml")]),
         (" measured on 12/03/2019 was 720 pg/mL", [(720.0, "=", "pg/ml")]),
         (" (pg/mL)   217   103", [(217.0, "=", "pg/ml"), (103.0, "=", "pg/ml")]),
+        # a lab table's flag column between the result and the unit column
+        ("        1250     H      pg/mL", [(1250.0, "=", "pg/ml")]),
+        ("   412 (H) ng/mL", [(412.0, "=", "ng/ml")]),
+        # a lower-case h is an hour, not a flag: the number has no unit
+        (" 300 h pg/mL", []),
         (" was checked twice", []),
         (" 1200 pg/mL on 2019-03-01", [(1200.0, "=", "pg/ml")]),
         # the highest reading, not a bound; the reference limit stays a limit
