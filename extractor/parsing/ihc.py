@@ -66,6 +66,10 @@ _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_PRESENCE = re.compile(r"(?:seen|noted|identified|observed|detected)\b", re.IGNORECASE)
+_STRENGTH_BEFORE = re.compile(r"\b(?:focal(?:ly)?|weak(?:ly)?|patchy)(?:\s+(?:and\s+)?(?:focal|weak|patchy))?\s+$", re.IGNORECASE)
+
+
 def _match_result(text: str) -> str | None:
     for name, pattern in _RESULT_RE:
         if pattern.match(text):
@@ -97,6 +101,10 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     if re.match(r"\s*[:=]?\s*\(?\s*[-−–]\s*\)?\s*(?:$|[,;.\n]|and\b|or\b)", postfix):
         return "negative"
     result = _match_result(rest)
+    if (result == "positive" or _PRESENCE.match(rest)) and _STRENGTH_BEFORE.search(masked[max(0, start - 40) : start]):
+        # "focal synaptophysin was present", "weak chromogranin expression": the word before the
+        # marker qualifies its own staining, whatever verb follows
+        return "equivocal"
     if result:
         return result
     # "CgA, Syn and glucagon were positive": skip the list, then a verb

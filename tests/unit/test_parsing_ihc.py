@@ -46,6 +46,10 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
         ("The tumour was chromogranin-positive and insulin-negative", "insulin", ("chromogranin",), "negative"),
         ("Tumour cells express glucagon, CgA and synaptophysin", "CgA", ("glucagon", "synaptophysin"), "positive"),
         ("CgA and synaptophysin were diffusely positive.", "synaptophysin", ("CgA",), "positive"),
+        # a strength word right before the marker qualifies its staining, whatever the verb after it
+        ("Strong staining with p16 and focal synaptophysin was present.", "synaptophysin", (), "equivocal"),
+        ("Weak chromogranin expression is seen in the tumour cells.", "chromogranin", (), "equivocal"),
+        ("Diffuse strong synaptophysin expression is present in the tumour.", "synaptophysin", (), "positive"),
     ],
 )
 def test_notations(sentence: str, marker: str, others: tuple[str, ...], expected: str) -> None:
