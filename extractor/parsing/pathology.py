@@ -337,6 +337,12 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     if _read_as_not_tumour(sentence[ctx.end :]):
         return None  # "lesion 9 x 9 cm ..., attributed to a postoperative complication (lymphocele)"
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
+    if tumour_after is not None and excluded_before >= 0:
+        opened = _last(vocab_regex("size_new_statement"), words)
+        if opened > excluded_before and not vocab_regex("size_metastatic_organs").search(words[:opened]):
+            # "The bowel is opened, and there is a 5.3 x 5 cm mass": the organ holds the mass that
+            # the new statement measures (a liver or a node holding it would make it a metastasis)
+            excluded_before = -1
     if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
     if not labelled and tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):

@@ -18,3 +18,20 @@ def test_tumour_deposits_without_a_positive_node_are_no_nodal_metastasis(record_
     )
     assert record.tnm is not None and record.tnm.n == "N1c"
     assert record.metastasis_sites == []
+
+
+def test_a_mass_that_a_new_statement_finds_in_the_opened_organ_is_measured(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Right colon, excision: adenocarcinoma.\n"
+        "GROSS DESCRIPTION: The bowel is opened, and there is a circumscribed 4.2 x 3 cm rubbery tan mass located\n"
+        "9 cm proximal to the distal margin. On sectioning, the tumor has a maximum thickness of 1.1 cm.\n"
+    )
+    assert record.tumor_size_cm is not None and max(record.tumor_size_cm) == 4.2
+
+
+def test_a_mass_a_new_statement_finds_in_the_liver_is_not_the_tumour(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "CT ABDOMEN: A 2.1 cm hypervascular mass in the pancreatic tail.\n"
+        "The liver is enlarged, and there is a 4.5 cm hypodense mass in segment 7.\n"
+    )
+    assert record.tumor_size_cm == [2.1]
