@@ -631,6 +631,7 @@ def read_wrapped_lines(text: str) -> list[Edit]:
         return []
     continuing = reading_rules().continuation_words
     stain_words = reading_rules().list_statement_words
+    starts = reading_rules().continuation_starts
     edits: list[Edit] = []
     in_stain_list = False
     newline = text.find("\n")
@@ -643,7 +644,9 @@ def read_wrapped_lines(text: str) -> list[Edit]:
         in_stain_list = bool(words) and words[-1].endswith(",") and (in_stain_list or any(w in line.lower() for w in stain_words))
         # a measurement whose unit went to the next line ("measuring 5.0 x 4.0" / "cm is found")
         unit_next = bool(words) and words[-1][-1:].isdigit() and re.match(r"(?:cm|mm)\b", following) is not None
-        if words and (words[-1].lower() in continuing or in_stain_list or unit_next) and following[:1].isalnum() or (
+        # a line opening in lower case on a word no statement starts with ("positive" / "for CAM 5.2")
+        opens_within = bool(words) and words[-1][-1:].isalpha() and following[: following.find(" ")] in starts
+        if words and (words[-1].lower() in continuing or in_stain_list or unit_next or opens_within) and following[:1].isalnum() or (
             words and words[-1].lower() in continuing and following[:1] == "("
         ):
             edits.append(Edit(newline, newline + 1, " "))

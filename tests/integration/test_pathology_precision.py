@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from extractor.schema import CohortRecord
 
 
@@ -35,3 +37,22 @@ def test_a_mass_a_new_statement_finds_in_the_liver_is_not_the_tumour(record_of: 
         "The liver is enlarged, and there is a 4.5 cm hypodense mass in segment 7.\n"
     )
     assert record.tumor_size_cm == [2.1]
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # OCR prints the slash of AE1/AE3 as a letter and the point of CAM5.2 as a hyphen
+        ("Immunoperoxidase stains show the tumor cells positive for vimentin, CK7, AE1IAE3, CAM5-2 and EMA.", "positive"),
+        # low molecular weight keratin is CAM5.2's class (CK8/18): a broad keratin, not a specific one
+        ("Immunohistochemical panel:\nCD10 Negative\nLow molecular weight keratin Positive\nCK7 Negative\n", "positive"),
+        ("Immunohistochemical panel:\nHigh molecular weight keratin Positive\nCK7 Negative\n", None),
+        # a result word ending one line and its 'for' opening the next
+        ("Immunohistochemistry reveals the tumor to be positive\nfor CAM 5.2 and HepPar-1.", "positive"),
+    ],
+)
+def test_keratin_stains_as_ocr_and_panels_write_them(
+    record_of: Callable[..., CohortRecord], report: str, expected: str | None
+) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Kidney, nephrectomy: renal cell carcinoma.\n" + report + "\n")
+    assert record.ihc.cytokeratin == expected
