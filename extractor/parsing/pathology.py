@@ -100,6 +100,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
         return None
     # "(for RCC, grades 1-4): 2" and "II OF IV" name the scale, not the grade
     stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~·]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
+    if "fuhrman" in text:
+        stated = re.sub(r"(?<=\d)\s*/\s*4\b", " ", stated)  # "Fuhrman 3/4": grade 3 of the four Fuhrman grades
     stated = re.sub(r"^.*?\b(?:grade|gr\.?)\b", " ", stated)
     values = [int(v) if v.isdigit() else _GRADE_WORDS[v] for v in _GRADE_VALUE.findall(stated)]
     if not values or max(values) > 3:

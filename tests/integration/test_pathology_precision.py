@@ -56,3 +56,16 @@ def test_keratin_stains_as_ocr_and_panels_write_them(
 ) -> None:
     record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Kidney, nephrectomy: renal cell carcinoma.\n" + report + "\n")
     assert record.ihc.cytokeratin == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "grade"),
+    [
+        ("LEFT KIDNEY, RADICAL NEPHRECTOMY: PAPILLARY RENAL CELL CARCINOMA, FUHRMAN GRADE 3/4.", "G3"),
+        ("Histologic grade:\nExtent of invasion: Fuhrman 2/4.", "G2"),
+        ("RIGHT KIDNEY: CLEAR CELL RENAL CELL CARCINOMA, FUHRMAN NUCLEAR GRADE 4/4.", None),
+    ],
+)
+def test_a_fuhrman_grade_written_over_its_four_grades(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: renal cell carcinoma.\n" + line + "\n")
+    assert record.who_grade == grade
