@@ -69,3 +69,12 @@ def test_keratin_stains_as_ocr_and_panels_write_them(
 def test_a_fuhrman_grade_written_over_its_four_grades(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
     record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: renal cell carcinoma.\n" + line + "\n")
     assert record.who_grade == grade
+
+
+def test_stage_parts_separated_by_full_stops(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "FINAL DIAGNOSIS: COLON, SIGMOID, PARTIAL COLECTOMY: A. MODERATELY DIFFERENTIATED ADENOCARCINOMA, 6.0 CM.\n"
+        "F. ELEVEN (11) LYMPH NODES ARE NEGATIVE FOR METASTATIC TUMOR.\nG. TNM PATHOLOGIC STAGE. pT3, NO. MX.\n"
+    )
+    assert record.tnm is not None
+    assert (record.tnm.t, record.tnm.n, record.tnm.m) == ("T3", "N0", "MX")
