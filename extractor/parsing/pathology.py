@@ -451,6 +451,8 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return {"sites": [], "scope": "any"}
     # "portal hepatic lymph nodes": the words before "lymph node" name the nodes' region, not an organ
     text = re.sub(r"\b(?:[\w-]+\s+){1,2}(?=lymph\s+nodes?)", "", text) if "lymph" in text else text
+    # "right hepatic peritoneum nodule": the peritoneum over the liver, not the liver
+    text = re.sub(rf"\b(?:{vocabulary()['peritoneum_over_organ']})\s+(?=peritone)", "", text) if "peritone" in text else text
     sites = [site.record_value for site, search in concept_finder("metastatic_site", "anywhere") if search.search(text)]
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
 

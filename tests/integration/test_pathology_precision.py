@@ -78,3 +78,13 @@ def test_stage_parts_separated_by_full_stops(record_of: Callable[..., CohortReco
     )
     assert record.tnm is not None
     assert (record.tnm.t, record.tnm.n, record.tnm.m) == ("T3", "N0", "MX")
+
+
+def test_peritoneal_specimens_of_a_numbered_list_are_peritoneal_metastases(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Final Diagnosis:\n2. Right tube and ovary, excision:\n-Serous adenocarcinoma, grade III, 14.0 cm.\n"
+        "7. Right hepatic peritoneum nodule, excision:\n-Metastatic serous adenocarcinoma.\n"
+        "9. Right pelvic lymph nodes, excision:\n-No tumor seen in nine lymph nodes (0/9).\n"
+        "11. Epiploic nodule, excision:\n-Metastatic serous adenocarcinoma.\n"
+    )
+    assert record.metastasis_sites == ["peritoneum"]
