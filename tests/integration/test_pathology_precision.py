@@ -88,3 +88,11 @@ def test_peritoneal_specimens_of_a_numbered_list_are_peritoneal_metastases(recor
         "11. Epiploic nodule, excision:\n-Metastatic serous adenocarcinoma.\n"
     )
     assert record.metastasis_sites == ["peritoneum"]
+
+
+def test_a_forms_question_mark_before_its_colon_is_no_doubt(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SYNOPTIC DATA - PRIMARY PROSTATE TUMORS. CLINICAL DATA: PSA value: 9.77 INVASIVE CA IDENTIFIED ?: Yes "
+        "TUMOR HISTOLOGY: Adenocarcinoma NOS TUMOR SIZE: Maximum dimension: 1.9 cm LOBE LATERALITY: Right and Left Lobes\n"
+    )
+    assert record.tumor_size_cm == [1.9]
