@@ -646,7 +646,9 @@ def read_wrapped_lines(text: str) -> list[Edit]:
         unit_next = bool(words) and words[-1][-1:].isdigit() and re.match(r"(?:cm|mm)\b", following) is not None
         # a line opening in lower case on a word no statement starts with ("positive" / "for CAM 5.2")
         opens_within = bool(words) and words[-1][-1:].isalpha() and following[: following.find(" ")] in starts
-        if words and (words[-1].lower() in continuing or in_stain_list or unit_next or opens_within) and following[:1].isalnum() or (
+        # a form's answer ("Variant histology (%): No") ends its field, whatever line follows
+        answered = len(words) >= 2 and words[-2].endswith(":") and words[-1] in ("No", "NO")
+        if words and not answered and (words[-1].lower() in continuing or in_stain_list or unit_next or opens_within) and following[:1].isalnum() or (
             words and words[-1].lower() in continuing and following[:1] == "("
         ):
             edits.append(Edit(newline, newline + 1, " "))
