@@ -41,7 +41,9 @@ def parse_ki67(ctx: SpanContext) -> float | None:
 # A stated grade is the tumour's (any tumour's: the grade of a carcinoma is as much a
 # stated grade as a NET's) when the report or the sentence is about a neoplasm.
 _TUMOUR_CONTEXT = re.compile(
-    r"carcinoma|adenocarcinoma|tumou?r|neoplas|malignan|sarcoma|melanoma|cancer|lymphoma|FIGO|Fuhrman|Nottingham|ISUP|histologic|nuclear\s+grade",
+    r"carcinoma|adenocarcinoma|tumou?r|neoplas|malignan|sarcoma|melanoma|cancer|lymphoma|FIGO|Fuhrman|Nottingham|ISUP|histologic|nuclear\s+grade"
+    # a staged tumour: "TNM Classification: ... pTla, GII", "for G3 pT2 TCC"
+    r"|\bTNM\b|\bUICC\b|\bAJCC\b|(?-i:\bp[TN][0-4Xxl])",
     re.IGNORECASE,
 )
 # Grades of other things: a murmur, a sprain, dysplasia or intraepithelial lesions,
@@ -111,7 +113,7 @@ def parse_grade(ctx: SpanContext) -> str | None:
 
 _PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
 _DISTANCE_AFTER = re.compile(
-    r"[\s,]*(?:from|away|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|beyond|above|below|beneath"
+    r"[\s,]*(?:from|away|distant|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|beyond|above|below|beneath"
     # OCR's "form" for "from": "located 10 cm form the smaller circumference margin"
     r"|form\s+(?:the\s+)?(?:[\w:-]+\s+){0,3}?(?:margin|edge|surface|valve|border|capsule)"
     # "1.5 cm medial to the border", not a dimension's axis ("2.5 cm medial to lateral")
@@ -246,7 +248,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     means something else is measured; "1.1 cm from the margin" is a distance.
     """
     sentence = ctx.sentence
-    clause_start = max(sentence.rfind(";", 0, ctx.start), sentence.rfind("\n", 0, ctx.start)) + 1
+    semicolon = sentence.rfind(";", 0, ctx.start)
+    if semicolon >= 0 and not sentence[semicolon + 1 : ctx.start].strip() and _SIZE_LABEL.search(sentence[max(0, semicolon - 30) : semicolon]):
+        semicolon = -1  # "Greatest dimension; 3.0 cm": OCR's semicolon for the label's colon
+    clause_start = max(semicolon, sentence.rfind("\n", 0, ctx.start)) + 1
     lead = sentence[max(clause_start, ctx.start - 60) : ctx.start]
     trail = sentence[ctx.end : ctx.end + 60]
     trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
@@ -262,7 +267,13 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     folded = len(lowered) == len(lead)
     words = lowered if folded else lead
     # "liver lesions", "nodal mass": a tumour word qualified by another organ is about that organ
-    qualified = _lead_regex(_qualified_tumour(), folded).sub(lambda m: "~" * len(m.group(0)), words)
+    # a statement wrapped by a line end: the line before may qualify the tumour word that opens this
+    # one ("firm whorled intramural" / "nodule that measures 0.8 cm": the uterus's nodule, not the tumour)
+    wrapped = ""
+    if clause_start > 0 and sentence[clause_start - 1] == "\n" and not re.search(r"[.:;!?]\s*$", sentence[max(0, clause_start - 3) : clause_start - 1]):
+        wrapped = sentence[max(0, clause_start - 41) : clause_start - 1].rsplit("\n", 1)[-1] + " "
+        wrapped = wrapped.lower() if folded and len(wrapped.lower()) == len(wrapped) else wrapped
+    qualified = _lead_regex(_qualified_tumour(), folded).sub(lambda m: "~" * len(m.group(0)), wrapped + words)[len(wrapped) :]
     site_before = _last(_PANCREATIC_SITE, qualified)
     if site_before >= 0 and _another_head(ctx.preceding[-300:] + sentence):
         site_before = -1  # "Femoral head was retrieved.  The head size was 43 mm": a bone's head
@@ -279,18 +290,23 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     label_lead = sentence[max(clause_start, ctx.start - 120) : ctx.start]
     if clause_start == 0 and len(label_lead) < 40:
         label_lead = ctx.preceding[-40:].split("\n")[-1] + label_lead
-    labels = list(_SIZE_LABEL.finditer(label_lead))
+    # "1.0 cm in greatest dimension and 2.5 x 1.5 cm": the words after "in" measured the number before them
+    labels = [label for label in _SIZE_LABEL.finditer(label_lead) if not re.search(r"\bin\s+(?:its\s+)?$", label_lead[: label.start()])]
     # the label names the first measurement after it, not one further on
     labelled = (
         bool(labels)
-        and not re.search(r"\d|[(,;]|\)(?!\s*:)", label_lead[labels[-1].end() :])
+        # (OCR may print the label's colon as a semicolon: "Greatest dimension; 3.0 cm")
+        and not re.search(r"\d|[(,;]|\)(?!\s*:)", re.sub(r"^\s*;", "", label_lead[labels[-1].end() :]))
         and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
     )
     if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size", labels[-1].group(0), re.IGNORECASE):
         # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
         heading = (ctx.preceding[-80:] + sentence[: ctx.start])[-160:]
-        labelled = re.search(r"tumou?r|neoplasm|carcinoma|size", heading, re.IGNORECASE) is not None and not re.search(
-            vocabulary()["size_exclusions"], label_lead[: labels[-1].start()], re.IGNORECASE
+        labelled = (
+            re.search(r"tumou?r|neoplasm|carcinoma|size", heading, re.IGNORECASE) is not None
+            and not re.search(vocabulary()["size_exclusions"], label_lead[: labels[-1].start()], re.IGNORECASE)
+            # "Specimen Size:" / "Greatest dimensions: 6.5 x 4.8 x 3.5 cm": the heading measures the specimen
+            and not _organ_size_label(heading[: len(heading) - len(label_lead) + labels[-1].start()])
         )
     if not labelled and _DIMENSION_AFTER.match(trail) and not re.search(r"metasta|lymph|node|deposit", lead, re.IGNORECASE):
         # "- 2.8 cm in maximum dimension." on a diagnosis line, "Pancreatic head 3 cm in greatest
@@ -326,7 +342,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
             r"lymph|node|cyst|metasta|polyp|fragment|aggregate", before, re.IGNORECASE
         ):
             tumour_before = len(lead)
-    if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE) and not _organ_size_label(
+    size_words = re.search(r"tumou?r\s+size|size\s*:|(?<!\bin\s)greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE)
+    if size_words and not _organ_size_label(
         ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
     ):
         tumour_before = max(tumour_before, len(lead))
@@ -351,7 +368,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         return None
     if not labelled and tumour_after is not None and _qualified_after(tumour_after.group(0)):
         return None  # "a 3.1 cm right adrenal nodule", "a 2 cm liver lesion": another organ's, not the tumour
-    numbers = [parse_number(n) for n in re.findall(NUMBER, ctx.text)]
+    raw_numbers = re.findall(NUMBER, ctx.text)
+    if any(re.fullmatch(r"0\d+", n) for n in raw_numbers):
+        return None  # "05 em": a decimal point lost to OCR (0.5 or 5?), not a certain size
+    numbers = [parse_number(n) for n in raw_numbers]
     dims = [n for n in numbers if n is not None]
     if not dims:
         return None

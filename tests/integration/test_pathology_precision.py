@@ -96,3 +96,61 @@ def test_a_forms_question_mark_before_its_colon_is_no_doubt(record_of: Callable[
         "TUMOR HISTOLOGY: Adenocarcinoma NOS TUMOR SIZE: Maximum dimension: 1.9 cm LOBE LATERALITY: Right and Left Lobes\n"
     )
     assert record.tumor_size_cm == [1.9]
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # the specimen's own size field, its greatest dimension on the next line
+        (
+            "Specimen Size:\nGreatest dimensions: 6.5 x 4.8 x 3.5 cm\nSpecimen Laterality:\nRight\n"
+            "Tumor Size\nGreatest dimension: 3.3 cm\nAdditional dimensions: 2.8 x 2.1 cm\n",
+            3.3,
+        ),
+        # "in greatest dimension" measured the fragment before it, not the fragments after
+        (
+            "SPECIMEN: Right frontal brain tumor.\nGENERAL: Received are two irregular fragments of brain tissue "
+            "1.0 cm. in greatest dimensions and 2.5 x 1.5 x 1.3 cm. Sectioned and all submitted.\n",
+            None,
+        ),
+        # a distance: "located 5.5 cm distant from the resection margin"
+        ("Left liver: resected parenchyma containing a whitish nodule of 5 cm, located 5.5 cm distant\nfrom the resection margin.\n", 5.0),
+        # a leiomyoma named on the line before the nodule it measures
+        (
+            "The myometrium is tan-pink, trabecular and is distorted by a well-demarcated, firm whorled intramural\n"
+            "nodule that measures 0.8 cm in diameter.\n",
+            None,
+        ),
+        # OCR's semicolon for the label's colon
+        ("HISTOLOGIC TYPE:\nDuctal adenocarcinoma\nTUMOR SIZE:\nGreatest dimension; 3.0 cm\n", 3.0),
+        # a decimal point lost to OCR: "05 em" is 0.5 or 5, not a size to take
+        ("Tumor nodules in the soft tissue measure 1 4 x O. r x 05 em.\n", None),
+    ],
+)
+def test_what_a_size_in_a_pathology_report_measures(record_of: Callable[..., CohortRecord], report: str, expected: float | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS: carcinoma.\n" + report)
+    assert (max(record.tumor_size_cm) if record.tumor_size_cm else None) == expected
+
+
+def test_a_forms_no_answer_does_not_run_into_the_next_field(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "C. Urinary bladder, anterior exenteration: Tumor histologic type: Urothelial carcinoma\n"
+        "Variant histology (%): No\nTumor size: greatest dimension: 29 mm\nAdditional dimensions: 20 x 10 mm\n"
+        "Extranodal extension (location): No\nPathologic stage .pT3a pN2 pM -Not applicable\n"
+    )
+    assert record.tumor_size_cm is not None and max(record.tumor_size_cm) == 2.9
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T3a", "N2")
+
+
+@pytest.mark.parametrize(
+    ("report", "grade"),
+    [
+        ("1 and 2. Papillary Renal Cell Carcinoma\nTNM Classification: Malignant tumor (version 2002), pT1a, GII\n", "G2"),
+        ("HISTOLOGY\nRadical cystoprostatectomy for G3 pT2 TCC diagnosed at biopsy.\n", "G3"),
+        ("Short report: ischemic injury of the colon.\nTNM classification (UICC, 7th Edition 2010): pT4, pN0 (0/21)\nGrading: G2\n", "G2"),
+        # gravida and para are no grade
+        ("Clinical History: The patient is GII PI, with a 15 cm complex pelvic mass.\n", None),
+    ],
+)
+def test_a_bare_grade_beside_a_tnm_classification(record_of: Callable[..., CohortRecord], report: str, grade: str | None) -> None:
+    assert record_of(report).who_grade == grade
