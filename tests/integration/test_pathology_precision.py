@@ -154,3 +154,32 @@ def test_a_forms_no_answer_does_not_run_into_the_next_field(record_of: Callable[
 )
 def test_a_bare_grade_beside_a_tnm_classification(record_of: Callable[..., CohortRecord], report: str, grade: str | None) -> None:
     assert record_of(report).who_grade == grade
+
+
+def test_an_ovarian_synoptics_sites_of_metastases(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Final Pathologic Diagnosis:\nA. Right adnexa: Papillary serous cystadenocarcinoma.\n"
+        "Note: Ovarian Tumor Synoptic Comment\n2. Grade of tumor: Grade 1.\n"
+        "11. Sites of metastases in pelvis: Bilateral parametria, bladder serosa, one left pelvic lymph node,\n"
+        "bilateral\nfallopian tubes.\n12. Sites of metastases in abdomen: Omentum, sigmoid colon serosa, diaphragm.\n"
+    )
+    assert record.metastasis_sites == ["lymph_nodes", "peritoneum", "other"]
+
+
+def test_no_abdominal_site_and_a_positive_cytology_on_the_next_item(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Final Pathologic Diagnosis: papillary serous carcinoma of the ovary.\n"
+        "12. Pelvic lymph nodes: No carcinoma is identified in seventeen lymph nodes (0/17).\n"
+        "13. Sites of metastases in abdomen: None.\n14. Peritoneal cytology: positive for malignant cells.\n"
+    )
+    assert record.metastasis_sites == []
+
+
+def test_a_list_item_indented_after_a_negative_one_is_not_negated(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Final Diagnosis: \n2. Right tube and ovary: \n-High grade serous cystadenocarcinoma of the ovary. \n"
+        "6. Right pelvic lymph nodes: \n-Seven lymph nodes with no tumor seen (0/7). \n"
+        " 7. Right sided pelvic peritoneum: \n-Metastatic serous carcinoma. \n"
+        "16. Right para aortic lymph nodes: \n-One lymph node with metastatic carcinoma (1/1). \n"
+    )
+    assert record.metastasis_sites == ["lymph_nodes", "peritoneum"]
