@@ -66,6 +66,21 @@ _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Stain statements that give no result of the tumour: the controls' reaction, a stain only ordered
+_NOT_THE_TUMOURS = re.compile(
+    r"\bcontrols?\s+(?:for|of)\b|\bcontrols?\b[^.;]{0,60}?\b(?:react(?:ed|s)?|stain(?:ed|s)?|work(?:ed|s)?|perform(?:ed|s)?)\s+(?:appropriately|satisfactorily|as\s+expected)"
+    r"|\b(?:ordered|requested|pending|will\s+be\s+reported|to\s+follow)\b",
+    re.IGNORECASE,
+)
+
+
+def _clause_of(sentence: str, start: int, end: int) -> str:
+    """The clause holding the marker: from the last ";" or ". " before it to the next after it."""
+    before = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start))
+    after = [i for i in (sentence.find(";", end), sentence.find(". ", end)) if i >= 0]
+    return sentence[before + 1 : min(after) if after else len(sentence)]
+
+
 _PRESENCE = re.compile(r"(?:seen|noted|identified|observed|detected)\b", re.IGNORECASE)
 _STRENGTH_BEFORE = re.compile(r"\b(?:focal(?:ly)?|weak(?:ly)?|patchy)(?:\s+(?:and\s+)?(?:focal|weak|patchy))?\s+$", re.IGNORECASE)
 
@@ -92,6 +107,8 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     """
     start, end = marker
     masked = _mask(sentence, other_markers)
+    if _NOT_THE_TUMOURS.search(_clause_of(masked, start, end)):
+        return None  # "controls for chromogranin react appropriately", "stains have been ordered"
     following = [s for s, _ in other_markers if s >= end]
     own_end = min(following) if following else len(sentence)
     postfix = masked[end:own_end]

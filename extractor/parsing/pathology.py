@@ -52,7 +52,9 @@ _NOT_TUMOUR_GRADE = re.compile(
     r"murmur|sprain|strain|tear\b|spondylolisthesis|esophagitis|oesophagitis|varice|h(?:a)?emorrhoid|reflux|encephalopathy|"
     r"burn|ulcer|decubitus|chondromalacia|edema|oedema|fever|procidentia|prolapse|cystocele|rectocele|ptosis|dysplasia|PanIN|Pan\s?IN|\bCIN\b|intraepithelial|\bSIL\b|"
     r"gleason|tertiary|intensity|\bash\b|clavien|vesicoureteral|glioma|astrocytoma|glioblastoma|oligodendro|ependymoma|meningioma|"
-    r"\bblocks?\b|cassettes?|slides?\b|\bsections?\s+G",
+    r"\bblocks?\b|cassettes?|slides?\b|\bsections?\s+G"
+    # the liver's background disease is graded and staged too: "chronic hepatitis, grade 2, stage 3 (Ishak)"
+    r"|hepatitis|fibrosis|steatosis|steatohepatitis|\bishak\b|metavir|knodell|\bbatts\b|necroinflammat",
     re.IGNORECASE,
 )
 _CNS_TUMOUR = re.compile(r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma", re.IGNORECASE)
@@ -477,6 +479,7 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
 
 
+_DEFINED_CATEGORY = re.compile(r"\b[ypc]{0,2}([TN](?:[0-4][a-d]?|is|x))\s*:", re.IGNORECASE)
 _FIGO_STAGE = re.compile(r"(?:FIGO\s+stage\s*:?\s*|stage\s*:?\s*FIGO\s+)([IVL]{1,4}|[1-4])([A-C])?", re.IGNORECASE)
 _ROMAN_OF_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
@@ -485,6 +488,11 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
     """``pT2 pN0 M0`` / ``stage IIA`` -> {"t": "T2", "n": "N0", "m": "M0", "stage": "IIA"}."""
     text = ctx.text
     result: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
+    if re.match(r"\s*:", ctx.after):
+        defined = [m.group(1).lower() for m in _DEFINED_CATEGORY.finditer((ctx.preceding + ctx.before)[-250:] + text + (ctx.after + ctx.following)[:250])]
+        own = {letter.lower() for letter in re.findall(r"(?<![A-Za-z])[ypc]{0,2}([TN])(?=[0-4xXi])", text)}
+        if any(len({d for d in defined if d[0] == letter}) > 1 for letter in own):
+            return None  # a template that defines each category ("pT1: Tumor limited ...; pT2: ..."), none chosen
     figo = _FIGO_STAGE.search(text)
     if figo:
         # a gynaecological report's FIGO stage, written in arabic numerals or OCR'd ("LIB")

@@ -183,3 +183,39 @@ def test_a_list_item_indented_after_a_negative_one_is_not_negated(record_of: Cal
         "16. Right para aortic lymph nodes: \n-One lymph node with metastatic carcinoma (1/1). \n"
     )
     assert record.metastasis_sites == ["lymph_nodes", "peritoneum"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Background liver: chronic hepatitis, grade 2, stage 3 (Ishak).",
+        "UNINVOLVED HEPATIC PARENCHYMA SHOWS MODERATE STEATOSIS, CHRONIC HEPATITIS AND PERIPORTAL FIBROSIS (GRADE III, STAGE 2).",
+    ],
+)
+def test_the_grade_of_the_livers_background_disease_is_not_the_tumours(record_of: Callable[..., CohortRecord], line: str) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Liver, segmentectomy: hepatocellular carcinoma, 2.5 cm.\n" + line + "\n")
+    assert record.who_grade is None
+    assert record.tnm is None
+
+
+def test_a_template_defining_every_t_category_states_none(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, Whipple: ductal adenocarcinoma.\n"
+        "Pathologic staging: pT1: Tumor limited to the pancreas, 2 cm or less; pT2: Tumor limited to the pancreas, "
+        "more than 2 cm; pT3: Tumor extends beyond the pancreas.\n"
+    )
+    assert record.tnm is None
+
+
+def test_the_chosen_category_of_a_synoptic_with_its_definition_stands(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, Whipple: ductal adenocarcinoma.\nPRIMARY TUMOR (pT):\n"
+        "pT3: Tumor extends beyond the pancreas\nREGIONAL LYMPH NODES (pN):\npN1: Regional lymph node metastasis\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T3", "N1")
+
+
+@pytest.mark.parametrize(("line", "expected"), [("Tumor site: Body of stomach.", []), ("Tumor site: Head of pancreas.", ["head"])])
+def test_a_tumour_site_field_names_a_part_of_the_pancreas_only(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: adenocarcinoma, 3.0 cm.\n" + line + "\n")
+    assert record.tumor_location == expected

@@ -67,5 +67,23 @@ def test_distributive_scope(marker: str, expected: str) -> None:
     assert _result(sentence, marker, others) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "marker", "others"),
+    [
+        ("Positive and negative controls for chromogranin and synaptophysin react appropriately.", "chromogranin", ("synaptophysin",)),
+        ("The chromogranin and synaptophysin controls stained appropriately.", "synaptophysin", ("chromogranin",)),
+        ("Immunostains for chromogranin and synaptophysin have been ordered and will be reported in an addendum.", "chromogranin", ("synaptophysin",)),
+        ("Synaptophysin and CD56 stains are pending.", "CD56", ("Synaptophysin",)),
+    ],
+)
+def test_controls_and_stains_not_yet_read_give_no_result(sentence: str, marker: str, others: tuple[str, ...]) -> None:
+    assert _result(sentence, marker, others) is None
+
+
+def test_a_result_read_with_appropriate_controls_stands() -> None:
+    sentence = "Immunohistochemical stains with appropriate controls show the tumor to be positive for synaptophysin."
+    assert _result(sentence, "synaptophysin") == "positive"
+
+
 def test_no_statement_gives_none() -> None:
     assert _result("Synaptophysin was ordered.", "Synaptophysin") is None
