@@ -453,6 +453,8 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return None
     if ctx.rule_value == "nodes_negative":
         return {"sites": [], "scope": "lymph_nodes"}
+    if text.startswith("lymph") and re.search(r"(?:\b0\s*(?:/|of)\s*\d{1,2}|\b(?:no|none\s+of\s+the|zero)\b)\s*(?:regional\s+)?$", ctx.before, re.IGNORECASE):
+        return {"sites": [], "scope": "lymph_nodes"}  # "0/3 lymph nodes with metastatic tumor": counted, none involved
     if ctx.rule_value == "nodes_count":
         # "Number of lymph nodes with metastatic disease: 0" / "Lymph nodes positive: 2"
         count = re.search(r"(\d{1,2})\s*$", text)

@@ -219,3 +219,15 @@ def test_the_chosen_category_of_a_synoptic_with_its_definition_stands(record_of:
 def test_a_tumour_site_field_names_a_part_of_the_pancreas_only(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
     record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: adenocarcinoma, 3.0 cm.\n" + line + "\n")
     assert record.tumor_location == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Para-aortic lymph nodes: 0/3 lymph nodes with metastatic tumor.", []),
+        ("Pelvic lymph nodes: 2/3 lymph nodes with metastatic tumor.", ["lymph_nodes"]),
+    ],
+)
+def test_a_count_before_lymph_nodes_with_metastatic_tumour(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
+    record = record_of("Final diagnosis: serous carcinoma of the ovary.\n" + line + "\n")
+    assert record.metastasis_sites == expected
