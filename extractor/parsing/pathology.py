@@ -284,6 +284,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     ) and not re.search(r"pancrea", sentence[: ctx.start], re.IGNORECASE):
         site_before = -1  # "the uterine body is 3.5 x 3.0 cm": another organ's body
     tumour_before = max(_last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), site_before)
+    if re.search(r"\d[ \t]*[%$#&*_~^|]?[ \t]+$", lead):
+        return None  # "1 9 cm", "3-2 21 cm", "12 S 9.6 % 2.4 CM": the tail of a number or dimension list OCR broke
     if _COMPARED.search(lead) or _COMPARED_AFTER.match(trail):
         return None  # "more than 2 cm in greatest dimension", "2 cm or less": a stage's definition
     # a form's tumour-size field ("Tumor size: Greatest dimension: 2.0 cm", "Diameter of
@@ -512,8 +514,10 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
             re.IGNORECASE,
         ):
             return None
-        if re.search(r"(?:kidney|renal|CKD|liver|heart|pressure|decubitus|sleep|lymphedema)\W+(?:\w+\W+){0,2}$", ctx.before[-40:], re.IGNORECASE):
+        if re.search(r"(?:kidney|renal|CKD|liver|heart|pressure|decubitus|sleep|lymphedema|cirrhosis|hepatitis|fibrosis)\W+(?:\w+\W+){0,2}$", ctx.before[-40:], re.IGNORECASE):
             return None  # "chronic kidney disease, stage IV": another scale's stage
+        if re.match(r"\s*(?:\(\w+\)\s*)?(?:fibrosis|cirrhosis)\b", text[stage.end() :] + ctx.after, re.IGNORECASE):
+            return None  # "Cirrhosis (Stage IV fibrosis)": the liver's fibrosis stage
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
     t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4](?:[a-d][12]?)?|x|is)(?!\d)", text, re.IGNORECASE)

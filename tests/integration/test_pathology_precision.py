@@ -231,3 +231,23 @@ def test_a_tumour_site_field_names_a_part_of_the_pancreas_only(record_of: Callab
 def test_a_count_before_lymph_nodes_with_metastatic_tumour(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
     record = record_of("Final diagnosis: serous carcinoma of the ovary.\n" + line + "\n")
     assert record.metastasis_sites == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "TUMOR SIZE: Maximum dimension- 1 9 cm",
+        "The cut surfaces exhibit a circumscribed pale tan rubbery tumor mass , 3.2 x 3-2 21 cm..",
+        "T U M O R SIZE :12 S 9.6 % 2.4 CM.",
+    ],
+)
+def test_a_number_whose_start_ocr_broke_off_is_no_size(record_of: Callable[..., CohortRecord], line: str) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: carcinoma.\n" + line + "\n")
+    assert record.tumor_size_cm is None or max(record.tumor_size_cm) not in (9.0, 21.0, 2.4)
+
+
+def test_the_fibrosis_stage_of_a_cirrhotic_liver_is_no_tumour_stage(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "DIAGNOSIS: Liver, resection: hepatocellular carcinoma, 3.5 cm.\nBackground liver:\n2) Cirrhosis (Stage IV fibrosis), confirmed by trichrome stain.\n"
+    )
+    assert record.tnm is None
