@@ -492,7 +492,8 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
     """``pT2 pN0 M0`` / ``stage IIA`` -> {"t": "T2", "n": "N0", "m": "M0", "stage": "IIA"}."""
     text = ctx.text
     result: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
-    if re.match(r"\s*:", ctx.after):
+    if re.match(r"\s*:", ctx.after) and not re.search(r"(?:^|[\s_])(?:[Xx✓✔]|\[\s*[Xx✓✔]\s*\]|\(\s*[Xx✓✔]\s*\))\s*$", ctx.before):
+        # (the option a form ticks, "X pT4a: Tumor invades larynx ...", is the one chosen)
         defined = [m.group(1).lower() for m in _DEFINED_CATEGORY.finditer((ctx.preceding + ctx.before)[-250:] + text + (ctx.after + ctx.following)[:250])]
         own = {letter.lower() for letter in re.findall(r"(?<![A-Za-z])[ypc]{0,2}([TN])(?=[0-4xXi])", text)}
         if any(len({d for d in defined if d[0] == letter}) > 1 for letter in own):

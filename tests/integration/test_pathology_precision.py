@@ -251,3 +251,15 @@ def test_the_fibrosis_stage_of_a_cirrhotic_liver_is_no_tumour_stage(record_of: C
         "DIAGNOSIS: Liver, resection: hepatocellular carcinoma, 3.5 cm.\nBackground liver:\n2) Cirrhosis (Stage IV fibrosis), confirmed by trichrome stain.\n"
     )
     assert record.tnm is None
+
+
+def test_the_ticked_options_of_a_template_that_defines_every_category(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Tonsil, resection: squamous cell carcinoma.\n"
+        "Primary Tumor (pT): ___ pTX: Cannot be assessed___ pT1: Tumor 2 cm or less in greatest dimension___ "
+        "pT2: Tumor more than 2 cm but not more than 4 cm___ pT3: Tumor more than 4 cm in greatest dimension X pT4a: "
+        "Tumor invades larynx___ pT4b: Tumor invades lateral pterygoid muscle\nRegional Lymph Nodes (pN): ___ pNX: Cannot be "
+        "assessed___ pN0: No regional lymph node metastasis___ pN1: Metastasis in a single ipsilateral lymph node X pN2b: "
+        "Metastasis in multiple ipsilateral lymph nodes___ pN2c: Metastasis in bilateral lymph nodes\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T4a", "N2b")
