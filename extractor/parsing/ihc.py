@@ -51,7 +51,7 @@ _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "negative",
         re.compile(
-            r"(?:negative|no)\s+(?:(?:significant|definite|convincing|appreciable|specific|nuclear|cytoplasmic|membranous)\s+)?(?:immuno)?(?:staining|stain|reactivity|expression|immunoreactivity|labell?ing)\s+(?:for|with|of)"
+            r"(?:negative|no|absence\s+of|absent)\s+(?:(?:significant|definite|convincing|appreciable|specific|nuclear|cytoplasmic|membranous)\s+)?(?:immuno)?(?:staining|stain|reactivity|expression|immunoreactivity|labell?ing)\s+(?:for|with|of)"
             r"|(?:negative|negativity|immunonegative|non-?reactive|unreactive)(?:\s+(?:for|with|of|to))?|no\s+(?:staining|expression|immunoreactivity)\s+(?:for|of|with)|(?:did|do|does)\s+not\s+(?:stain|express|show)(?:\s+(?:for|with))?|lack(?:ed|s|ing)?(?:\s+(?:expression|staining)\s+(?:of|for))?|loss\s+of|without\s+(?:expression\s+of|staining\s+for)",
             re.IGNORECASE,
         ),

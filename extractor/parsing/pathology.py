@@ -462,6 +462,11 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         count = re.search(r"(\d{1,2})\s*$", text)
         if count is None:
             return None
+        if int(count.group(1)) == 0 and re.search(
+            r"\bno\s+(?:regional\s+)?lymph\s+nodes?\s+(?:(?:were|was|are|is)\s+)?(?:submitted|found|received|identified|present|sampled)|\bexamined\s*:\s*(?:0|none|[CO])\b",
+            (ctx.preceding + ctx.before)[-200:], re.IGNORECASE,
+        ):
+            return None  # "No regional lymph nodes submitted or found" / "involved: 0": none examined, nothing stated
         return {"sites": [] if int(count.group(1)) == 0 else ["lymph_nodes"], "scope": "lymph_nodes"}
     if re.search(r"(?:extra-?capsular|extra-?nodal|peri-?nodal)\s+(?:spread|extension|invasion)\s+(?:of\s+)?$", ctx.before, re.IGNORECASE):
         return None  # a form's "Extracapsular spread of lymph node metastases: NA" asks about nodes stated elsewhere

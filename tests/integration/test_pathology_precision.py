@@ -263,3 +263,16 @@ def test_the_ticked_options_of_a_template_that_defines_every_category(record_of:
         "Metastasis in multiple ipsilateral lymph nodes___ pN2c: Metastasis in bilateral lymph nodes\n"
     )
     assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T4a", "N2b")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("11. Metastasis to regional lymph nodes is ABSENT.\n12. The total number of metastatically-involved nodes is 0.", []),
+        ("Metastases to the liver are not identified. Lymph nodes: 0/12.", []),
+        ("Regional Lymph Nodes (pN)\npNX: Cannot be assessed\nNo regional lymph nodes submitted or found\nNumber of lymph nodes examined: 0\nNumber of lymph nodes involved: 0", None),
+    ],
+)
+def test_metastasis_stated_absent_or_nodes_never_examined(record_of: Callable[..., CohortRecord], line: str, expected: list[str] | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Cervix, hysterectomy: squamous cell carcinoma, 2.5 cm.\n" + line + "\n")
+    assert record.metastasis_sites == expected

@@ -50,6 +50,7 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
         ("Strong staining with p16 and focal synaptophysin was present.", "synaptophysin", (), "equivocal"),
         ("Weak chromogranin expression is seen in the tumour cells.", "chromogranin", (), "equivocal"),
         ("Diffuse strong synaptophysin expression is present in the tumour.", "synaptophysin", (), "positive"),
+        ("This focus shows absence of staining for keratin AE1/AE3 and positive staining for CD68.", "keratin AE1/AE3", (), "negative"),
     ],
 )
 def test_notations(sentence: str, marker: str, others: tuple[str, ...], expected: str) -> None:
