@@ -34,7 +34,7 @@ _RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _R
 _FILLER = (
     r"(?:[\s:=()\[\]|]|-(?=\s*[a-z0-9+±]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
     r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?"
-    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear)\s+){0,3}"
+    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear|essentially|entirely|uniformly)\s+){0,3}"
 )
 _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("not_done", re.compile(r"not\s+(?:performed|done)\s+(?:for|on)", re.IGNORECASE)),
@@ -59,7 +59,7 @@ _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "positive",
         re.compile(
-            r"(?:positive|positivity|immunoreactive|immunopositive|reactive)(?:\s+(?:for|with|of|to))?|(?:stain(?:s|ed|ing)?|labell?ed)(?:\s+(?:diffusely|strongly|positively))?\s+(?:for|with)|express(?:es|ed|ing)?|expression\s+of|(?:reactivity|immunoreactivity)\s+(?:for|with)",
+            r"(?:positive|positivity|immunoreactive|immunopositive|reactive)(?:\s+(?:for|with|of|to))?|(?<!immunohistochemical )(?<!special )(?<!immuno)(?:stain(?:s|ed|ing)?|labell?ed)(?:\s+(?:diffusely|strongly|positively))?\s+(?:for|with)(?!\s+antibod)|express(?:es|ed|ing)?|expression\s+of|(?:reactivity|immunoreactivity)\s+(?:for|with)",
             re.IGNORECASE,
         ),
     ),
@@ -81,6 +81,11 @@ def _clause_of(sentence: str, start: int, end: int) -> str:
     return sentence[before + 1 : min(after) if after else len(sentence)]
 
 
+_SHARED_VERB_AFTER_LIST = re.compile(
+    r"(?:\s*(?:,|\band\b|\bor\b|&)\s*[A-Za-z0-9§/-]+(?:\s[A-Za-z0-9§/-]+)?){1,5}\s*(?:were|was|are|is)\s+"
+    r"(?:(?:all|both|diffusely|strongly|focally|weakly|essentially|entirely|completely|uniformly)\s+)?",
+    re.IGNORECASE,
+)
 _PRESENCE = re.compile(r"(?:seen|noted|identified|observed|detected)\b", re.IGNORECASE)
 _STRENGTH_BEFORE = re.compile(r"\b(?:focal(?:ly)?|weak(?:ly)?|patchy)(?:\s+(?:and\s+)?(?:focal|weak|patchy))?\s+$", re.IGNORECASE)
 
@@ -134,6 +139,12 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     # "chromogranin and synaptophysin do not support this": the verb shared by the list
     if re.search(r"\b(?:were|are|was|is)\b|:", consumed) or re.match(r"(?:do|does|did)\s+not\b", masked[end + lst.end() :], re.IGNORECASE):
         result = _match_result(masked[end + lst.end() :])
+        if result:
+            return result
+    # "Synaptophysin and Melan A are negative": stains the lexicon does not know share the verb
+    shared = _SHARED_VERB_AFTER_LIST.match(masked[end:])
+    if shared:
+        result = _match_result(masked[end + shared.end() :])
         if result:
             return result
     # the nearest cue before the marker, within its clause

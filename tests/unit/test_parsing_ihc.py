@@ -51,6 +51,8 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
         ("Weak chromogranin expression is seen in the tumour cells.", "chromogranin", (), "equivocal"),
         ("Diffuse strong synaptophysin expression is present in the tumour.", "synaptophysin", (), "positive"),
         ("This focus shows absence of staining for keratin AE1/AE3 and positive staining for CD68.", "keratin AE1/AE3", (), "negative"),
+        ("Vimentin stains both components of the tumor. Synaptophysin and Melan A are negative.", "Synaptophysin", (), "negative"),
+        ("The neoplastic cells exhibit immunoreactivity for GFAP. CAM 5.2 is essentially negative.", "CAM 5.2", (), "negative"),
     ],
 )
 def test_notations(sentence: str, marker: str, others: tuple[str, ...], expected: str) -> None:
@@ -75,6 +77,11 @@ def test_distributive_scope(marker: str, expected: str) -> None:
         ("The chromogranin and synaptophysin controls stained appropriately.", "synaptophysin", ("chromogranin",)),
         ("Immunostains for chromogranin and synaptophysin have been ordered and will be reported in an addendum.", "chromogranin", ("synaptophysin",)),
         ("Synaptophysin and CD56 stains are pending.", "CD56", ("Synaptophysin",)),
+        # the stains named, not their result
+        (
+            "Immunohistochemical stains with antibodies directed against GFAP, synaptophysin, CD 56 and vimentin demonstrate heterogeneous differentiation.",
+            "synaptophysin", ("CD 56",),
+        ),
     ],
 )
 def test_controls_and_stains_not_yet_read_give_no_result(sentence: str, marker: str, others: tuple[str, ...]) -> None:
