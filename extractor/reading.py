@@ -658,6 +658,25 @@ def read_wrapped_lines(text: str) -> list[Edit]:
     return edits
 
 
+# A result sign glued to its marker in a stain list: "chromogranin-, CD56-; synaptophysin+".
+_GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "+.", "+\n", "±")
+_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9./-]*\Z")
+
+
+def read_glued_signs(text: str) -> list[Edit]:
+    """Set a glued result sign apart from its marker name, so the name is a word of its own."""
+    labels = reading_rules().value_labels
+    edits: list[Edit] = []
+    for pair in _GLUED_SIGNS:
+        position = text.find(pair)
+        while position > 0:
+            word = _WORD_BEFORE.search(text, max(0, position - 20), position)
+            if word is not None and word.group(0).lower() in labels:
+                edits.append(Edit(position, position, " "))
+            position = text.find(pair, position + 1)
+    return sorted(set(edits))
+
+
 # A label alone on its line and its result alone on the next: "Insulin" / "Negative".
 _LONE_VALUE = re.compile(
     r"[ \t]*(?:\(?[-+±]\)?|(?:focally |weakly |strongly |diffusely )?(?:positive|negative|equivocal|not performed|pos|neg)"
@@ -721,6 +740,7 @@ READERS: tuple[tuple[str, Reader], ...] = (
     ("spaced_capitals", read_spaced_capitals),
     ("codes", read_codes),
     ("numbers", read_numbers),
+    ("glued_signs", read_glued_signs),
     ("label_lines", read_label_lines),
     ("wrapped_lines", read_wrapped_lines),
 )
