@@ -57,7 +57,9 @@ _NOT_TUMOUR_GRADE = re.compile(
     r"|hepatitis|fibrosis|steatosis|steatohepatitis|\bishak\b|metavir|knodell|\bbatts\b|necroinflammat",
     re.IGNORECASE,
 )
-_CNS_TUMOUR = re.compile(r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma", re.IGNORECASE)
+_CNS_TUMOUR = re.compile(
+    r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma|astrocitoma|glial\s+neoplasm", re.IGNORECASE
+)
 _BARE_GRADE_CONTEXT = re.compile(
     r"grad(?:e|ing)|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r"
     # the companions of a European TNM line: "pT3a, pN1 (1/16), L1, V0; G3"
@@ -86,7 +88,7 @@ def parse_grade(ctx: SpanContext) -> str | None:
         ctx.sentence[max(0, ctx.start - 40) : ctx.end + 40] + " " + ctx.preceding[-40:]
     ):
         return None  # a bare "G2" is a grade beside grade or differentiation words, else a block label
-    if re.match(r"[^.;]{0,40}\b(?:with|and)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after, re.IGNORECASE):
+    if re.match(r"[^.;]{0,40}\b(?:with|and|to)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after, re.IGNORECASE):
         return None  # "predominant grade II with a focal area of grade IV": the tumour is grade 4
     net = _NET_CONTEXT.search(around) is not None
     if _CNS_TUMOUR.search(ctx.doc_head) and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):
@@ -104,8 +106,9 @@ def parse_grade(ctx: SpanContext) -> str | None:
         return None
     # "(for RCC, grades 1-4): 2" and "II OF IV" name the scale, not the grade
     stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~·]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
-    if "fuhrman" in text:
-        stated = re.sub(r"(?<=\d)\s*/\s*4\b", " ", stated)  # "Fuhrman 3/4": grade 3 of the four Fuhrman grades
+    # "Fuhrman 3/4", "GRADE III/IV", "grade II/III": a grade over its scale's top (Fuhrman, Edmondson, FIGO),
+    # not a range ("G2/G3" is one)
+    stated = re.sub(r"(?<=[\di])\s*/\s*(?:4|iv|3|iii)\b", " ", stated)
     stated = re.sub(r"^.*?\b(?:grade|gr\.?)\b", " ", stated)
     values = [int(v) if v.isdigit() else _GRADE_WORDS[v] for v in _GRADE_VALUE.findall(stated)]
     if not values or max(values) > 3:
@@ -526,6 +529,8 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
             return None  # "Cirrhosis (Stage IV fibrosis)": the liver's fibrosis stage
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
+    if re.match(r"[\\\s,/]*M\s*[2-9]", ctx.after):
+        return None  # "T 3b N 2\\ M 2\\": an M that no stage has, so the OCR'd string's digits are not to be trusted
     t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4](?:[a-d][12]?)?|x|is)(?!\d)", text, re.IGNORECASE)
     n = re.search(r"(?<![A-Za-z])[ypc]{0,2}N([0-3][a-c]?|x)(?!\d)", text, re.IGNORECASE)
     m = re.search(r"(?<![A-Za-z])[pc]?M([01][a-c]?|x)(?!\d)", text, re.IGNORECASE)

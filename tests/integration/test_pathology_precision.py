@@ -276,3 +276,45 @@ def test_the_ticked_options_of_a_template_that_defines_every_category(record_of:
 def test_metastasis_stated_absent_or_nodes_never_examined(record_of: Callable[..., CohortRecord], line: str, expected: list[str] | None) -> None:
     record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Cervix, hysterectomy: squamous cell carcinoma, 2.5 cm.\n" + line + "\n")
     assert record.metastasis_sites == expected
+
+
+def test_result_signs_glued_to_the_markers_of_a_comment_list(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "HEAD & NECK CHECKLIST\nHistologic type: squamous cell carcinoma\n"
+        "Comments: vimentin+, HMWcytokeratins+, CK7+; S100-, HMB45-, chromogranin-, CD56-; ki 67+ in 90%\n"
+    )
+    assert (record.ihc.chromogranin_a, record.ihc.cd56, record.ihc.cytokeratin) == ("negative", "negative", None)
+    assert record.ki67_percent == 90
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "KIDNEY, RADICAL NEPHRECTOMY: RENAL CELL CARCINOMA, CONVENTIONAL TYPE.\nB. FUHRMAN'S NUCLEAR GRADE VARIES FROM GRADE II TO GRADE IV, WITH FOCAL NECROSIS.\n",
+        "Nature of material: Brain\nDiagnosis: Product of biopsy in temporal lobe:\n-Anaplastic oligoastrocitoma, grade III (WHO).\n",
+    ],
+)
+def test_a_grade_range_up_to_four_and_a_misspelt_glioma_give_no_grade(record_of: Callable[..., CohortRecord], report: str) -> None:
+    assert record_of(report).who_grade is None
+
+
+def test_an_ocr_stage_string_with_an_impossible_m_is_not_read(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "KIDNEY, RADICAL NEPHRECTOMY: RENAL CELL CARCINOMA.\nI. TNM STAGE: pT3b NX MX.\n"
+        "SYNOPTIC\nK. Number of positive lymph nodes: N/A\nO. TNM stage: T 3b N 2\\ M 2\\ 1. Yes\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m) == ("T3b", "NX", "MX")
+    assert record.metastasis_sites is None
+
+
+@pytest.mark.parametrize(
+    ("line", "grade"),
+    [
+        ("B. LIVER:\n- HEPATOCELLULAR CARCINOMA, GRADE III/IV.\n- TUMOR MEASURES 2.5 CM IN GREATEST DIMENSION.", "G3"),
+        ("Right ovary: papillary serous carcinoma, grade II/III.", "G2"),
+        ("Urothelial carcinoma, moderately/poorly differentiated, G2/G3.", "G3"),
+        ("Renal cell carcinoma, nuclear grade 4/4.", None),
+    ],
+)
+def test_a_grade_written_over_the_top_of_its_scale(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
+    assert record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS:\n" + line + "\n").who_grade == grade
