@@ -88,7 +88,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
         ctx.sentence[max(0, ctx.start - 40) : ctx.end + 40] + " " + ctx.preceding[-40:]
     ):
         return None  # a bare "G2" is a grade beside grade or differentiation words, else a block label
-    if re.match(r"[^.;]{0,40}\b(?:with|and|to)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after, re.IGNORECASE):
+    # (the statement may go on past a line end: "GRADE III/IV WITH FOCAL" / "GRADE IV AREAS.")
+    if re.match(r"[^.;]{0,40}\b(?:with|and|to)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after + " " + ctx.following[:60], re.IGNORECASE):
         return None  # "predominant grade II with a focal area of grade IV": the tumour is grade 4
     net = _NET_CONTEXT.search(around) is not None
     if _CNS_TUMOUR.search(ctx.doc_head) and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):

@@ -318,3 +318,10 @@ def test_an_ocr_stage_string_with_an_impossible_m_is_not_read(record_of: Callabl
 )
 def test_a_grade_written_over_the_top_of_its_scale(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
     assert record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS:\n" + line + "\n").who_grade == grade
+
+
+def test_a_focal_grade_four_on_the_next_line_makes_the_grade_four(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "DIAGNOSIS: KIDNEY; NEPHRECTOMY:\nRENAL CELL CARCINOMA, CLEAR CELL TYPE, NUCLEAR GRADE III/IV WITH FOCAL \nGRADE IV AREAS. THE PATTERN OF GROWTH IS SOLID.\n"
+    )
+    assert record.who_grade is None
