@@ -111,6 +111,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
     # not a range ("G2/G3" is one)
     stated = re.sub(r"(?<=[\di])\s*/\s*(?:4|iv|3|iii)\b", " ", stated)
     stated = re.sub(r"^.*?\b(?:grade|gr\.?)\b", " ", stated)
+    # OCR prints the Roman I of "GII" as l: "Grade: Gil", "Gll: Moderately differentiated"
+    stated = re.sub(r"\bg([il]{1,3})\b", lambda m: "g" + m.group(1).replace("l", "i"), stated)
     values = [int(v) if v.isdigit() else _GRADE_WORDS[v] for v in _GRADE_VALUE.findall(stated)]
     if not values or max(values) > 3:
         return None
@@ -217,7 +219,7 @@ _SIZE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _DIMENSION_AFTER = re.compile(r"\s*in\s+(?:its\s+)?(?:greatest|maximum|maximal|largest)\s+(?:dimension|diameter|extent)", re.IGNORECASE)
-_COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|[<>≤≥]\s*$|\b(?:exceeding|up\s+to|in\s+excess\s+of)\s*$", re.IGNORECASE)
+_COMPARED = re.compile(r"(?:more|mare|less|greater|smaller|larger|bigger)\s+than\s*$|[<>≤≥]\s*$|\b(?:exceeding|up\s+to|in\s+excess\s+of)\s*$", re.IGNORECASE)
 _COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNORECASE)
 
 
@@ -288,8 +290,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     ) and not re.search(r"pancrea", sentence[: ctx.start], re.IGNORECASE):
         site_before = -1  # "the uterine body is 3.5 x 3.0 cm": another organ's body
     tumour_before = max(_last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), site_before)
-    if re.search(r"\d[ \t]*[%$#&*_~^|]?[ \t]+$", lead):
-        return None  # "1 9 cm", "3-2 21 cm", "12 S 9.6 % 2.4 CM": the tail of a number or dimension list OCR broke
+    if re.search(r"\d[ \t]*[%$#&*_~^|]?[ \t]+$|\b[xX×*][ \t]*$", lead):
+        return None  # "1 9 cm", "3-2 21 cm", "12 S 9.6 % 2.4 CM", "1 .5 ar I x 1 cm": the tail of a number or dimension list OCR broke
+    if re.match(r"\W*(?:\d{1,2}\.\s*)?(?:sites?|size)\s+of\s+(?:the\s+)?(?:largest\s+)?(?:\w+\s+)?metasta", sentence, re.IGNORECASE):
+        return None  # "Sites of metastasis in pelvis and abdomen: ..., largest nodular mass 3.6 cm": a metastasis
     if _COMPARED.search(lead) or _COMPARED_AFTER.match(trail):
         return None  # "more than 2 cm in greatest dimension", "2 cm or less": a stage's definition
     # a form's tumour-size field ("Tumor size: Greatest dimension: 2.0 cm", "Diameter of
@@ -428,11 +432,15 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?(?:margin|edge)", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
     if not site_field and re.match(
-        r"[\s,]*(?:(?:and|&)\s+(?:the\s+)?(?:spleen|duodenum|stomach)\s*)?,\s*(?:(?:partial|distal|subtotal|total|central)\s+)?(?:pancreatectomy|resection|excision|whipple)",
+        r"[\s,]*(?:(?:and|&)\s+(?:the\s+)?(?:spleen|duodenum|stomach)\s*)?(?:,\s*[\w ]{1,30}?){0,6},\s*(?:(?:partial|distal|subtotal|total|central)\s+)?(?:pancreatectomy|resection|excision|whipple)",
         ctx.after,
         re.IGNORECASE,
     ):
-        return None  # "Pancreatic body and tail and spleen, partial pancreatectomy" names the specimen
+        # "Pancreatic body and tail and spleen, partial pancreatectomy", "Head of pancreas, duodenum, common
+        # bile duct, portion jejunum, stent, whipple resection:" name the specimen
+        return None
+    if not site_field and re.search(r"\bmargins?\b(?![^.;]*\b(?:tumou?r|carcinoma|mass|neoplasm|lesion)\b)[^.;]{0,60}$", ctx.before, re.IGNORECASE):
+        return None  # "margins, including the uncinate, pancreatic neck, bile duct ...": margins, not the tumour's site
     sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
 

@@ -325,3 +325,65 @@ def test_a_focal_grade_four_on_the_next_line_makes_the_grade_four(record_of: Cal
         "DIAGNOSIS: KIDNEY; NEPHRECTOMY:\nRENAL CELL CARCINOMA, CLEAR CELL TYPE, NUCLEAR GRADE III/IV WITH FOCAL \nGRADE IV AREAS. THE PATTERN OF GROWTH IS SOLID.\n"
     )
     assert record.who_grade is None
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # the specimen's name and a margin list are not where the tumour is
+        (
+            "D. Head of pancreas, duodenum, common bile duct, portion jejunum,\nstent, whipple resection: Invasive moderately "
+            "differentiated ductal adenocarcinoma is identified forming a solid 4.5 x 4.0 x 2.6 cm mass, situated "
+            "predominantly within the pancreas. All surgical resection margins, including the uncinate, pancreatic neck, "
+            "bile duct, and soft tissue margins, are negative for tumor.\n",
+            [],
+        ),
+        (
+            "B. Pancreas, spleen and omentum, distal pancreatectomy: Invasive adenocarcinoma, forming a 2.2 x 2.0 cm mass "
+            "within the body of the pancreas. The surgical resection margins, including the separately submitted pancreatic "
+            "neck, are negative for tumor.\n",
+            ["body"],
+        ),
+    ],
+)
+def test_where_a_pancreatic_carcinoma_is(record_of: Callable[..., CohortRecord], report: str, expected: list[str]) -> None:
+    assert record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS:\n" + report).tumor_location == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # an OCR'd stage definition ("mare than") and a dimension list's broken tail are no size
+        ("PRIMARY TUMOR (pT):\n.: Tumor mare than 2 em but nat mare than 4 cm in greatest dimension", None),
+        ("Serial sections reveal a soft, bright yellow mass (1 .5 ar I x 1 cm).", None),
+        ("Sites of metastasis in pelvis and abdomen: multiple (involving pelvic peritoneum, omentum, right\n"
+         "fallopian tube, mesentery), largest nodular mass approximately 3.6 cm in greatest dimension.", None),
+    ],
+)
+def test_sizes_that_are_a_definition_a_broken_list_or_a_metastasis(record_of: Callable[..., CohortRecord], line: str, expected: float | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS: carcinoma.\n" + line + "\n")
+    assert (max(record.tumor_size_cm) if record.tumor_size_cm else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("report", "grade"),
+    [
+        ("Papillary Renal Cell Carcinoma, Type I\nStage :pT2, RO\nGrade: Gil\n", "G2"),
+        ("Hepatocellular carcinoma.\nHISTOLOGIC GRAD E:Gil: Moderately differentiated\nPRIMARY TUMOR (pT): pT1\n", "G2"),
+        ("Hepatocellular carcinoma.\nHistologic Grade: Gill: Poorly differentiated\n", "G3"),
+        ("Upper GI: moderately inflamed mucosa.\n", None),
+    ],
+)
+def test_ocr_roman_g_grades(record_of: Callable[..., CohortRecord], report: str, grade: str | None) -> None:
+    assert record_of(report).who_grade == grade
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "Regional lymph nodes (pN): Twelve negative lymph nodes (0/12).",
+        "LYMPH NODES, OBTURATOR, LEFT, EXCISION\n-NO TUMOR SEEN (0/4)\nLYMPH NODES, PERIAORTIC, RIGHT, EXCISION\n-NO TUMOR SEEN (0/3)",
+    ],
+)
+def test_negative_nodes_as_adjective_and_as_a_specimen_heading(record_of: Callable[..., CohortRecord], lines: str) -> None:
+    assert record_of("FINAL DIAGNOSIS: Adenocarcinoma, moderately differentiated.\n" + lines + "\n").metastasis_sites == []
