@@ -658,6 +658,17 @@ def read_wrapped_lines(text: str) -> list[Edit]:
     return edits
 
 
+# A T category's sub-letter that OCR glued to the definition after it: "pT1 aTumor 4 cm or less" is "pT1a Tumor".
+_SPLIT_SUB_LETTER = re.compile(r"pT[0-4] [a-d](?=[A-Z][a-z])")
+
+
+def read_split_sub_letters(text: str) -> list[Edit]:
+    """Move the space after a T category's sub-letter that OCR set before it (same length, offsets kept)."""
+    if "pT" not in text:
+        return []
+    return [Edit(match.end() - 2, match.end(), match.group(0)[-1] + " ") for match in _SPLIT_SUB_LETTER.finditer(text)]
+
+
 # A result sign glued to its marker in a stain list: "chromogranin-, CD56-; synaptophysin+".
 _GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "+.", "+\n", "±")
 _WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9./-]*\Z")
@@ -741,6 +752,7 @@ READERS: tuple[tuple[str, Reader], ...] = (
     ("codes", read_codes),
     ("numbers", read_numbers),
     ("glued_signs", read_glued_signs),
+    ("split_sub_letters", read_split_sub_letters),
     ("label_lines", read_label_lines),
     ("wrapped_lines", read_wrapped_lines),
 )

@@ -387,3 +387,11 @@ def test_ocr_roman_g_grades(record_of: Callable[..., CohortRecord], report: str,
 )
 def test_negative_nodes_as_adjective_and_as_a_specimen_heading(record_of: Callable[..., CohortRecord], lines: str) -> None:
     assert record_of("FINAL DIAGNOSIS: Adenocarcinoma, moderately differentiated.\n" + lines + "\n").metastasis_sites == []
+
+
+def test_a_t_sub_letter_ocr_glued_to_its_definition(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "A. RIGHT KIDNEY, PARTIAL NEPHRECTOMY: Renal cell carcinoma, papillary type 1.\nPRIMARY TUMOR (pT):\n"
+        "pT1 aTumor 4 cm or less in greatest dimension, limited to the kidney\nREGIONAL LYMPH NODES (pN):\npNX\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T1a", "NX")
