@@ -290,7 +290,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     ) and not re.search(r"pancrea", sentence[: ctx.start], re.IGNORECASE):
         site_before = -1  # "the uterine body is 3.5 x 3.0 cm": another organ's body
     tumour_before = max(_last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), site_before)
-    if re.search(r"\d[ \t]*[%$#&*_~^|]?[ \t]+$|\b[xX×*][ \t]*$", lead):
+    if re.search(r"\d[ \t]*[%$#&*_~^|]?[ \t]+$|\b[xX×*]\.?[ \t]*$", lead):
         return None  # "1 9 cm", "3-2 21 cm", "12 S 9.6 % 2.4 CM", "1 .5 ar I x 1 cm": the tail of a number or dimension list OCR broke
     if re.match(r"\W*(?:\d{1,2}\.\s*)?(?:sites?|size)\s+of\s+(?:the\s+)?(?:largest\s+)?(?:\w+\s+)?metasta", sentence, re.IGNORECASE):
         return None  # "Sites of metastasis in pelvis and abdomen: ..., largest nodular mass 3.6 cm": a metastasis
@@ -309,9 +309,9 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         bool(labels)
         # (OCR may print the label's colon as a semicolon: "Greatest dimension; 3.0 cm")
         and not re.search(r"\d|[(,;]|\)(?!\s*:)", re.sub(r"^\s*;", "", label_lead[labels[-1].end() :]))
-        and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
+        and not re.search(r"metasta|lymph|node|fragment|aggregate|pieces?\b|chips?\b", label_lead, re.IGNORECASE)
     )
-    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size", labels[-1].group(0), re.IGNORECASE):
+    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size|nodular", labels[-1].group(0), re.IGNORECASE):
         # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
         heading = (ctx.preceding[-80:] + sentence[: ctx.start])[-160:]
         labelled = (
@@ -355,7 +355,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         ):
             tumour_before = len(lead)
     size_words = re.search(r"tumou?r\s+size|size\s*:|(?<!\bin\s)greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE)
-    if size_words and not _organ_size_label(
+    if size_words and not re.search(r"fragment|aggregate|pieces?\b|chips?\b", lead, re.IGNORECASE) and not _organ_size_label(
         ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
     ):
         tumour_before = max(tumour_before, len(lead))
@@ -480,7 +480,7 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         ):
             return None  # "No regional lymph nodes submitted or found" / "involved: 0": none examined, nothing stated
         return {"sites": [] if int(count.group(1)) == 0 else ["lymph_nodes"], "scope": "lymph_nodes"}
-    if re.search(r"(?:extra-?capsular|extra-?nodal|peri-?nodal)\s+(?:spread|extension|invasion)\s+(?:of\s+)?$", ctx.before, re.IGNORECASE):
+    if re.search(r"(?:extra-?caps\w*|extra-?nodal|peri-?nodal)\s+(?:spread|extension|invasion)\s+(?:of\s+)?$", ctx.before, re.IGNORECASE):
         return None  # a form's "Extracapsular spread of lymph node metastases: NA" asks about nodes stated elsewhere
     if re.fullmatch(r"\s*:?\s*", ctx.after) and ctx.after.strip() == ":":
         return None  # a form's label left unanswered ("Extracapsular spread of lymph node metastases:")
@@ -538,6 +538,8 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
             return None  # "Cirrhosis (Stage IV fibrosis)": the liver's fibrosis stage
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
+    if re.match(r"\s*(?:and|or)\s+p?T[0-4xl]", ctx.after, re.IGNORECASE) or re.search(r"p?T[0-4xl]\w?\s+(?:and|or)\s+$", ctx.before, re.IGNORECASE):
+        return None  # "Tumor Thickness (pT1 and pT2 tumors):": a form's label names categories, it states none
     if re.match(r"[\\\s,/]*M\s*[2-9]", ctx.after):
         return None  # "T 3b N 2\\ M 2\\": an M that no stage has, so the OCR'd string's digits are not to be trusted
     t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4](?:[a-d][12]?)?|x|is)(?!\d)", text, re.IGNORECASE)

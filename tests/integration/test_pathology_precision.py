@@ -395,3 +395,30 @@ def test_a_t_sub_letter_ocr_glued_to_its_definition(record_of: Callable[..., Coh
         "pT1 aTumor 4 cm or less in greatest dimension, limited to the kidney\nREGIONAL LYMPH NODES (pN):\npNX\n"
     )
     assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T1a", "NX")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # a specimen that shows the tumour, and a prostate's nodular diameter across its lobes
+        ("GROSS DESCRIPTION: The specimen shows a 3.2 x 2.5 x 0.5 cm tumor which shows ulcerated center and raised borders.", 3.2),
+        ("B. CARCINOMA INVOLVES BOTH RIGHT AND LEFT LOBES WITH A GREATEST NODULAR DIAMETER OF 1.0\ncm.", 1.0),
+        # a fragment's greatest dimension and a portion of tissue are not the tumour
+        ("GROSS: multiple fragments in aggregate 1.1 x 0.6 x 0.3 cm. The largest tissue fragment has a greatest dimension of 0.3 cm.", None),
+        ('B. The specimen is received fresh, designated "Brain tumor" and\nconsists of an unoriented, 3.5 x 2.8 x 1.5 cm portion of pink-tan tissue.', None),
+    ],
+)
+def test_what_the_gross_description_measures(record_of: Callable[..., CohortRecord], line: str, expected: float | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS: carcinoma.\n" + line + "\n")
+    assert (max(record.tumor_size_cm) if record.tumor_size_cm else None) == expected
+
+
+def test_a_checklist_label_naming_categories_and_an_ocr_extracapsular_field(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Histologic Type: Squamous cell carcinoma, conventional\nGreatest dimension: 3.4 cm Tumor Thickness (pTl and pT2 tumors):\n"
+        "Tumor thickness: 16 mm\nPrimary Tumor (pT): pT2: Tumor more than 2 cm but not more than 4 cm\n"
+        "Regional Lymph Nodes (pN): pNO: No regional lymph node metastasis\nN. Total number of lymph nodes examined: 4\n"
+        "O. Extracapsutar spread of lymph node metastases: p(^\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T2", "N0")
+    assert record.metastasis_sites == []
