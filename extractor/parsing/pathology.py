@@ -370,9 +370,9 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
     if tumour_after is not None and excluded_before >= 0:
         opened = _last(vocab_regex("size_new_statement"), words)
-        if opened > excluded_before and not vocab_regex("size_metastatic_organs").search(words[:opened]):
-            # "The bowel is opened, and there is a 5.3 x 5 cm mass": the organ holds the mass that
-            # the new statement measures (a liver or a node holding it would make it a metastasis)
+        if opened > excluded_before and not vocab_regex("size_vetoing_containers").search(words[:opened]):
+            # "The bowel is opened, and there is a 5.3 x 5 cm mass": the organ holds the mass that the new
+            # statement measures (a liver or a node holding it would make it a metastasis, a fragment a piece)
             excluded_before = -1
     if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
