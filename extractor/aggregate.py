@@ -562,7 +562,8 @@ def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[
     parts, used = _stage_parts(b)
     n, m = (parts["n"] or "").upper(), (parts["m"] or "").upper()
     stage_items = [i for i in used if i.mention.value.get("n") or i.mention.value.get("m")]
-    if re.fullmatch(r"N[1-3][A-C]?", n):
+    # N1c is tumour deposits in the fat without a positive node: not a nodal metastasis
+    if re.fullmatch(r"N[1-3][A-C]?", n) and n != "N1C":
         named.add("lymph_nodes")
     if named:
         sites = _in_order(field, named)

@@ -702,14 +702,15 @@ def read_wrapped_lines(text: str) -> list[Edit]:
         return []
     continuing = reading_rules().continuation_words
     stain_words = reading_rules().list_statement_words
+    starts = reading_rules().continuation_starts
     edits: list[Edit] = []
     in_stain_list = False
     line_start = 0
     newline = text.find("\n")
     while newline >= 0:
         joined = False
-        # only the line's last word decides (split once from the right, not into every word)
-        tail = text[line_start:newline].rsplit(None, 1)
+        # only the line's last two words decide (split from the right, not into every word)
+        tail = text[line_start:newline].rsplit(None, 2)
         if tail:
             last = tail[-1]
             ends_statement = last.lower() not in continuing
@@ -718,11 +719,16 @@ def read_wrapped_lines(text: str) -> list[Edit]:
                 in_stain_list or any(w in text[line_start:newline].lower() for w in stain_words)
             )
             number_last = last[-1:].isdigit()
-            if not ends_statement or in_stain_list or number_last:
+            letter_last = last[-1:].isalpha()
+            if not ends_statement or in_stain_list or number_last or letter_last:
                 following = text[newline + 1 : newline + 40].lstrip(" \t")
                 # a measurement whose unit went to the next line ("measuring 5.0 x 4.0" / "cm is found")
                 unit_next = number_last and re.match(r"(?:cm|mm)\b", following) is not None
-                if (not ends_statement or in_stain_list or unit_next) and following[:1].isalnum() or (
+                # a line opening in lower case on a word no statement starts with ("positive" / "for CAM 5.2")
+                opens_within = letter_last and following[: following.find(" ")] in starts
+                # a form's answer ("Variant histology (%): No") ends its field, whatever line follows
+                answered = len(tail) >= 2 and tail[-2].endswith(":") and last in ("No", "NO")
+                if not answered and (not ends_statement or in_stain_list or unit_next or opens_within) and following[:1].isalnum() or (
                     not ends_statement and following[:1] == "("
                 ):
                     edits.append(Edit(newline, newline + 1, " "))
@@ -732,6 +738,36 @@ def read_wrapped_lines(text: str) -> list[Edit]:
         line_start = newline + 1
         newline = text.find("\n", line_start)
     return edits
+
+
+# A T category's sub-letter that OCR glued to the definition after it: "pT1 aTumor 4 cm or less" is "pT1a Tumor".
+_SPLIT_SUB_LETTER = re.compile(r"pT[0-4] [a-d](?=[A-Z][a-z])")
+
+
+def read_split_sub_letters(text: str) -> list[Edit]:
+    """Move the space after a T category's sub-letter that OCR set before it (same length, offsets kept)."""
+    if "pT" not in text:
+        return []
+    return [Edit(match.end() - 2, match.end(), match.group(0)[-1] + " ") for match in _SPLIT_SUB_LETTER.finditer(text)]
+
+
+# A result sign glued to its marker in a stain list: "chromogranin-, CD56-; synaptophysin+".
+_GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "+.", "+\n", "±")
+_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9./-]*\Z")
+
+
+def read_glued_signs(text: str) -> list[Edit]:
+    """Set a glued result sign apart from its marker name, so the name is a word of its own."""
+    labels = reading_rules().value_labels
+    edits: list[Edit] = []
+    for pair in _GLUED_SIGNS:
+        position = text.find(pair)
+        while position > 0:
+            word = _WORD_BEFORE.search(text, max(0, position - 20), position)
+            if word is not None and word.group(0).lower() in labels:
+                edits.append(Edit(position, position, " "))
+            position = text.find(pair, position + 1)
+    return sorted(set(edits))
 
 
 # A label alone on its line and its result alone on the next: "Insulin" / "Negative".
@@ -797,6 +833,8 @@ READERS: tuple[tuple[str, Reader], ...] = (
     ("spaced_capitals", read_spaced_capitals),
     ("codes", read_codes),
     ("numbers", read_numbers),
+    ("glued_signs", read_glued_signs),
+    ("split_sub_letters", read_split_sub_letters),
     ("label_lines", read_label_lines),
     ("wrapped_lines", read_wrapped_lines),
 )

@@ -197,17 +197,20 @@ class ReadingRulesSpec(_Rule):
     ``continuation_words``: words a statement cannot end on, so a line ending on
     one goes on in the next line; ``value_labels``: names whose result may stand
     alone on the next line ("Insulin" / "Negative"); ``list_statement_words``: words of
-    a stain statement whose list of markers may go on past a line ending on a comma.
+    a stain statement whose list of markers may go on past a line ending on a comma;
+    ``continuation_starts``: words a statement cannot start with, so a line opening on one in
+    lower case goes on from the line before ("reveals it to be positive" / "for CAM 5.2").
     """
 
     ocr_words: list[str]
     continuation_words: frozenset[str]
     value_labels: frozenset[str]
     list_statement_words: frozenset[str]
+    continuation_starts: frozenset[str] = frozenset()
 
     @model_validator(mode="after")
     def _lower_case(self) -> ReadingRulesSpec:
-        for name in ("ocr_words", "continuation_words", "value_labels", "list_statement_words"):
+        for name in ("ocr_words", "continuation_words", "value_labels", "list_statement_words", "continuation_starts"):
             words = getattr(self, name)
             if any(w != w.lower() or not w.strip() for w in words):
                 raise ValueError(f"{name}: words are written in lower case, not blank")

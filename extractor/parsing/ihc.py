@@ -34,7 +34,7 @@ _RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _R
 _FILLER = (
     r"(?:[\s:=()\[\]|]|-(?=\s*[a-z0-9+±]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
     r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?"
-    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear)\s+){0,3}"
+    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear|essentially|entirely|uniformly)\s+){0,3}"
 )
 _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("not_done", re.compile(r"not\s+(?:performed|done)\s+(?:for|on)", re.IGNORECASE)),
@@ -51,7 +51,7 @@ _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "negative",
         re.compile(
-            r"(?:negative|no)\s+(?:(?:significant|definite|convincing|appreciable|specific|nuclear|cytoplasmic|membranous)\s+)?(?:immuno)?(?:staining|stain|reactivity|expression|immunoreactivity|labell?ing)\s+(?:for|with|of)"
+            r"(?:negative|no|absence\s+of|absent)\s+(?:(?:significant|definite|convincing|appreciable|specific|nuclear|cytoplasmic|membranous)\s+)?(?:immuno)?(?:staining|stain|reactivity|expression|immunoreactivity|labell?ing)\s+(?:for|with|of)"
             r"|(?:negative|negativity|immunonegative|non-?reactive|unreactive)(?:\s+(?:for|with|of|to))?|no\s+(?:staining|expression|immunoreactivity)\s+(?:for|of|with)|(?:did|do|does)\s+not\s+(?:stain|express|show)(?:\s+(?:for|with))?|lack(?:ed|s|ing)?(?:\s+(?:expression|staining)\s+(?:of|for))?|loss\s+of|without\s+(?:expression\s+of|staining\s+for)",
             re.IGNORECASE,
         ),
@@ -59,11 +59,35 @@ _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "positive",
         re.compile(
-            r"(?:positive|positivity|immunoreactive|immunopositive|reactive)(?:\s+(?:for|with|of|to))?|(?:stain(?:s|ed|ing)?|labell?ed)(?:\s+(?:diffusely|strongly|positively))?\s+(?:for|with)|express(?:es|ed|ing)?|expression\s+of|(?:reactivity|immunoreactivity)\s+(?:for|with)",
+            r"(?:positive|positivity|immunoreactive|immunopositive|reactive)(?:\s+(?:for|with|of|to))?|(?<!immunohistochemical )(?<!special )(?<!immuno)(?:stain(?:s|ed|ing)?|labell?ed)(?:\s+(?:diffusely|strongly|positively))?\s+(?:for|with)(?!\s+antibod)|express(?:es|ed|ing)?|expression\s+of|(?:reactivity|immunoreactivity)\s+(?:for|with)",
             re.IGNORECASE,
         ),
     ),
 )
+
+
+# Stain statements that give no result of the tumour: the controls' reaction, a stain only ordered
+_NOT_THE_TUMOURS = re.compile(
+    r"\bcontrols?\s+(?:for|of)\b|\bcontrols?\b[^.;]{0,60}?\b(?:react(?:ed|s)?|stain(?:ed|s)?|work(?:ed|s)?|perform(?:ed|s)?)\s+(?:appropriately|satisfactorily|as\s+expected)"
+    r"|\b(?:ordered|requested|pending|will\s+be\s+reported|to\s+follow)\b",
+    re.IGNORECASE,
+)
+
+
+def _clause_of(sentence: str, start: int, end: int) -> str:
+    """The clause holding the marker: from the last ";" or ". " before it to the next after it."""
+    before = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start))
+    after = [i for i in (sentence.find(";", end), sentence.find(". ", end)) if i >= 0]
+    return sentence[before + 1 : min(after) if after else len(sentence)]
+
+
+_SHARED_VERB_AFTER_LIST = re.compile(
+    r"(?:\s*(?:,|\band\b|\bor\b|&)\s*[A-Za-z0-9§/-]+(?:\s[A-Za-z0-9§/-]+)?){1,5}\s*(?:were|was|are|is)\s+"
+    r"(?:(?:all|both|diffusely|strongly|focally|weakly|essentially|entirely|completely|uniformly)\s+)?",
+    re.IGNORECASE,
+)
+_PRESENCE = re.compile(r"(?:seen|noted|identified|observed|detected)\b", re.IGNORECASE)
+_STRENGTH_BEFORE = re.compile(r"\b(?:focal(?:ly)?|weak(?:ly)?|patchy)(?:\s+(?:and\s+)?(?:focal|weak|patchy))?\s+$", re.IGNORECASE)
 
 
 def _match_result(text: str) -> str | None:
@@ -88,6 +112,8 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     """
     start, end = marker
     masked = _mask(sentence, other_markers)
+    if _NOT_THE_TUMOURS.search(_clause_of(masked, start, end)):
+        return None  # "controls for chromogranin react appropriately", "stains have been ordered"
     following = [s for s, _ in other_markers if s >= end]
     own_end = min(following) if following else len(sentence)
     postfix = masked[end:own_end]
@@ -97,6 +123,10 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     if re.match(r"\s*[:=]?\s*\(?\s*[-−–]\s*\)?\s*(?:$|[,;.\n]|and\b|or\b)", postfix):
         return "negative"
     result = _match_result(rest)
+    if (result == "positive" or _PRESENCE.match(rest)) and _STRENGTH_BEFORE.search(masked[max(0, start - 40) : start]):
+        # "focal synaptophysin was present", "weak chromogranin expression": the word before the
+        # marker qualifies its own staining, whatever verb follows
+        return "equivocal"
     if result:
         return result
     # "CgA, Syn and glucagon were positive": skip the list, then a verb
@@ -109,6 +139,12 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     # "chromogranin and synaptophysin do not support this": the verb shared by the list
     if re.search(r"\b(?:were|are|was|is)\b|:", consumed) or re.match(r"(?:do|does|did)\s+not\b", masked[end + lst.end() :], re.IGNORECASE):
         result = _match_result(masked[end + lst.end() :])
+        if result:
+            return result
+    # "Synaptophysin and Melan A are negative": stains the lexicon does not know share the verb
+    shared = _SHARED_VERB_AFTER_LIST.match(masked[end:])
+    if shared:
+        result = _match_result(masked[end + shared.end() :])
         if result:
             return result
     # the nearest cue before the marker, within its clause

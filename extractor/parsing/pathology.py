@@ -41,7 +41,9 @@ def parse_ki67(ctx: SpanContext) -> float | None:
 # A stated grade is the tumour's (any tumour's: the grade of a carcinoma is as much a
 # stated grade as a NET's) when the report or the sentence is about a neoplasm.
 _TUMOUR_CONTEXT = re.compile(
-    r"carcinoma|adenocarcinoma|tumou?r|neoplas|malignan|sarcoma|melanoma|cancer|lymphoma|FIGO|Fuhrman|Nottingham|ISUP|histologic|nuclear\s+grade",
+    r"carcinoma|adenocarcinoma|tumou?r|neoplas|malignan|sarcoma|melanoma|cancer|lymphoma|FIGO|Fuhrman|Nottingham|ISUP|histologic|nuclear\s+grade"
+    # a staged tumour: "TNM Classification: ... pTla, GII", "for G3 pT2 TCC"
+    r"|\bTNM\b|\bUICC\b|\bAJCC\b|(?-i:\bp[TN][0-4Xxl])",
     re.IGNORECASE,
 )
 # Grades of other things: a murmur, a sprain, dysplasia or intraepithelial lesions,
@@ -50,10 +52,14 @@ _NOT_TUMOUR_GRADE = re.compile(
     r"murmur|sprain|strain|tear\b|spondylolisthesis|esophagitis|oesophagitis|varice|h(?:a)?emorrhoid|reflux|encephalopathy|"
     r"burn|ulcer|decubitus|chondromalacia|edema|oedema|fever|procidentia|prolapse|cystocele|rectocele|ptosis|dysplasia|PanIN|Pan\s?IN|\bCIN\b|intraepithelial|\bSIL\b|"
     r"gleason|tertiary|intensity|\bash\b|clavien|vesicoureteral|glioma|astrocytoma|glioblastoma|oligodendro|ependymoma|meningioma|"
-    r"\bblocks?\b|cassettes?|slides?\b|\bsections?\s+G",
+    r"\bblocks?\b|cassettes?|slides?\b|\bsections?\s+G"
+    # the liver's background disease is graded and staged too: "chronic hepatitis, grade 2, stage 3 (Ishak)"
+    r"|hepatitis|fibrosis|steatosis|steatohepatitis|\bishak\b|metavir|knodell|\bbatts\b|necroinflammat",
     re.IGNORECASE,
 )
-_CNS_TUMOUR = re.compile(r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma", re.IGNORECASE)
+_CNS_TUMOUR = re.compile(
+    r"glioma|astrocytoma|glioblastoma|oligodendroglioma|ependymoma|meningioma|medulloblastoma|astrocitoma|glial\s+neoplasm", re.IGNORECASE
+)
 _BARE_GRADE_CONTEXT = re.compile(
     r"grad(?:e|ing)|differentiated|differentiation|neuroendocrine|\bNETs?\b|\bNEC\b|carcinoma|tumou?r"
     # the companions of a European TNM line: "pT3a, pN1 (1/16), L1, V0; G3"
@@ -82,7 +88,8 @@ def parse_grade(ctx: SpanContext) -> str | None:
         ctx.sentence[max(0, ctx.start - 40) : ctx.end + 40] + " " + ctx.preceding[-40:]
     ):
         return None  # a bare "G2" is a grade beside grade or differentiation words, else a block label
-    if re.match(r"[^.;]{0,40}\b(?:with|and)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after, re.IGNORECASE):
+    # (the statement may go on past a line end: "GRADE III/IV WITH FOCAL" / "GRADE IV AREAS.")
+    if re.match(r"[^.;]{0,40}\b(?:with|and|to)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after + " " + ctx.following[:60], re.IGNORECASE):
         return None  # "predominant grade II with a focal area of grade IV": the tumour is grade 4
     net = _NET_CONTEXT.search(around) is not None
     if _CNS_TUMOUR.search(ctx.doc_head) and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):
@@ -100,7 +107,12 @@ def parse_grade(ctx: SpanContext) -> str | None:
         return None
     # "(for RCC, grades 1-4): 2" and "II OF IV" name the scale, not the grade
     stated = re.sub(r"\([^)]*grades?\s+\d\s*[-~·]\s*\d[^)]*\)|\bof\s+(?:[34]|iii|iv)\b", " ", text)
+    # "Fuhrman 3/4", "GRADE III/IV", "grade II/III": a grade over its scale's top (Fuhrman, Edmondson, FIGO),
+    # not a range ("G2/G3" is one)
+    stated = re.sub(r"(?<=[\di])\s*/\s*(?:4|iv|3|iii)\b", " ", stated)
     stated = re.sub(r"^.*?\b(?:grade|gr\.?)\b", " ", stated)
+    # OCR prints the Roman I of "GII" as l: "Grade: Gil", "Gll: Moderately differentiated"
+    stated = re.sub(r"\bg([il]{1,3})\b", lambda m: "g" + m.group(1).replace("l", "i"), stated)
     values = [int(v) if v.isdigit() else _GRADE_WORDS[v] for v in _GRADE_VALUE.findall(stated)]
     if not values or max(values) > 3:
         return None
@@ -109,7 +121,7 @@ def parse_grade(ctx: SpanContext) -> str | None:
 
 _PANCREATIC_SITE = re.compile(r"pancrea\w*\s+(?:head|neck|body|tail)|\b(?:head|neck|body|tail|uncinate)\b", re.IGNORECASE)
 _DISTANCE_AFTER = re.compile(
-    r"[\s,]*(?:from|away|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|beyond|above|below|beneath"
+    r"[\s,]*(?:from|away|distant|to\s+the\s+(?:\w+\s+)?margin|clear\s+of|beyond|above|below|beneath"
     # OCR's "form" for "from": "located 10 cm form the smaller circumference margin"
     r"|form\s+(?:the\s+)?(?:[\w:-]+\s+){0,3}?(?:margin|edge|surface|valve|border|capsule)"
     # "1.5 cm medial to the border", not a dimension's axis ("2.5 cm medial to lateral")
@@ -210,7 +222,7 @@ _SIZE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _DIMENSION_AFTER = re.compile(r"\s*in\s+(?:its\s+)?(?:greatest|maximum|maximal|largest)\s+(?:dimension|diameter|extent)", re.IGNORECASE)
-_COMPARED = re.compile(r"(?:more|less|greater|smaller|larger|bigger)\s+than\s*$|[<>≤≥]\s*$|\b(?:exceeding|up\s+to|in\s+excess\s+of)\s*$", re.IGNORECASE)
+_COMPARED = re.compile(r"(?:more|mare|less|greater|smaller|larger|bigger)\s+than\s*$|[<>≤≥]\s*$|\b(?:exceeding|up\s+to|in\s+excess\s+of)\s*$", re.IGNORECASE)
 _COMPARED_AFTER = re.compile(r"\s*or\s+(?:less|more|smaller|greater)\b", re.IGNORECASE)
 
 
@@ -247,7 +259,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     means something else is measured; "1.1 cm from the margin" is a distance.
     """
     sentence = ctx.sentence
-    clause_start = max(sentence.rfind(";", 0, ctx.start), sentence.rfind("\n", 0, ctx.start)) + 1
+    semicolon = sentence.rfind(";", 0, ctx.start)
+    if semicolon >= 0 and not sentence[semicolon + 1 : ctx.start].strip() and _SIZE_LABEL.search(sentence[max(0, semicolon - 30) : semicolon]):
+        semicolon = -1  # "Greatest dimension; 3.0 cm": OCR's semicolon for the label's colon
+    clause_start = max(semicolon, sentence.rfind("\n", 0, ctx.start)) + 1
     lead = sentence[max(clause_start, ctx.start - 60) : ctx.start]
     trail = sentence[ctx.end : ctx.end + 60]
     trail = trail[: re.search(r"\d", trail).start()] if re.search(r"\d", trail) else trail
@@ -263,7 +278,13 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     folded = len(lowered) == len(lead)
     words = lowered if folded else lead
     # "liver lesions", "nodal mass": a tumour word qualified by another organ is about that organ
-    qualified = _lead_regex(_qualified_tumour(), folded).sub(lambda m: "~" * len(m.group(0)), words)
+    # a statement wrapped by a line end: the line before may qualify the tumour word that opens this
+    # one ("firm whorled intramural" / "nodule that measures 0.8 cm": the uterus's nodule, not the tumour)
+    wrapped = ""
+    if clause_start > 0 and sentence[clause_start - 1] == "\n" and not re.search(r"[.:;!?]\s*$", sentence[max(0, clause_start - 3) : clause_start - 1]):
+        wrapped = sentence[max(0, clause_start - 41) : clause_start - 1].rsplit("\n", 1)[-1] + " "
+        wrapped = wrapped.lower() if folded and len(wrapped.lower()) == len(wrapped) else wrapped
+    qualified = _lead_regex(_qualified_tumour(), folded).sub(lambda m: "~" * len(m.group(0)), wrapped + words)[len(wrapped) :]
     site_before = _last(_PANCREATIC_SITE, qualified)
     if site_before >= 0 and _another_head(ctx.preceding[-300:] + sentence):
         site_before = -1  # "Femoral head was retrieved.  The head size was 43 mm": a bone's head
@@ -272,6 +293,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     ) and not re.search(r"pancrea", sentence[: ctx.start], re.IGNORECASE):
         site_before = -1  # "the uterine body is 3.5 x 3.0 cm": another organ's body
     tumour_before = max(_last(_lead_regex(vocabulary()["tumour_words"], folded), qualified), site_before)
+    if re.search(r"\d[ \t]*[%$#&*_~^|]?[ \t]+$|\b[xX×*]\.?[ \t]*$", lead):
+        return None  # "1 9 cm", "3-2 21 cm", "12 S 9.6 % 2.4 CM", "1 .5 ar I x 1 cm": the tail of a number or dimension list OCR broke
+    if re.match(r"\W*(?:\d{1,2}\.\s*)?(?:sites?|size)\s+of\s+(?:the\s+)?(?:largest\s+)?(?:\w+\s+)?metasta", sentence, re.IGNORECASE):
+        return None  # "Sites of metastasis in pelvis and abdomen: ..., largest nodular mass 3.6 cm": a metastasis
     if _COMPARED.search(lead) or _COMPARED_AFTER.match(trail):
         return None  # "more than 2 cm in greatest dimension", "2 cm or less": a stage's definition
     # a form's tumour-size field ("Tumor size: Greatest dimension: 2.0 cm", "Diameter of
@@ -280,18 +305,23 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     label_lead = sentence[max(clause_start, ctx.start - 120) : ctx.start]
     if clause_start == 0 and len(label_lead) < 40:
         label_lead = ctx.preceding[-40:].split("\n")[-1] + label_lead
-    labels = list(_SIZE_LABEL.finditer(label_lead))
+    # "1.0 cm in greatest dimension and 2.5 x 1.5 cm": the words after "in" measured the number before them
+    labels = [label for label in _SIZE_LABEL.finditer(label_lead) if not re.search(r"\bin\s+(?:its\s+)?$", label_lead[: label.start()])]
     # the label names the first measurement after it, not one further on
     labelled = (
         bool(labels)
-        and not re.search(r"\d|[(,;]|\)(?!\s*:)", label_lead[labels[-1].end() :])
-        and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
+        # (OCR may print the label's colon as a semicolon: "Greatest dimension; 3.0 cm")
+        and not re.search(r"\d|[(,;]|\)(?!\s*:)", re.sub(r"^\s*;", "", label_lead[labels[-1].end() :]))
+        and not re.search(r"metasta|lymph|node|fragment|aggregate|pieces?\b|chips?\b", label_lead, re.IGNORECASE)
     )
-    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size", labels[-1].group(0), re.IGNORECASE):
+    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size|nodular", labels[-1].group(0), re.IGNORECASE):
         # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
         heading = (ctx.preceding[-80:] + sentence[: ctx.start])[-160:]
-        labelled = re.search(r"tumou?r|neoplasm|carcinoma|size", heading, re.IGNORECASE) is not None and not re.search(
-            vocabulary()["size_exclusions"], label_lead[: labels[-1].start()], re.IGNORECASE
+        labelled = (
+            re.search(r"tumou?r|neoplasm|carcinoma|size", heading, re.IGNORECASE) is not None
+            and not re.search(vocabulary()["size_exclusions"], label_lead[: labels[-1].start()], re.IGNORECASE)
+            # "Specimen Size:" / "Greatest dimensions: 6.5 x 4.8 x 3.5 cm": the heading measures the specimen
+            and not _organ_size_label(heading[: len(heading) - len(label_lead) + labels[-1].start()])
         )
     if not labelled and _DIMENSION_AFTER.match(trail) and not re.search(r"metasta|lymph|node|deposit", lead, re.IGNORECASE):
         # "- 2.8 cm in maximum dimension." on a diagnosis line, "Pancreatic head 3 cm in greatest
@@ -327,7 +357,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
             r"lymph|node|cyst|metasta|polyp|fragment|aggregate", before, re.IGNORECASE
         ):
             tumour_before = len(lead)
-    if re.search(r"tumou?r\s+size|size\s*:|greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE) and not _organ_size_label(
+    size_words = re.search(r"tumou?r\s+size|size\s*:|(?<!\bin\s)greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE)
+    if size_words and not re.search(r"fragment|aggregate|pieces?\b|chips?\b", lead, re.IGNORECASE) and not _organ_size_label(
         ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
     ):
         tumour_before = max(tumour_before, len(lead))
@@ -342,13 +373,22 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     if not labelled and _read_as_cyst(ctx):
         return None  # "a 2.2 x 1.8 cm low attenuation cystic lesion ... off the tail of the pancreas"
     excluded_before = _last(_lead_regex(vocabulary()["size_exclusions"], folded), words)
+    if tumour_after is not None and excluded_before >= 0:
+        opened = _last(vocab_regex("size_new_statement"), words)
+        if opened > excluded_before and not vocab_regex("size_vetoing_containers").search(words[:opened]):
+            # "The bowel is opened, and there is a 5.3 x 5 cm mass": the organ holds the mass that the new
+            # statement measures (a liver or a node holding it would make it a metastasis, a fragment a piece)
+            excluded_before = -1
     if not labelled and tumour_after is None and (tumour_before < 0 or excluded_before > tumour_before):
         return None
     if not labelled and tumour_after is not None and excluded_before > max(tumour_before, 0) and not re.search(r"pancrea", lead, re.IGNORECASE):
         return None
     if not labelled and tumour_after is not None and _qualified_after(tumour_after.group(0)):
         return None  # "a 3.1 cm right adrenal nodule", "a 2 cm liver lesion": another organ's, not the tumour
-    numbers = [parse_number(n) for n in re.findall(NUMBER, ctx.text)]
+    raw_numbers = re.findall(NUMBER, ctx.text)
+    if any(re.fullmatch(r"0\d+", n) for n in raw_numbers):
+        return None  # "05 em": a decimal point lost to OCR (0.5 or 5?), not a certain size
+    numbers = [parse_number(n) for n in raw_numbers]
     dims = [n for n in numbers if n is not None]
     if not dims:
         return None
@@ -426,11 +466,15 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?(?:margin|edge)", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
     if not site_field and re.match(
-        r"[\s,]*(?:(?:and|&)\s+(?:the\s+)?(?:spleen|duodenum|stomach)\s*)?,\s*(?:(?:partial|distal|subtotal|total|central)\s+)?(?:pancreatectomy|resection|excision|whipple)",
+        r"[\s,]*(?:(?:and|&)\s+(?:the\s+)?(?:spleen|duodenum|stomach)\s*)?(?:,\s*[\w ]{1,30}?){0,6},\s*(?:(?:partial|distal|subtotal|total|central)\s+)?(?:pancreatectomy|resection|excision|whipple)",
         ctx.after,
         re.IGNORECASE,
     ):
-        return None  # "Pancreatic body and tail and spleen, partial pancreatectomy" names the specimen
+        # "Pancreatic body and tail and spleen, partial pancreatectomy", "Head of pancreas, duodenum, common
+        # bile duct, portion jejunum, stent, whipple resection:" name the specimen
+        return None
+    if not site_field and re.search(r"\bmargins?\b(?![^.;]*\b(?:tumou?r|carcinoma|mass|neoplasm|lesion)\b)[^.;]{0,60}$", ctx.before, re.IGNORECASE):
+        return None  # "margins, including the uncinate, pancreatic neck, bile duct ...": margins, not the tumour's site
     if not site_field and _read_as_cyst(ctx):
         return None
     sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
@@ -459,13 +503,20 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return None
     if ctx.rule_value == "nodes_negative":
         return {"sites": [], "scope": "lymph_nodes"}
+    if text.startswith("lymph") and re.search(r"(?:\b0\s*(?:/|of)\s*\d{1,2}|\b(?:no|none\s+of\s+the|zero)\b)\s*(?:regional\s+)?$", ctx.before, re.IGNORECASE):
+        return {"sites": [], "scope": "lymph_nodes"}  # "0/3 lymph nodes with metastatic tumor": counted, none involved
     if ctx.rule_value == "nodes_count":
         # "Number of lymph nodes with metastatic disease: 0" / "Lymph nodes positive: 2"
         count = re.search(r"(\d{1,2})\s*$", text)
         if count is None:
             return None
+        if int(count.group(1)) == 0 and re.search(
+            r"\bno\s+(?:regional\s+)?lymph\s+nodes?\s+(?:(?:were|was|are|is)\s+)?(?:submitted|found|received|identified|present|sampled)|\bexamined\s*:\s*(?:0|none|[CO])\b",
+            (ctx.preceding + ctx.before)[-200:], re.IGNORECASE,
+        ):
+            return None  # "No regional lymph nodes submitted or found" / "involved: 0": none examined, nothing stated
         return {"sites": [] if int(count.group(1)) == 0 else ["lymph_nodes"], "scope": "lymph_nodes"}
-    if re.search(r"(?:extra-?capsular|extra-?nodal|peri-?nodal)\s+(?:spread|extension|invasion)\s+(?:of\s+)?$", ctx.before, re.IGNORECASE):
+    if re.search(r"(?:extra-?caps\w*|extra-?nodal|peri-?nodal)\s+(?:spread|extension|invasion)\s+(?:of\s+)?$", ctx.before, re.IGNORECASE):
         return None  # a form's "Extracapsular spread of lymph node metastases: NA" asks about nodes stated elsewhere
     if re.fullmatch(r"\s*:?\s*", ctx.after) and ctx.after.strip() == ":":
         return None  # a form's label left unanswered ("Extracapsular spread of lymph node metastases:")
@@ -483,10 +534,13 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return {"sites": [], "scope": "any"}
     # "portal hepatic lymph nodes": the words before "lymph node" name the nodes' region, not an organ
     text = re.sub(r"\b(?:[\w-]+\s+){1,2}(?=lymph\s+nodes?)", "", text) if "lymph" in text else text
+    # "right hepatic peritoneum nodule": the peritoneum over the liver, not the liver
+    text = re.sub(rf"\b(?:{vocabulary()['peritoneum_over_organ']})\s+(?=peritone)", "", text) if "peritone" in text else text
     sites = [site.record_value for site, search in concept_finder("metastatic_site", "anywhere") if search.search(text)]
     return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
 
 
+_DEFINED_CATEGORY = re.compile(r"\b[ypc]{0,2}([TN](?:[0-4][a-d]?|is|x))\s*:", re.IGNORECASE)
 _FIGO_STAGE = re.compile(r"(?:FIGO\s+stage\s*:?\s*|stage\s*:?\s*FIGO\s+)([IVL]{1,4}|[1-4])([A-C])?", re.IGNORECASE)
 _ROMAN_OF_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
@@ -510,6 +564,12 @@ def parse_tnm(ctx: SpanContext) -> dict[str, str | None] | None:
 def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
     text = ctx.text
     result: dict[str, str | None] = {"t": None, "n": None, "m": None, "stage": None}
+    if re.match(r"\s*:", ctx.after) and not re.search(r"(?:^|[\s_])(?:[Xx✓✔]|\[\s*[Xx✓✔]\s*\]|\(\s*[Xx✓✔]\s*\))\s*$", ctx.before):
+        # (the option a form ticks, "X pT4a: Tumor invades larynx ...", is the one chosen)
+        defined = [m.group(1).lower() for m in _DEFINED_CATEGORY.finditer((ctx.preceding + ctx.before)[-250:] + text + (ctx.after + ctx.following)[:250])]
+        own = {letter.lower() for letter in re.findall(r"(?<![A-Za-z])[ypc]{0,2}([TN])(?=[0-4xXi])", text)}
+        if any(len({d for d in defined if d[0] == letter}) > 1 for letter in own):
+            return None  # a template that defines each category ("pT1: Tumor limited ...; pT2: ..."), none chosen
     figo = _FIGO_STAGE.search(text)
     if figo:
         # a gynaecological report's FIGO stage, written in arabic numerals or OCR'd ("LIB")
@@ -527,10 +587,16 @@ def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
             re.IGNORECASE,
         ):
             return None
-        if re.search(r"(?:kidney|renal|CKD|liver|heart|pressure|decubitus|sleep|lymphedema)\W+(?:\w+\W+){0,2}$", ctx.before[-40:], re.IGNORECASE):
+        if re.search(r"(?:kidney|renal|CKD|liver|heart|pressure|decubitus|sleep|lymphedema|cirrhosis|hepatitis|fibrosis)\W+(?:\w+\W+){0,2}$", ctx.before[-40:], re.IGNORECASE):
             return None  # "chronic kidney disease, stage IV": another scale's stage
+        if re.match(r"\s*(?:\(\w+\)\s*)?(?:fibrosis|cirrhosis)\b", text[stage.end() :] + ctx.after, re.IGNORECASE):
+            return None  # "Cirrhosis (Stage IV fibrosis)": the liver's fibrosis stage
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
+    if re.match(r"\s*(?:and|or)\s+p?T[0-4xl]", ctx.after, re.IGNORECASE) or re.search(r"p?T[0-4xl]\w?\s+(?:and|or)\s+$", ctx.before, re.IGNORECASE):
+        return None  # "Tumor Thickness (pT1 and pT2 tumors):": a form's label names categories, it states none
+    if re.match(r"[\\\s,/]*M\s*[2-9]", ctx.after):
+        return None  # "T 3b N 2\\ M 2\\": an M that no stage has, so the OCR'd string's digits are not to be trusted
     t = re.search(r"(?<![A-Za-z])[ypcr]{0,2}T([0-4](?:[a-d][12]?)?|x|is)(?!\d)", text, re.IGNORECASE)
     n = re.search(r"(?<![A-Za-z])[ypc]{0,2}N([0-3][a-c]?|x)(?!\d)", text, re.IGNORECASE)
     m = re.search(r"(?<![A-Za-z])[pc]?M([01][a-c]?|x)(?!\d)", text, re.IGNORECASE)

@@ -46,6 +46,13 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
         ("The tumour was chromogranin-positive and insulin-negative", "insulin", ("chromogranin",), "negative"),
         ("Tumour cells express glucagon, CgA and synaptophysin", "CgA", ("glucagon", "synaptophysin"), "positive"),
         ("CgA and synaptophysin were diffusely positive.", "synaptophysin", ("CgA",), "positive"),
+        # a strength word right before the marker qualifies its staining, whatever the verb after it
+        ("Strong staining with p16 and focal synaptophysin was present.", "synaptophysin", (), "equivocal"),
+        ("Weak chromogranin expression is seen in the tumour cells.", "chromogranin", (), "equivocal"),
+        ("Diffuse strong synaptophysin expression is present in the tumour.", "synaptophysin", (), "positive"),
+        ("This focus shows absence of staining for keratin AE1/AE3 and positive staining for CD68.", "keratin AE1/AE3", (), "negative"),
+        ("Vimentin stains both components of the tumor. Synaptophysin and Melan A are negative.", "Synaptophysin", (), "negative"),
+        ("The neoplastic cells exhibit immunoreactivity for GFAP. CAM 5.2 is essentially negative.", "CAM 5.2", (), "negative"),
     ],
 )
 def test_notations(sentence: str, marker: str, others: tuple[str, ...], expected: str) -> None:
@@ -61,6 +68,29 @@ def test_distributive_scope(marker: str, expected: str) -> None:
     sentence = "Tumour cells are positive for chromogranin A and synaptophysin, negative for insulin and gastrin."
     others = tuple(m for m in ("chromogranin A", "synaptophysin", "insulin", "gastrin") if m != marker)
     assert _result(sentence, marker, others) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "marker", "others"),
+    [
+        ("Positive and negative controls for chromogranin and synaptophysin react appropriately.", "chromogranin", ("synaptophysin",)),
+        ("The chromogranin and synaptophysin controls stained appropriately.", "synaptophysin", ("chromogranin",)),
+        ("Immunostains for chromogranin and synaptophysin have been ordered and will be reported in an addendum.", "chromogranin", ("synaptophysin",)),
+        ("Synaptophysin and CD56 stains are pending.", "CD56", ("Synaptophysin",)),
+        # the stains named, not their result
+        (
+            "Immunohistochemical stains with antibodies directed against GFAP, synaptophysin, CD 56 and vimentin demonstrate heterogeneous differentiation.",
+            "synaptophysin", ("CD 56",),
+        ),
+    ],
+)
+def test_controls_and_stains_not_yet_read_give_no_result(sentence: str, marker: str, others: tuple[str, ...]) -> None:
+    assert _result(sentence, marker, others) is None
+
+
+def test_a_result_read_with_appropriate_controls_stands() -> None:
+    sentence = "Immunohistochemical stains with appropriate controls show the tumor to be positive for synaptophysin."
+    assert _result(sentence, "synaptophysin") == "positive"
 
 
 def test_no_statement_gives_none() -> None:

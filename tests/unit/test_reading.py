@@ -12,6 +12,8 @@ from extractor.reading import (
     ReadingView,
     read_checklists,
     read_codes,
+    read_glued_signs,
+    read_split_sub_letters,
     read_label_lines,
     read_list_dashes,
     read_leaders,
@@ -317,3 +319,21 @@ def test_a_decimal_comma_in_a_measurement_is_a_decimal_point(text: str, expected
 )
 def test_a_domain_word_in_capitals_spaced_out_by_ocr_is_joined(text: str, expected: str) -> None:
     assert _view(read_spaced_capitals, text) == expected
+
+
+def test_a_result_sign_glued_to_a_marker_name_is_read_apart_and_maps_back() -> None:
+    text = "Comments: vimentin+, CK7+; S100-, chromogranin-, CD56-; Syn+\nKeratin-positive cells; well-\ndifferentiated."
+    view = ReadingView(text).with_edits(read_glued_signs(text))
+    assert view.text == "Comments: vimentin+, CK7+; S100-, chromogranin -, CD56 -; Syn +\nKeratin-positive cells; well-\ndifferentiated."
+    start = view.text.index("CD56")
+    assert text[slice(*view.to_original(start, start + 4))] == "CD56"
+
+
+def test_a_line_opening_on_for_goes_on_from_the_line_before_but_a_forms_no_answer_ends_its_field() -> None:
+    text = "The tumor is positive\nfor CAM 5.2.\nVariant histology (%): No\nTumor size: 29 mm\n"
+    assert _view(read_wrapped_lines, text) == "The tumor is positive for CAM 5.2.\nVariant histology (%): No\nTumor size: 29 mm\n"
+
+
+def test_a_t_sub_letter_glued_to_the_definition_after_it_is_read_back() -> None:
+    text = "PRIMARY TUMOR (pT):\npT1 aTumor 4 cm or less in greatest dimension\npT2 Tumor more than 7 cm\n"
+    assert _view(read_split_sub_letters, text) == "PRIMARY TUMOR (pT):\npT1a Tumor 4 cm or less in greatest dimension\npT2 Tumor more than 7 cm\n"

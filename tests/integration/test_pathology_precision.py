@@ -1,0 +1,424 @@
+"""Pathology values that real reports of other organs and cells tempt the rules into: each test is a
+sentence written the way surgical pathology reports write it, and the value a reviewer codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from extractor.schema import CohortRecord
+
+
+def test_tumour_deposits_without_a_positive_node_are_no_nodal_metastasis(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\n"
+        "DIAGNOSIS: Right colon, hemicolectomy: moderately differentiated adenocarcinoma (pT3).\n"
+        "Regional lymph nodes (pN): pN1c. Eighteen lymph nodes are negative for malignancy; a tumor\n"
+        "deposit is present in the pericolonic fat.\n"
+        "Distant metastasis (pM): pMX\n"
+    )
+    assert record.tnm is not None and record.tnm.n == "N1c"
+    assert record.metastasis_sites == []
+
+
+def test_a_mass_that_a_new_statement_finds_in_the_opened_organ_is_measured(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Right colon, excision: adenocarcinoma.\n"
+        "GROSS DESCRIPTION: The bowel is opened, and there is a circumscribed 4.2 x 3 cm rubbery tan mass located\n"
+        "9 cm proximal to the distal margin. On sectioning, the tumor has a maximum thickness of 1.1 cm.\n"
+    )
+    assert record.tumor_size_cm is not None and max(record.tumor_size_cm) == 4.2
+
+
+def test_a_mass_a_new_statement_finds_in_the_liver_is_not_the_tumour(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "CT ABDOMEN: A 2.1 cm hypervascular mass in the pancreatic tail.\n"
+        "The liver is enlarged, and there is a 4.5 cm hypodense mass in segment 7.\n"
+    )
+    assert record.tumor_size_cm == [2.1]
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # OCR prints the slash of AE1/AE3 as a letter and the point of CAM5.2 as a hyphen
+        ("Immunoperoxidase stains show the tumor cells positive for vimentin, CK7, AE1IAE3, CAM5-2 and EMA.", "positive"),
+        # low molecular weight keratin is CAM5.2's class (CK8/18): a broad keratin, not a specific one
+        ("Immunohistochemical panel:\nCD10 Negative\nLow molecular weight keratin Positive\nCK7 Negative\n", "positive"),
+        ("Immunohistochemical panel:\nHigh molecular weight keratin Positive\nCK7 Negative\n", None),
+        # a result word ending one line and its 'for' opening the next
+        ("Immunohistochemistry reveals the tumor to be positive\nfor CAM 5.2 and HepPar-1.", "positive"),
+    ],
+)
+def test_keratin_stains_as_ocr_and_panels_write_them(
+    record_of: Callable[..., CohortRecord], report: str, expected: str | None
+) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Kidney, nephrectomy: renal cell carcinoma.\n" + report + "\n")
+    assert record.ihc.cytokeratin == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "grade"),
+    [
+        ("LEFT KIDNEY, RADICAL NEPHRECTOMY: PAPILLARY RENAL CELL CARCINOMA, FUHRMAN GRADE 3/4.", "G3"),
+        ("Histologic grade:\nExtent of invasion: Fuhrman 2/4.", "G2"),
+        ("RIGHT KIDNEY: CLEAR CELL RENAL CELL CARCINOMA, FUHRMAN NUCLEAR GRADE 4/4.", None),
+    ],
+)
+def test_a_fuhrman_grade_written_over_its_four_grades(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: renal cell carcinoma.\n" + line + "\n")
+    assert record.who_grade == grade
+
+
+def test_stage_parts_separated_by_full_stops(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "FINAL DIAGNOSIS: COLON, SIGMOID, PARTIAL COLECTOMY: A. MODERATELY DIFFERENTIATED ADENOCARCINOMA, 6.0 CM.\n"
+        "F. ELEVEN (11) LYMPH NODES ARE NEGATIVE FOR METASTATIC TUMOR.\nG. TNM PATHOLOGIC STAGE. pT3, NO. MX.\n"
+    )
+    assert record.tnm is not None
+    assert (record.tnm.t, record.tnm.n, record.tnm.m) == ("T3", "N0", "MX")
+
+
+def test_peritoneal_specimens_of_a_numbered_list_are_peritoneal_metastases(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Final Diagnosis:\n2. Right tube and ovary, excision:\n-Serous adenocarcinoma, grade III, 14.0 cm.\n"
+        "7. Right hepatic peritoneum nodule, excision:\n-Metastatic serous adenocarcinoma.\n"
+        "9. Right pelvic lymph nodes, excision:\n-No tumor seen in nine lymph nodes (0/9).\n"
+        "11. Epiploic nodule, excision:\n-Metastatic serous adenocarcinoma.\n"
+    )
+    assert record.metastasis_sites == ["peritoneum"]
+
+
+def test_a_forms_question_mark_before_its_colon_is_no_doubt(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SYNOPTIC DATA - PRIMARY PROSTATE TUMORS. CLINICAL DATA: PSA value: 9.77 INVASIVE CA IDENTIFIED ?: Yes "
+        "TUMOR HISTOLOGY: Adenocarcinoma NOS TUMOR SIZE: Maximum dimension: 1.9 cm LOBE LATERALITY: Right and Left Lobes\n"
+    )
+    assert record.tumor_size_cm == [1.9]
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # the specimen's own size field, its greatest dimension on the next line
+        (
+            "Specimen Size:\nGreatest dimensions: 6.5 x 4.8 x 3.5 cm\nSpecimen Laterality:\nRight\n"
+            "Tumor Size\nGreatest dimension: 3.3 cm\nAdditional dimensions: 2.8 x 2.1 cm\n",
+            3.3,
+        ),
+        # "in greatest dimension" measured the fragment before it, not the fragments after
+        (
+            "SPECIMEN: Right frontal brain tumor.\nGENERAL: Received are two irregular fragments of brain tissue "
+            "1.0 cm. in greatest dimensions and 2.5 x 1.5 x 1.3 cm. Sectioned and all submitted.\n",
+            None,
+        ),
+        # a distance: "located 5.5 cm distant from the resection margin"
+        ("Left liver: resected parenchyma containing a whitish nodule of 5 cm, located 5.5 cm distant\nfrom the resection margin.\n", 5.0),
+        # a leiomyoma named on the line before the nodule it measures
+        (
+            "The myometrium is tan-pink, trabecular and is distorted by a well-demarcated, firm whorled intramural\n"
+            "nodule that measures 0.8 cm in diameter.\n",
+            None,
+        ),
+        # OCR's semicolon for the label's colon
+        ("HISTOLOGIC TYPE:\nDuctal adenocarcinoma\nTUMOR SIZE:\nGreatest dimension; 3.0 cm\n", 3.0),
+        # a decimal point lost to OCR: "05 em" is 0.5 or 5, not a size to take
+        ("Tumor nodules in the soft tissue measure 1 4 x O. r x 05 em.\n", None),
+    ],
+)
+def test_what_a_size_in_a_pathology_report_measures(record_of: Callable[..., CohortRecord], report: str, expected: float | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS: carcinoma.\n" + report)
+    assert (max(record.tumor_size_cm) if record.tumor_size_cm else None) == expected
+
+
+def test_a_forms_no_answer_does_not_run_into_the_next_field(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "C. Urinary bladder, anterior exenteration: Tumor histologic type: Urothelial carcinoma\n"
+        "Variant histology (%): No\nTumor size: greatest dimension: 29 mm\nAdditional dimensions: 20 x 10 mm\n"
+        "Extranodal extension (location): No\nPathologic stage .pT3a pN2 pM -Not applicable\n"
+    )
+    assert record.tumor_size_cm is not None and max(record.tumor_size_cm) == 2.9
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T3a", "N2")
+
+
+@pytest.mark.parametrize(
+    ("report", "grade"),
+    [
+        ("1 and 2. Papillary Renal Cell Carcinoma\nTNM Classification: Malignant tumor (version 2002), pT1a, GII\n", "G2"),
+        ("HISTOLOGY\nRadical cystoprostatectomy for G3 pT2 TCC diagnosed at biopsy.\n", "G3"),
+        ("Short report: ischemic injury of the colon.\nTNM classification (UICC, 7th Edition 2010): pT4, pN0 (0/21)\nGrading: G2\n", "G2"),
+        # gravida and para are no grade
+        ("Clinical History: The patient is GII PI, with a 15 cm complex pelvic mass.\n", None),
+    ],
+)
+def test_a_bare_grade_beside_a_tnm_classification(record_of: Callable[..., CohortRecord], report: str, grade: str | None) -> None:
+    assert record_of(report).who_grade == grade
+
+
+def test_an_ovarian_synoptics_sites_of_metastases(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Final Pathologic Diagnosis:\nA. Right adnexa: Papillary serous cystadenocarcinoma.\n"
+        "Note: Ovarian Tumor Synoptic Comment\n2. Grade of tumor: Grade 1.\n"
+        "11. Sites of metastases in pelvis: Bilateral parametria, bladder serosa, one left pelvic lymph node,\n"
+        "bilateral\nfallopian tubes.\n12. Sites of metastases in abdomen: Omentum, sigmoid colon serosa, diaphragm.\n"
+    )
+    assert record.metastasis_sites == ["lymph_nodes", "peritoneum", "other"]
+
+
+def test_no_abdominal_site_and_a_positive_cytology_on_the_next_item(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Final Pathologic Diagnosis: papillary serous carcinoma of the ovary.\n"
+        "12. Pelvic lymph nodes: No carcinoma is identified in seventeen lymph nodes (0/17).\n"
+        "13. Sites of metastases in abdomen: None.\n14. Peritoneal cytology: positive for malignant cells.\n"
+    )
+    assert record.metastasis_sites == []
+
+
+def test_a_list_item_indented_after_a_negative_one_is_not_negated(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Final Diagnosis: \n2. Right tube and ovary: \n-High grade serous cystadenocarcinoma of the ovary. \n"
+        "6. Right pelvic lymph nodes: \n-Seven lymph nodes with no tumor seen (0/7). \n"
+        " 7. Right sided pelvic peritoneum: \n-Metastatic serous carcinoma. \n"
+        "16. Right para aortic lymph nodes: \n-One lymph node with metastatic carcinoma (1/1). \n"
+    )
+    assert record.metastasis_sites == ["lymph_nodes", "peritoneum"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Background liver: chronic hepatitis, grade 2, stage 3 (Ishak).",
+        "UNINVOLVED HEPATIC PARENCHYMA SHOWS MODERATE STEATOSIS, CHRONIC HEPATITIS AND PERIPORTAL FIBROSIS (GRADE III, STAGE 2).",
+    ],
+)
+def test_the_grade_of_the_livers_background_disease_is_not_the_tumours(record_of: Callable[..., CohortRecord], line: str) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Liver, segmentectomy: hepatocellular carcinoma, 2.5 cm.\n" + line + "\n")
+    assert record.who_grade is None
+    assert record.tnm is None
+
+
+def test_a_template_defining_every_t_category_states_none(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, Whipple: ductal adenocarcinoma.\n"
+        "Pathologic staging: pT1: Tumor limited to the pancreas, 2 cm or less; pT2: Tumor limited to the pancreas, "
+        "more than 2 cm; pT3: Tumor extends beyond the pancreas.\n"
+    )
+    assert record.tnm is None
+
+
+def test_the_chosen_category_of_a_synoptic_with_its_definition_stands(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, Whipple: ductal adenocarcinoma.\nPRIMARY TUMOR (pT):\n"
+        "pT3: Tumor extends beyond the pancreas\nREGIONAL LYMPH NODES (pN):\npN1: Regional lymph node metastasis\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T3", "N1")
+
+
+@pytest.mark.parametrize(("line", "expected"), [("Tumor site: Body of stomach.", []), ("Tumor site: Head of pancreas.", ["head"])])
+def test_a_tumour_site_field_names_a_part_of_the_pancreas_only(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: adenocarcinoma, 3.0 cm.\n" + line + "\n")
+    assert record.tumor_location == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Para-aortic lymph nodes: 0/3 lymph nodes with metastatic tumor.", []),
+        ("Pelvic lymph nodes: 2/3 lymph nodes with metastatic tumor.", ["lymph_nodes"]),
+    ],
+)
+def test_a_count_before_lymph_nodes_with_metastatic_tumour(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
+    record = record_of("Final diagnosis: serous carcinoma of the ovary.\n" + line + "\n")
+    assert record.metastasis_sites == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "TUMOR SIZE: Maximum dimension- 1 9 cm",
+        "The cut surfaces exhibit a circumscribed pale tan rubbery tumor mass , 3.2 x 3-2 21 cm..",
+        "T U M O R SIZE :12 S 9.6 % 2.4 CM.",
+    ],
+)
+def test_a_number_whose_start_ocr_broke_off_is_no_size(record_of: Callable[..., CohortRecord], line: str) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: carcinoma.\n" + line + "\n")
+    assert record.tumor_size_cm is None or max(record.tumor_size_cm) not in (9.0, 21.0, 2.4)
+
+
+def test_the_fibrosis_stage_of_a_cirrhotic_liver_is_no_tumour_stage(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "DIAGNOSIS: Liver, resection: hepatocellular carcinoma, 3.5 cm.\nBackground liver:\n2) Cirrhosis (Stage IV fibrosis), confirmed by trichrome stain.\n"
+    )
+    assert record.tnm is None
+
+
+def test_the_ticked_options_of_a_template_that_defines_every_category(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Tonsil, resection: squamous cell carcinoma.\n"
+        "Primary Tumor (pT): ___ pTX: Cannot be assessed___ pT1: Tumor 2 cm or less in greatest dimension___ "
+        "pT2: Tumor more than 2 cm but not more than 4 cm___ pT3: Tumor more than 4 cm in greatest dimension X pT4a: "
+        "Tumor invades larynx___ pT4b: Tumor invades lateral pterygoid muscle\nRegional Lymph Nodes (pN): ___ pNX: Cannot be "
+        "assessed___ pN0: No regional lymph node metastasis___ pN1: Metastasis in a single ipsilateral lymph node X pN2b: "
+        "Metastasis in multiple ipsilateral lymph nodes___ pN2c: Metastasis in bilateral lymph nodes\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T4a", "N2b")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("11. Metastasis to regional lymph nodes is ABSENT.\n12. The total number of metastatically-involved nodes is 0.", []),
+        ("Metastases to the liver are not identified. Lymph nodes: 0/12.", []),
+        ("Regional Lymph Nodes (pN)\npNX: Cannot be assessed\nNo regional lymph nodes submitted or found\nNumber of lymph nodes examined: 0\nNumber of lymph nodes involved: 0", None),
+    ],
+)
+def test_metastasis_stated_absent_or_nodes_never_examined(record_of: Callable[..., CohortRecord], line: str, expected: list[str] | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Cervix, hysterectomy: squamous cell carcinoma, 2.5 cm.\n" + line + "\n")
+    assert record.metastasis_sites == expected
+
+
+def test_result_signs_glued_to_the_markers_of_a_comment_list(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "HEAD & NECK CHECKLIST\nHistologic type: squamous cell carcinoma\n"
+        "Comments: vimentin+, HMWcytokeratins+, CK7+; S100-, HMB45-, chromogranin-, CD56-; ki 67+ in 90%\n"
+    )
+    assert (record.ihc.chromogranin_a, record.ihc.cd56, record.ihc.cytokeratin) == ("negative", "negative", None)
+    assert record.ki67_percent == 90
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "KIDNEY, RADICAL NEPHRECTOMY: RENAL CELL CARCINOMA, CONVENTIONAL TYPE.\nB. FUHRMAN'S NUCLEAR GRADE VARIES FROM GRADE II TO GRADE IV, WITH FOCAL NECROSIS.\n",
+        "Nature of material: Brain\nDiagnosis: Product of biopsy in temporal lobe:\n-Anaplastic oligoastrocitoma, grade III (WHO).\n",
+    ],
+)
+def test_a_grade_range_up_to_four_and_a_misspelt_glioma_give_no_grade(record_of: Callable[..., CohortRecord], report: str) -> None:
+    assert record_of(report).who_grade is None
+
+
+def test_an_ocr_stage_string_with_an_impossible_m_is_not_read(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "KIDNEY, RADICAL NEPHRECTOMY: RENAL CELL CARCINOMA.\nI. TNM STAGE: pT3b NX MX.\n"
+        "SYNOPTIC\nK. Number of positive lymph nodes: N/A\nO. TNM stage: T 3b N 2\\ M 2\\ 1. Yes\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m) == ("T3b", "NX", "MX")
+    assert record.metastasis_sites is None
+
+
+@pytest.mark.parametrize(
+    ("line", "grade"),
+    [
+        ("B. LIVER:\n- HEPATOCELLULAR CARCINOMA, GRADE III/IV.\n- TUMOR MEASURES 2.5 CM IN GREATEST DIMENSION.", "G3"),
+        ("Right ovary: papillary serous carcinoma, grade II/III.", "G2"),
+        ("Urothelial carcinoma, moderately/poorly differentiated, G2/G3.", "G3"),
+        ("Renal cell carcinoma, nuclear grade 4/4.", None),
+    ],
+)
+def test_a_grade_written_over_the_top_of_its_scale(record_of: Callable[..., CohortRecord], line: str, grade: str | None) -> None:
+    assert record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS:\n" + line + "\n").who_grade == grade
+
+
+def test_a_focal_grade_four_on_the_next_line_makes_the_grade_four(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "DIAGNOSIS: KIDNEY; NEPHRECTOMY:\nRENAL CELL CARCINOMA, CLEAR CELL TYPE, NUCLEAR GRADE III/IV WITH FOCAL \nGRADE IV AREAS. THE PATTERN OF GROWTH IS SOLID.\n"
+    )
+    assert record.who_grade is None
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # the specimen's name and a margin list are not where the tumour is
+        (
+            "D. Head of pancreas, duodenum, common bile duct, portion jejunum,\nstent, whipple resection: Invasive moderately "
+            "differentiated ductal adenocarcinoma is identified forming a solid 4.5 x 4.0 x 2.6 cm mass, situated "
+            "predominantly within the pancreas. All surgical resection margins, including the uncinate, pancreatic neck, "
+            "bile duct, and soft tissue margins, are negative for tumor.\n",
+            [],
+        ),
+        (
+            "B. Pancreas, spleen and omentum, distal pancreatectomy: Invasive adenocarcinoma, forming a 2.2 x 2.0 cm mass "
+            "within the body of the pancreas. The surgical resection margins, including the separately submitted pancreatic "
+            "neck, are negative for tumor.\n",
+            ["body"],
+        ),
+    ],
+)
+def test_where_a_pancreatic_carcinoma_is(record_of: Callable[..., CohortRecord], report: str, expected: list[str]) -> None:
+    assert record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS:\n" + report).tumor_location == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # an OCR'd stage definition ("mare than") and a dimension list's broken tail are no size
+        ("PRIMARY TUMOR (pT):\n.: Tumor mare than 2 em but nat mare than 4 cm in greatest dimension", None),
+        ("Serial sections reveal a soft, bright yellow mass (1 .5 ar I x 1 cm).", None),
+        ("Sites of metastasis in pelvis and abdomen: multiple (involving pelvic peritoneum, omentum, right\n"
+         "fallopian tube, mesentery), largest nodular mass approximately 3.6 cm in greatest dimension.", None),
+    ],
+)
+def test_sizes_that_are_a_definition_a_broken_list_or_a_metastasis(record_of: Callable[..., CohortRecord], line: str, expected: float | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS: carcinoma.\n" + line + "\n")
+    assert (max(record.tumor_size_cm) if record.tumor_size_cm else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("report", "grade"),
+    [
+        ("Papillary Renal Cell Carcinoma, Type I\nStage :pT2, RO\nGrade: Gil\n", "G2"),
+        ("Hepatocellular carcinoma.\nHISTOLOGIC GRAD E:Gil: Moderately differentiated\nPRIMARY TUMOR (pT): pT1\n", "G2"),
+        ("Hepatocellular carcinoma.\nHistologic Grade: Gill: Poorly differentiated\n", "G3"),
+        ("Upper GI: moderately inflamed mucosa.\n", None),
+    ],
+)
+def test_ocr_roman_g_grades(record_of: Callable[..., CohortRecord], report: str, grade: str | None) -> None:
+    assert record_of(report).who_grade == grade
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "Regional lymph nodes (pN): Twelve negative lymph nodes (0/12).",
+        "LYMPH NODES, OBTURATOR, LEFT, EXCISION\n-NO TUMOR SEEN (0/4)\nLYMPH NODES, PERIAORTIC, RIGHT, EXCISION\n-NO TUMOR SEEN (0/3)",
+    ],
+)
+def test_negative_nodes_as_adjective_and_as_a_specimen_heading(record_of: Callable[..., CohortRecord], lines: str) -> None:
+    assert record_of("FINAL DIAGNOSIS: Adenocarcinoma, moderately differentiated.\n" + lines + "\n").metastasis_sites == []
+
+
+def test_a_t_sub_letter_ocr_glued_to_its_definition(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "A. RIGHT KIDNEY, PARTIAL NEPHRECTOMY: Renal cell carcinoma, papillary type 1.\nPRIMARY TUMOR (pT):\n"
+        "pT1 aTumor 4 cm or less in greatest dimension, limited to the kidney\nREGIONAL LYMPH NODES (pN):\npNX\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T1a", "NX")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # a specimen that shows the tumour, and a prostate's nodular diameter across its lobes
+        ("GROSS DESCRIPTION: The specimen shows a 3.2 x 2.5 x 0.5 cm tumor which shows ulcerated center and raised borders.", 3.2),
+        ("B. CARCINOMA INVOLVES BOTH RIGHT AND LEFT LOBES WITH A GREATEST NODULAR DIAMETER OF 1.0\ncm.", 1.0),
+        # a fragment's greatest dimension and a portion of tissue are not the tumour
+        ("GROSS: multiple fragments in aggregate 1.1 x 0.6 x 0.3 cm. The largest tissue fragment has a greatest dimension of 0.3 cm.", None),
+        ('B. The specimen is received fresh, designated "Brain tumor" and\nconsists of an unoriented, 3.5 x 2.8 x 1.5 cm portion of pink-tan tissue.', None),
+    ],
+)
+def test_what_the_gross_description_measures(record_of: Callable[..., CohortRecord], line: str, expected: float | None) -> None:
+    record = record_of("SURGICAL PATHOLOGY REPORT\nFINAL DIAGNOSIS: carcinoma.\n" + line + "\n")
+    assert (max(record.tumor_size_cm) if record.tumor_size_cm else None) == expected
+
+
+def test_a_checklist_label_naming_categories_and_an_ocr_extracapsular_field(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "Histologic Type: Squamous cell carcinoma, conventional\nGreatest dimension: 3.4 cm Tumor Thickness (pTl and pT2 tumors):\n"
+        "Tumor thickness: 16 mm\nPrimary Tumor (pT): pT2: Tumor more than 2 cm but not more than 4 cm\n"
+        "Regional Lymph Nodes (pN): pNO: No regional lymph node metastasis\nN. Total number of lymph nodes examined: 4\n"
+        "O. Extracapsutar spread of lymph node metastases: p(^\n"
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T2", "N0")
+    assert record.metastasis_sites == []
