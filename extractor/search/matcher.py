@@ -48,7 +48,7 @@ from extractor.search.regex_analysis import (
     regex_requirement,
 )
 
-_DIGIT_START = re.compile(r"\b\d")
+_DIGIT_START = re.compile(r"(?<!\d)\d")
 _NON_WORD = re.compile(r"\W")
 # ASCII text: every byte that is not a word character (what ``\w`` matches) becomes a space
 _WORDS_ONLY_ASCII = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))

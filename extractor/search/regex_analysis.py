@@ -52,9 +52,10 @@ class Keyword:
     word_start: bool = False
 
 
-# Not a literal: "a digit that starts a word" (where ``\\b\\d`` matches), for rules that
-# open with a number ("\\b\\d{1,3}\\s*cm"). It pins where a match starts but says
-# little about whether a note can match, so literals are preferred to it.
+# Not a literal: "a digit that starts a run of digits" (where ``(?<!\\d)\\d`` matches), for
+# rules that open with a number ("\\b\\d{1,3}\\s*cm", "(?<![A-Za-z]\\.)(?<!\\d)\\d{1,3}\\s*cm").
+# It pins where a match starts but says little about whether a note can match, so
+# literals are preferred to it.
 DIGIT_START = Keyword("\\d", case_sensitive=True, whole_word=True)
 
 
@@ -169,6 +170,13 @@ def _is_boundary(item: tuple[Any, Any]) -> bool:
     return item[0] is sre_constants.AT and item[1] is sre_constants.AT_BOUNDARY
 
 
+def _not_after_digit(items: list[Any]) -> bool:
+    """Zero-width items only, one of them ``(?<!\\d)``: what follows starts where no digit precedes."""
+    return bool(items) and all(op in _ZERO_WIDTH for op, _ in items) and any(
+        op is sre_constants.ASSERT_NOT and av[0] == -1 and len(av[1]) == 1 and _is_digit(av[1][0]) for op, av in items
+    )
+
+
 @dataclass(frozen=True)
 class _Requirement:
     """Two readings of what a (sub)pattern needs: the most selective keyword set, to skip
@@ -239,7 +247,7 @@ def _sequence_requirement(
         inner_left = i == 0 and left or i > 0 and _is_boundary(items[i - 1])
         inner_right = i == len(items) - 1 and right or i + 1 < len(items) and _is_boundary(items[i + 1])
         found: _Requirement | None = None
-        if inner_left and _opens_with_digit(items[i]):
+        if (inner_left or _not_after_digit(items[:i])) and _opens_with_digit(items[i]):
             digit = Gate(frozenset({(DIGIT_START, 0.0)}))
             found = _Requirement(digit, digit)
         elif op is sre_constants.SUBPATTERN:

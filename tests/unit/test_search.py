@@ -23,6 +23,7 @@ NOTES = [
     "FAMILY HISTORY: Mother with type 2 DM.\nSOCIAL HISTORY: Nonsmoker.\nPE: BP 120/80.",
     # numbers glued to letters or written in other scripts: rules that open with a digit
     "Lesion 2x3cm, then 4.5cm; B12 low; x10 mm; a 12-month history; 44F; \u0663 cm; 1,200 pg/mL since 3yrs.",
+    "a 4-cm mass; pT2 3 cm; t.7 x 0.9-cm nodule; T12 2.5 x 1.5 x 1.3-cm; A4 5mm; 1 9 cm",
     # durations that open with a number, a number word or "a"
     "She gave a year-long history of rash, a two-year history of diarrhoea and a several-month hx of weight loss.",
 ]
@@ -68,6 +69,9 @@ def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
         (r"\b\w+(?:-|\s+)?years?\b", {"year", "years"}, False),
         # ... unless the match opens with a number: tried at each digit that starts a word
         (r"\b\d{1,3}(?:-|\s+)?years?\b", {"year", "years"}, True),
+        # ... or at each digit no digit precedes, when a lookbehind says so instead of a word boundary
+        (r"(?<![A-Za-z]\.)(?<!\d\.)(?<!\d)\d{1,3}(?:\.\d+)?(?:\s*|-)(?:cm|mm)\b", {"cm", "mm"}, True),
+        (r"(?<![A-Za-z]\.)\d{1,3}(?:\.\d+)?(?:\s*|-)(?:cm|mm)\b", {"cm", "mm"}, False),
         # small character classes are spelled out: a TNM T category is looked for as "t1", "tis", ...
         (
             r"\b[ypcr]{0,2}T(?:[0-4][a-d]?|x|is)\b",
