@@ -38,6 +38,7 @@ from extractor.focus import (
 )
 from extractor.privacy import keep_note_text_out_of_logs
 from extractor.reading import VIEW_KEY, read_note
+from extractor.resources import vocabulary
 from extractor.ruleset import ContextRuleSpec, context_rules, section_rules, target_rules
 
 CANDIDATES = "extractor_candidates"
@@ -234,7 +235,7 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
         "medspacy_target_matcher", config={"result_type": "group", "span_group_name": CANDIDATES}
     )
     matcher.add(_target_rules())
-    speed_up(matcher)
+    speed_up(matcher, frozenset(vocabulary()["gate_common_words"]))
     nlp.add_pipe("extractor_entities", config={"span_group": CANDIDATES})
     speed_up_detector(nlp.add_pipe("abbreviation_detector"))
     nlp.add_pipe("extractor_abbreviations")

@@ -210,6 +210,8 @@ class GatedRegexMatcher(RegexMatcher):
     """Drop-in replacement (same state) for medspaCy's RegexMatcher; see the module doc."""
 
     _plans: dict[int, _Plan]
+    # words too common in clinical text to open a rule on (see regex_requirement)
+    common_words: frozenset[str] = frozenset()
 
     def build_gates(self) -> None:
         """Derive every rule's plan (call after rules were added)."""
@@ -218,7 +220,7 @@ class GatedRegexMatcher(RegexMatcher):
         self._rule_callbacks = regex_callbacks(self)
         requirements: dict[int, tuple[Gate, Gate | None] | None] = {}
         for match_id, patterns in self._rule_patterns.items():
-            found = [regex_requirement(p.pattern, p.flags) for p in patterns]
+            found = [regex_requirement(p.pattern, p.flags, self.common_words) for p in patterns]
             if any(r is None for r in found):
                 requirements[match_id] = None
                 continue
@@ -382,12 +384,15 @@ class GatedRegexMatcher(RegexMatcher):
         return max(bisect_right(starts, char) - 1, 0)
 
 
-def speed_up(component: Any) -> None:
-    """Swap the RegexMatcher inside a medspaCy TargetMatcher or Sectionizer for the gated one."""
+def speed_up(component: Any, common_words: frozenset[str] = frozenset()) -> None:
+    """Swap the RegexMatcher inside a medspaCy TargetMatcher or Sectionizer for the gated one,
+    whose rules are opened by keywords other than ``common_words`` where they can be."""
     matcher = component_matcher(component)
     regex = regex_matcher(matcher) if matcher is not None else None
     if isinstance(regex, RegexMatcher):
         regex.__class__ = GatedRegexMatcher
+        assert isinstance(regex, GatedRegexMatcher)
+        regex.common_words = common_words
         regex.build_gates()
 
 

@@ -190,7 +190,8 @@ class _Requirement:
 
 
 def _sequence_requirement(
-    items: list[Any], case_sensitive: bool, left: bool, right: bool, *, by_first_item: bool = True
+    items: list[Any], case_sensitive: bool, left: bool, right: bool, *, by_first_item: bool = True,
+    common: frozenset[str] = frozenset(),
 ) -> _Requirement | None:
     """What a parsed sequence requires (None when no literal is required).
 
@@ -253,16 +254,18 @@ def _sequence_requirement(
         elif op is sre_constants.SUBPATTERN:
             _, add_flags, del_flags, body = av
             sensitive = (case_sensitive or bool(del_flags & re.IGNORECASE)) and not add_flags & re.IGNORECASE
-            found = _sequence_requirement(list(body), sensitive, inner_left, inner_right)
+            found = _sequence_requirement(list(body), sensitive, inner_left, inner_right, common=common)
         elif op is sre_constants.BRANCH:
-            alternatives = [_sequence_requirement(list(b), case_sensitive, inner_left, inner_right) for b in av[1]]
+            alternatives = [
+                _sequence_requirement(list(b), case_sensitive, inner_left, inner_right, common=common) for b in av[1]
+            ]
             if all(a is not None for a in alternatives):
                 found = _Requirement(
                     Gate.union([a.selective for a in alternatives if a]),
                     Gate.union([a.anchoring for a in alternatives if a]),
                 )
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and av[0] >= 1:
-            inner = _sequence_requirement(list(av[2]), case_sensitive, False, False)
+            inner = _sequence_requirement(list(av[2]), case_sensitive, False, False, common=common)
             if inner is not None:
                 if av[1] == 1:  # one repetition: the literal sits where it does in the body
                     found = inner
@@ -286,9 +289,14 @@ def _sequence_requirement(
     if anchoring.before > ANCHORED_BEFORE and by_first_item:
         anchoring = _anchoring_by_first_item(items, case_sensitive, left, right) or anchoring
     return _Requirement(
-        # the set whose shortest literal is longest; on a tie the later one, since the
-        # function words of a phrase come before its head ("at the age of")
-        max(reversed([c.selective for c in candidates]), key=lambda g: (g.shortest, -len(g.entries))),
+        # the set whose shortest literal is longest, among those with no word common in
+        # clinical text if there are any ("disease" would open a rule in most notes); on a
+        # tie the later one, since the function words of a phrase come before its head
+        # ("at the age of")
+        max(
+            reversed([c.selective for c in candidates]),
+            key=lambda g: (not any(k.text.lower() in common for k in g.keywords), g.shortest, -len(g.entries)),
+        ),
         anchoring,
     )
 
@@ -348,10 +356,15 @@ def _anchoring_by_alternative(
     return Gate.union(gates)
 
 
-def regex_requirement(pattern: str, flags: int = re.IGNORECASE) -> _Requirement | None:
-    """What every match of ``pattern`` contains, or None when no literal is required."""
+def regex_requirement(
+    pattern: str, flags: int = re.IGNORECASE, common: frozenset[str] = frozenset()
+) -> _Requirement | None:
+    """What every match of ``pattern`` contains, or None when no literal is required.
+
+    ``common``: words (lower case) frequent in clinical text; a keyword set without
+    them is preferred to gate the rule, however short its literals."""
     try:
         parsed = sre_parse.parse(pattern, flags)
     except re.error:
         return None
-    return _sequence_requirement(list(parsed), not flags & re.IGNORECASE, False, False)
+    return _sequence_requirement(list(parsed), not flags & re.IGNORECASE, False, False, common=common)

@@ -152,3 +152,15 @@ def test_keywords_after_a_word_boundary_start_a_word() -> None:
         "is": [m.start() for m in re.finditer(r"\bis", text)],
     }
     assert len(starts["at"]) < text.count("at")  # "patient", "that" gave no hit
+
+
+def test_a_rule_is_opened_by_rarer_words_than_those_common_in_clinical_text() -> None:
+    pattern = r"\b(?:nodal|lymph\s+node)\s+(?:disease|involvement)\b"
+    longest = regex_requirement(pattern, re.IGNORECASE)
+    avoiding = regex_requirement(pattern, re.IGNORECASE, frozenset({"disease", "involvement"}))
+    assert longest is not None and avoiding is not None
+    assert {k.text for k in longest.selective.keywords} == {"disease", "involvement"}
+    assert {k.text for k in avoiding.selective.keywords} == {"nodal", "lymph"}
+    # a rule whose only literals are common words still has them as its gate
+    only_common = regex_requirement(r"\bdisease\b", re.IGNORECASE, frozenset({"disease"}))
+    assert only_common is not None and {k.text for k in only_common.selective.keywords} == {"disease"}
