@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
+from extractor.regex_tools import matches_at
 from extractor.ruleset import reading_rules
 
 
@@ -265,21 +266,6 @@ def _is_digit_code(match: re.Match[str]) -> bool:
     return match.group("value") not in _CODE_DIGIT
 
 
-def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
-    """``pattern.finditer(text)`` for a pattern whose every match starts at one of ``starts``
-    (ascending): tried only there, each next match from the end of the last."""
-    matches = []
-    resume = 0
-    for start in starts:
-        if start < resume:
-            continue
-        match = pattern.match(text, start)
-        if match is not None:
-            matches.append(match)
-            resume = max(match.end(), start + 1)
-    return matches
-
-
 def _code_starts(letters: re.Pattern[str], text: str) -> list[int]:
     """Where a code can start: at each letter ``letters`` finds, or at a prefix letter
     (y, p, c, r) up to four characters before it."""
@@ -319,13 +305,13 @@ def read_codes(text: str) -> list[Edit]:
     # the three grade patterns open with "grade": tried where it stands, not at every character
     grades = _word_starts("grade", text) if graded else []
     if not any(hint.search(text) for hint in _CODE_HINTS) and not (
-        graded and (_matches_at(_GRADE_ZERO, text, grades) or _matches_at(_GRADE_ROMAN, text, grades))
+        graded and (matches_at(_GRADE_ZERO, text, grades) or matches_at(_GRADE_ROMAN, text, grades))
     ):
         return []
     edits: list[Edit] = []
     strings = [
         (m.start(), m.end())
-        for m in _matches_at(_TNM_STRING, text, _code_starts(_STRING_T, text))
+        for m in matches_at(_TNM_STRING, text, _code_starts(_STRING_T, text))
         if _certain_tnm_string(m)
     ]
     for start, end in strings:
@@ -335,7 +321,7 @@ def read_codes(text: str) -> list[Edit]:
         if written != text[start:end]:
             edits.append(Edit(start, end, written))
     codes = [
-        m for m in _matches_at(_TNM_CODE, text, _code_starts(_CODE_LETTER, text))
+        m for m in matches_at(_TNM_CODE, text, _code_starts(_CODE_LETTER, text))
         if not any(s <= m.start() < e for s, e in strings)
     ]
     for index, match in enumerate(codes):
@@ -367,13 +353,13 @@ def read_codes(text: str) -> list[Edit]:
         written = f"{prefix}{letter}{value}{sub}"
         if written != match.group(0):
             edits.append(Edit(match.start(), match.end(), written))
-    for match in _matches_at(_GRADE_CODE, text, grades if graded else _word_starts("grade", text)):
+    for match in matches_at(_GRADE_CODE, text, grades if graded else _word_starts("grade", text)):
         value = _CODE_DIGIT.get(match.group(1), match.group(1)).upper()
         edits.append(Edit(match.start(1) - 2, match.end(1), f"G{value}"))
     if graded:
-        for match in _matches_at(_GRADE_ZERO, text, grades):
+        for match in matches_at(_GRADE_ZERO, text, grades):
             edits.append(Edit(match.start("zero"), match.end("zero"), "G"))
-        for match in _matches_at(_GRADE_ROMAN, text, grades):
+        for match in matches_at(_GRADE_ROMAN, text, grades):
             edits.append(Edit(match.start("roman"), match.end("roman"), str(len(match.group("roman")))))
     return edits
 

@@ -39,6 +39,7 @@ from extractor.medspacy_internals import (
     regex_patterns,
     token_matcher,
 )
+from extractor.regex_tools import matches_at
 from extractor.search.regex_analysis import (
     ANCHORED_BEFORE,
     DIGIT_START,
@@ -306,16 +307,7 @@ class GatedRegexMatcher(RegexMatcher):
             starts = [
                 start for start in starts if (k := bisect_right(firsts, start) - 1) >= 0 and start <= within[k][1]
             ]
-        matches: list[re.Match[str]] = []
-        resume = 0
-        for start in starts:
-            if start < resume:
-                continue
-            match = pattern.match(text, start)
-            if match is not None:
-                matches.append(match)
-                resume = max(match.end(), start + 1)
-        return matches
+        return matches_at(pattern, text, starts)
 
     def _finditer(
         self, index: NoteIndex, found: dict[int, list[int]], plan: _Plan, pattern: re.Pattern[str]
