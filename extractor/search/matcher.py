@@ -49,7 +49,9 @@ from extractor.search.regex_analysis import (
     regex_requirement,
 )
 
-_DIGIT_START = re.compile(r"(?<!\d)\d")
+# every digit no digit precedes, led by the digit so re scans for the class (a leading
+# lookbehind is tried at every character: 2.5x slower)
+_DIGIT_START = re.compile(r"\d(?<!\d\d)")
 _NON_WORD = re.compile(r"\W")
 # ASCII text: every byte that is not a word character (what ``\w`` matches) becomes a space
 _WORDS_ONLY_ASCII = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
