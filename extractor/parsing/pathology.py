@@ -247,6 +247,8 @@ def _organ_size_label(text: str) -> bool:
 
 _PRONOUN_MEASURES = re.compile(r"\s*(?:it|this|which)\s+(?:measures|measured|measuring)\s*", re.IGNORECASE)
 _WRAPPED_NOT_TUMOUR = re.compile(r"metasta|lymph|node|deposit|pieces|fragment|aggregate|implant|polyp|each|rang", re.IGNORECASE)
+# a specimen in pieces: a size label over it measures the pieces, not a tumour
+_PIECES = re.compile(r"fragment|aggregate|pieces?\b|chips?\b", re.IGNORECASE)
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
 
 
@@ -312,7 +314,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         bool(labels)
         # (OCR may print the label's colon as a semicolon: "Greatest dimension; 3.0 cm")
         and not re.search(r"\d|[(,;]|\)(?!\s*:)", re.sub(r"^\s*;", "", label_lead[labels[-1].end() :]))
-        and not re.search(r"metasta|lymph|node|fragment|aggregate|pieces?\b|chips?\b", label_lead, re.IGNORECASE)
+        and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
+        and not _PIECES.search(label_lead)
     )
     if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size|nodular", labels[-1].group(0), re.IGNORECASE):
         # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
@@ -358,7 +361,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         ):
             tumour_before = len(lead)
     size_words = re.search(r"tumou?r\s+size|size\s*:|(?<!\bin\s)greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE)
-    if size_words and not re.search(r"fragment|aggregate|pieces?\b|chips?\b", lead, re.IGNORECASE) and not _organ_size_label(
+    if size_words and not _PIECES.search(lead) and not _organ_size_label(
         ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
     ):
         tumour_before = max(tumour_before, len(lead))
