@@ -146,10 +146,30 @@ _CHECKLIST_OPTION = re.compile(
     rf"|(?<=[ \t])(?P<inline>{_BOX_TICKED.replace('_{1,3}[xX✓✔]_{1,3}|', '')}|{_BOX_EMPTY_INLINE})[ \t]*(?=[A-Za-z0-9(<>])",
 )
 _TICKED = re.compile(_BOX_TICKED)
-# a cheap test before the line-by-line pattern: a form needs a ticked box, and every ticked
-# box holds one of these pieces (unticked blanks, "____" in transcriptions, do not pass it)
-_TICKED_HINT = re.compile(r"[_\[(☒☑✓✔](?:(?<=_)_{0,2}[xX✓✔]|(?<=[\[(])\s*[xX✓✔]|(?<=[☒☑✓✔]))")
+_BALLOT_TICKS = ("☒", "☑", "✓", "✔")
 _OPTION_MAX_CHARS = 160
+
+
+def _has_ticked_box(text: str) -> bool:
+    """The cheap test before the line-by-line pattern: a form needs a ticked box, and every
+    ticked box holds a ballot tick, or an x after an underscore ("_x_") or after an opening
+    bracket and blanks ("[ x ]"); unticked blanks and transcription "____" do not pass.
+    The x's are found with str.find: a pattern opening with a character class is tried at
+    every character of the note (it cost as much as the rest of the checklist reader)."""
+    if not text.isascii() and any(tick in text for tick in _BALLOT_TICKS):
+        return True
+    for x in "xX":
+        found = text.find(x, 1)
+        while found > 0:
+            before = found - 1
+            if text[before] == "_":
+                return True
+            while before >= 0 and text[before].isspace():
+                before -= 1
+            if before >= 0 and text[before] in "[(":
+                return True
+            found = text.find(x, found + 1)
+    return False
 
 
 def read_checklists(text: str) -> list[Edit]:
@@ -160,7 +180,7 @@ def read_checklists(text: str) -> list[Edit]:
     so nothing after it moves. A form needs two or more boxes, one of them
     ticked: a lone box, or boxes none of which is ticked, are blanks to fill in.
     """
-    if not _TICKED_HINT.search(text):
+    if not _has_ticked_box(text):
         return []
     boxes = list(_CHECKLIST_OPTION.finditer(text))
     if len(boxes) < 2:
@@ -202,9 +222,11 @@ _TNM_CODE = re.compile(
     r"(?=[ypcrTNM])(?<![A-Za-z0-9])(?P<prefix>(?:y[ \t]?)?(?:[pcr][ \t]?)?)(?P<letter>[TNM])[ \t]?"
     r"(?P<value>[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z])|[lI](?=[a-d](?![A-Za-z])))(?P<sub>[ \t]?[a-d](?![A-Za-z]))?(?![0-9])"
 )
-# (two patterns: each opens with a literal or a capital class, which re scans for fast)
+# (one pattern a letter: re scans for a pattern's opening literal fast, but tries a
+# pattern opening with a character class at every character)
 _CODE_HINTS = (
-    re.compile(r"[TNMG](?:(?<=[TNM])[ \t]?[0-4Xx]|(?<=G)[ \t][1-4lI])"),
+    *(re.compile(rf"{letter}[ \t]?[0-4Xx]") for letter in "TNM"),
+    re.compile(r"G[ \t][1-4lI]"),
     re.compile(r"p[ \t]?[TNM][ \t]?[OolI]"),
 )
 _GRADE_CODE = re.compile(r"(?i:grade)[ \t:]{1,4}G[ \t]([1-4Xx]|[lI](?![A-Za-z]))(?![A-Za-z0-9])")
@@ -216,7 +238,10 @@ _CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
 # Where a code's or a TNM string's letter stands (the letter and the start of its value, as
 # the patterns above ask): both patterns are tried only there and up to four characters
 # before (a "y p " prefix), not at every y, p, c and r of the note.
-_CODE_LETTER = re.compile(r"[TNM](?=[ \t]?(?:[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z])|[lI](?=[a-d](?![A-Za-z]))))")
+_CODE_LETTERS = tuple(
+    re.compile(rf"{letter}(?=[ \t]?(?:[0-4]|[Xx](?![A-Za-z])|is(?![A-Za-z])|[OolI|](?![A-Za-z])|[lI](?=[a-d](?![A-Za-z]))))")
+    for letter in "TNM"
+)
 _STRING_T = re.compile(r"T(?=[ \t]?(?:[0-4]|is|[lIi](?=[ \t]?[a-d])|[xX]))")
 _CODE_PREFIX_LETTERS = "ypcr"
 _MAX_CODE_PREFIX = 4
@@ -266,11 +291,11 @@ def _is_digit_code(match: re.Match[str]) -> bool:
     return match.group("value") not in _CODE_DIGIT
 
 
-def _code_starts(letters: re.Pattern[str], text: str) -> list[int]:
-    """Where a code can start: at each letter ``letters`` finds, or at a prefix letter
-    (y, p, c, r) up to four characters before it."""
+def _code_starts(letters: Sequence[re.Pattern[str]], text: str) -> list[int]:
+    """Where a code can start: at each letter the ``letters`` patterns find, or at a prefix
+    letter (y, p, c, r) up to four characters before it."""
     starts = set()
-    for letter in letters.finditer(text):
+    for letter in (found for pattern in letters for found in pattern.finditer(text)):
         position = letter.start()
         starts.add(position)
         for before in range(max(0, position - _MAX_CODE_PREFIX), position):
@@ -311,7 +336,7 @@ def read_codes(text: str) -> list[Edit]:
     edits: list[Edit] = []
     strings = [
         (m.start(), m.end())
-        for m in matches_at(_TNM_STRING, text, _code_starts(_STRING_T, text))
+        for m in matches_at(_TNM_STRING, text, _code_starts((_STRING_T,), text))
         if _certain_tnm_string(m)
     ]
     for start, end in strings:
@@ -321,7 +346,7 @@ def read_codes(text: str) -> list[Edit]:
         if written != text[start:end]:
             edits.append(Edit(start, end, written))
     codes = [
-        m for m in matches_at(_TNM_CODE, text, _code_starts(_CODE_LETTER, text))
+        m for m in matches_at(_TNM_CODE, text, _code_starts(_CODE_LETTERS, text))
         if not any(s <= m.start() < e for s, e in strings)
     ]
     for index, match in enumerate(codes):
@@ -366,11 +391,15 @@ def read_codes(text: str) -> list[Edit]:
 
 # Numbers with a unit as OCR damages them: letters for digits ("less than I%", "2.O cm",
 # "l.5 cm"), centimetres misread ("5 em", "3.5 crn", "2.0 c m"), a unit glued to the next
-# heading ("2.0 cmHISTOLOGIC"), stray marks after it ("3 cm_"). One pass finds every unit
-# (it opens with a literal class, which re scans for fast); the number before it is
-# checked in Python, only where the character before the unit can end one.
+# heading ("2.0 cmHISTOLOGIC"), stray marks after it ("3 cm_"). A unit is matched from the
+# character before it that can end a number (``_UNITS``), tried only where str.find finds
+# a unit's spelling (``_unit_matches``); the number before it is checked in Python.
 _UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=[A-Z][A-Za-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
 _UNITS = re.compile(rf"[0-9OolI](?=[ \t]?[%cmeCME]){_UNIT_PATTERN}")
+_NUMBER_ENDS = frozenset("0123456789OolI")
+# every spelling the unit pattern opens with: as written, and (OCR'd units, any case) lower-cased
+_UNIT_SPELLINGS = ("%", "cm", "mm")
+_OCR_UNIT_SPELLINGS = ("em", "crn", "cnn", "c m", "c\tm")
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
 # a decimal point OCR set apart from its digits: "2 .8 cm", "3. 0 x 2.5 cm" (only before a unit
 # or a dimension's "x", where it cannot be a list number or the end of a sentence)
@@ -385,11 +414,36 @@ _DECIMAL_SEPARATORS = (" .", "\t.", ". ", ".\t")
 _STRAY_AFTER_VALUE = re.compile(r"[_|~^`]+(?=[\s.,;:)]|$)")
 
 
+def _unit_matches(text: str) -> list[re.Match[str]]:
+    """``_UNITS.finditer(text)``, tried only before the unit spellings str.find finds: the
+    pattern opens with a character class of common letters, which re tries at every
+    character (the pass cost more than the rest of the number reader). The matches are
+    the same: one never holds the character another opens with (a unit's letters and the
+    blank before it cannot end a number)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: offsets would shift
+        return list(_UNITS.finditer(text))
+    unit_starts: set[int] = set()
+    for source, spellings in ((text, _UNIT_SPELLINGS), (lowered, _OCR_UNIT_SPELLINGS)):
+        for spelling in spellings:
+            found = source.find(spelling, 1)
+            while found > 0:
+                unit_starts.add(found)
+                found = source.find(spelling, found + 1)
+    leads = set()
+    for start in unit_starts:
+        if text[start - 1] in _NUMBER_ENDS:
+            leads.add(start - 1)
+        elif start > 1 and text[start - 1] in " \t" and text[start - 2] in _NUMBER_ENDS:
+            leads.add(start - 2)
+    return [match for match in (_UNITS.match(text, lead) for lead in sorted(leads)) if match is not None]
+
+
 def read_numbers(text: str) -> list[Edit]:
     """OCR letters inside numbers that carry a unit become digits; OCR'd centimetres become cm;
     a unit glued to a heading is read apart; stray marks after a value go."""
     edits: list[Edit] = []
-    for unit in _UNITS.finditer(text):
+    for unit in _unit_matches(text):
         position = unit.start("unit") if unit.group("unit") else unit.start("ocr")
         digit_before = text[unit.start()].isdigit()
         if unit.group("ocr"):
@@ -611,14 +665,31 @@ def read_split_words(text: str) -> list[Edit]:
 
 # Capitals spaced out by OCR: "PAN C REATO D U O D E N ECTO MY".
 _SPACED_CAPITALS_HINT = re.compile(r"[A-Z] [A-Z]{1,2} ")
+# the hint from its blank (a literal, which re scans for fast; the capital before is checked
+# in Python); its own blank after is left unread so the next hint's blank is found
+_SPACED_CAPITALS_FROM_BLANK = re.compile(r" [A-Z]{1,2}(?= )")
 _CAPITAL_RUN = re.compile(r"\b[A-Z]{1,10}(?: [A-Z]{1,10}){2,15}\b")
+
+
+def _spaced_capital_hints(text: str) -> Iterable[re.Match[str]]:
+    """``_SPACED_CAPITALS_HINT.finditer(text)``, found from the blank: the pattern opens with
+    a character class, which re tries at every character of the note."""
+    end = 0
+    for blank in _SPACED_CAPITALS_FROM_BLANK.finditer(text):
+        start = blank.start() - 1
+        if start < end or not ("A" <= text[start] <= "Z"):
+            continue
+        hint = _SPACED_CAPITALS_HINT.match(text, start)
+        if hint is not None:
+            end = hint.end()
+            yield hint
 
 
 def _spaced_capital_runs(text: str) -> Iterable[re.Match[str]]:
     """The runs of capitals that hold a spaced-out letter or two ("C REATO"), found from
     those hints rather than by scanning every heading of whole words."""
     done = 0
-    for hint in _SPACED_CAPITALS_HINT.finditer(text):
+    for hint in _spaced_capital_hints(text):
         if hint.start() < done:
             continue
         start = hint.start()
@@ -638,7 +709,7 @@ def _spaced_capital_runs(text: str) -> Iterable[re.Match[str]]:
 
 def read_spaced_capitals(text: str) -> list[Edit]:
     """A domain word written in capitals with blanks inside it is read as the word."""
-    if not _SPACED_CAPITALS_HINT.search(text):
+    if next(iter(_spaced_capital_hints(text)), None) is None:
         return []
     words, longest = _spaced_capital_words()
     edits: list[Edit] = []
