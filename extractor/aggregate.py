@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from extractor.fields import FIELDS, Field, assertion_policies
-from extractor.parsing.clinical import ELSEWHERE
+from extractor.parsing.clinical import ELSEWHERE, visit_to_own_doctor
 from extractor.schema import (
     FINDING_KEYS,
     IHC_KEYS,
@@ -396,6 +396,10 @@ def _first_department(b: Builder, field: Field, record: dict[str, Any]) -> str |
         if i.mention.value != ELSEWHERE and re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)
     ]
     chosen = (explicit or departments)[0]
+    if not explicit and chosen.mention.value == "emergency medicine":
+        # "presents to the emergency room ... He went to his primary care physician, who
+        # prescribed ...": the patient's own doctor was seen before the emergency visit
+        chosen = next((i for i in departments if visit_to_own_doctor(i.mention.text)), chosen)
     if chosen.mention.value == ELSEWHERE:
         return None  # first seen at a hospital or by "their doctor": a department named later came after
     b.cite(field.key, [chosen])
