@@ -349,10 +349,18 @@ def test_a_family_doctor_does_not_make_findings_family_history(record_of: Record
         ("Pancreatic NET.  No nodal disease on staging.", []),
         # a lymphoma's nodal disease is the tumour itself, not a metastasis
         ("Follicular lymphoma with extensive nodal disease.", None),
+        # a node specimen's diagnosis line of a resection pathology report
+        ("FINAL DIAGNOSIS:,A.  Right upper lobe wedge:  Poorly differentiated non-small cell carcinoma.  Tumor Size:  0.8 cm.,"
+         "B.  Biopsy, 10R lymph node:  Anthracotically pigmented lymphoid tissue, negative for malignancy.", []),
     ],
 )
 def test_metastasis_wording(record_of: Record, note: str, sites: list[str] | None) -> None:
     assert record_of(note).metastasis_sites == sites
+
+
+def test_a_negative_margin_on_a_node_line_is_not_negative_nodes(record_of: Record) -> None:
+    note = "FINAL DIAGNOSIS:,A.  Right upper lobe:  Adenocarcinoma.,B.  Lymph nodes:  metastatic carcinoma in two nodes; margins negative for tumor."
+    assert record_of(note).metastasis_sites != []
 
 
 @pytest.mark.parametrize(
