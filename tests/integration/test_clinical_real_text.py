@@ -268,6 +268,10 @@ def test_first_department(record_of: Record, note: str, department: str | None) 
         # a note written at the diagnosis of another malignancy
         ("HISTORY OF PRESENT ILLNESS: , The patient is a very pleasant 61-year-old gentleman who was recently diagnosed with squamous cell carcinoma of the base of the tongue.", 61, "male"),
         ("The patient is a 70-year-old female with prior history of lung cancer.  She was recently diagnosed with recurrent pneumonia.", None, "female"),
+        # a note written just after the biopsy that found the malignancy
+        ("INDICATION FOR THE PROCEDURE:  ,The patient is a 52-year-old female who recently underwent a left breast biopsy and was found to have "
+         "invasive carcinoma of the left breast.  The patient was elected to have a left modified radical mastectomy.", 52, "female"),
+        ("The patient is a 52-year-old female who recently underwent a left breast biopsy which showed a fibroadenoma.", None, "female"),
     ],
 )
 def test_age_at_the_tumours_diagnosis(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
