@@ -227,6 +227,16 @@ class Builder:
         return bool(self.of("diagnosis") or self.of("malignancy"))
 
     @cached_property
+    def tumour_only_past(self) -> bool:
+        """No tumour of the cohort's kind, and every other malignancy the notes state is
+        told as past ("history of Hodgkin's lymphoma 18 years ago, free of disease since"):
+        a mass found now is not known to be it."""
+        if self.of("diagnosis"):
+            return False  # a pNET / glucagonoma: its sizes are read as the cohort's tumour's
+        tumours = self.of("malignancy")
+        return bool(tumours) and all(i.mention.assertion.historical for i in tumours)
+
+    @cached_property
     def deaths(self) -> list[_Item]:
         return [i for i in self.of("vital_status") if i.mention.value["status"] == "deceased"]
 
@@ -531,6 +541,10 @@ def _tumour_size(b: Builder, field: Field, record: dict[str, Any]) -> list[float
         # a "mass", "lesion" or "nodule" of a patient with no tumour stated is not the
         # tumour (cysts, nodules, hardware); a pancreatic one is the cohort's lead
         sizes = [i for i in sizes if i.mention.value.get("pancreatic")]
+    elif b.tumour_only_past:
+        # a past malignancy and a mass measured now on examination or imaging (abscesses,
+        # nodules of unstated nature): only a pathology report's or a pancreatic size is the tumour's
+        sizes = [i for i in sizes if i.mention.value.get("pancreatic") or i.mention.value.get("source") == "pathology"]
     if not sizes:
         return None
     # a size palpated on examination is an estimate: a measured one (imaging, pathology) wins
