@@ -239,6 +239,8 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
         ("HISTORY OF PRESENT ILLNESS: , At about 7 p.m., the patient began vomiting and was short of breath.  She came to the emergency room, "
          "where an EKG showed an inferior ST-elevation MI.", "emergency medicine"),
         ("HISTORY OF PRESENT ILLNESS: , 80-year-old man brought in the Emergency Room following an episode of syncope at home.", "emergency medicine"),
+        ("HISTORY OF PRESENT ILLNESS: , He reports slipping on a grape that was on the floor.  The patient states he went to the emergency room "
+         "and then followed up with his primary care physician.", "emergency medicine"),
         ("HISTORY OF PRESENT ILLNESS:, The patient is a 69-year-old male transferred from an outlying facility with diagnosis of a stroke.  "
          "When asked why he came to the emergency room, the patient replies that it started about 2 PM yesterday.", None),
         ("HISTORY OF PRESENT ILLNESS: , He was seen by his primary care physician for the cough, who prescribed an inhaler.  He came to the emergency room "
