@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from extractor.fields import FIELDS, Field, assertion_policies
-from extractor.parsing.clinical import ELSEWHERE
+from extractor.parsing.clinical import ELSEWHERE, visit_to_own_doctor
 from extractor.schema import (
     FINDING_KEYS,
     IHC_KEYS,
@@ -227,6 +227,16 @@ class Builder:
         return bool(self.of("diagnosis") or self.of("malignancy"))
 
     @cached_property
+    def tumour_only_past(self) -> bool:
+        """No tumour of the cohort's kind, and every other malignancy the notes state is
+        told as past ("history of Hodgkin's lymphoma 18 years ago, free of disease since"):
+        a mass found now is not known to be it."""
+        if self.of("diagnosis"):
+            return False  # a pNET / glucagonoma: its sizes are read as the cohort's tumour's
+        tumours = self.of("malignancy")
+        return bool(tumours) and all(i.mention.assertion.historical for i in tumours)
+
+    @cached_property
     def deaths(self) -> list[_Item]:
         return [i for i in self.of("vital_status") if i.mention.value["status"] == "deceased"]
 
@@ -396,6 +406,10 @@ def _first_department(b: Builder, field: Field, record: dict[str, Any]) -> str |
         if i.mention.value != ELSEWHERE and re.search(r"\bfirst\b|initially|originally", i.mention.text, re.IGNORECASE)
     ]
     chosen = (explicit or departments)[0]
+    if not explicit and chosen.mention.value == "emergency medicine":
+        # "presents to the emergency room ... He went to his primary care physician, who
+        # prescribed ...": the patient's own doctor was seen before the emergency visit
+        chosen = next((i for i in departments if visit_to_own_doctor(i.mention.text)), chosen)
     if chosen.mention.value == ELSEWHERE:
         return None  # first seen at a hospital or by "their doctor": a department named later came after
     b.cite(field.key, [chosen])
@@ -527,6 +541,10 @@ def _tumour_size(b: Builder, field: Field, record: dict[str, Any]) -> list[float
         # a "mass", "lesion" or "nodule" of a patient with no tumour stated is not the
         # tumour (cysts, nodules, hardware); a pancreatic one is the cohort's lead
         sizes = [i for i in sizes if i.mention.value.get("pancreatic")]
+    elif b.tumour_only_past:
+        # a past malignancy and a mass measured now on examination or imaging (abscesses,
+        # nodules of unstated nature): only a pathology report's or a pancreatic size is the tumour's
+        sizes = [i for i in sizes if i.mention.value.get("pancreatic") or i.mention.value.get("source") == "pathology"]
     if not sizes:
         return None
     # a size palpated on examination is an estimate: a measured one (imaging, pathology) wins

@@ -1,7 +1,9 @@
 """How corpora/general was drawn: a seeded random sample of the distinct MTSamples
 transcriptions, stratified by specialty (proportional allocation, at least one
 note of every specialty with three or more distinct notes), split into dev and
-test before any annotation.
+test before any annotation. A second dev split (dev2, a second honest precision
+estimate built like test) is drawn afterwards the same way, with its own seed, from
+the distinct notes in neither dev nor test; drawing it leaves dev and test unchanged.
 
     python corpora/general/select_notes.py ../shared/data/mtsamples/mtsamples.csv
 
@@ -17,6 +19,10 @@ from collections import defaultdict
 
 SEED = 20261203
 TOTAL = {"dev": 150, "test": 100}
+# dev2 is drawn after dev and test with a seed of its own, so that adding it
+# changes neither of them
+DEV2_SEED = 20261204
+DEV2_TOTAL = 80
 
 
 def distinct_notes(path: str) -> list[dict[str, str]]:
@@ -66,6 +72,11 @@ def main(path: str) -> None:
     for index, row in enumerate(pool):
         split = "test" if int(index % test_every) == 0 else "dev"
         print(split, row["note_id"], row["medical_specialty"].strip(), sep="\t")
+    drawn = {row["note_id"] for row in pool}
+    rest = [row for row in notes if row["note_id"] not in drawn]
+    dev2 = stratified(rest, DEV2_TOTAL, random.Random(DEV2_SEED))
+    for row in sorted(dev2, key=lambda r: (r["medical_specialty"].strip(), int(r["note_id"]))):
+        print("dev2", row["note_id"], row["medical_specialty"].strip(), sep="\t")
 
 
 if __name__ == "__main__":

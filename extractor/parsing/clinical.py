@@ -181,8 +181,13 @@ def parse_department(ctx: SpanContext) -> str | None:
         return None
     if department == "emergency medicine" and not _first_emergency_visit(ctx):
         return None
-    if not re.search(r"\b(?:first|initially|originally)\b", ctx.text, re.IGNORECASE) and _emergency_rules()["not_this_visit"].search(ctx.sentence):
+    first = re.compile(r"\b(?:first|initially|originally)\b", re.IGNORECASE)
+    if first.search(ctx.text):
+        return department
+    if _emergency_rules()["not_this_visit"].search(ctx.sentence):
         return None  # "last seen in rheumatology clinic 4 months ago": a visit, not the first contact
+    if _emergency_rules()["visit_verb"].match(ctx.text) and not first.search(ctx.before) and _earlier_care_told(ctx, same_paragraph=True):
+        return None  # "hospitalised, biopsied ... She had been seen by a dermatologist": a later step, not the first contact
     return department
 
 
@@ -228,15 +233,24 @@ def _first_emergency_visit(ctx: SpanContext) -> bool:
     care for it, and the visit is not an earlier or repeated one ("seen in the ER one
     month ago", "evaluated in the emergency department recently")."""
     rules = _emergency_rules()
-    history = ctx.preceding + ctx.before
-    headings = list(rules["heading"].finditer(history))
-    if headings:
-        history = history[headings[-1].end() :]
-    if rules["earlier_care"].search(history):
+    if _earlier_care_told(ctx):
         return False
     if rules["earlier_care_after"].search(ctx.after + " " + ctx.following):
         return False  # "presented to the ER ... He had gone to an outside clinic the day prior"
     return not rules["not_this_visit"].search(ctx.sentence)
+
+
+def _earlier_care_told(ctx: SpanContext, *, same_paragraph: bool = False) -> bool:
+    """The history before the mention (in the same section, or paragraph) tells care for
+    the complaint (seen, treated, hospitalised, biopsied ...) before this visit."""
+    rules = _emergency_rules()
+    history = ctx.preceding + ctx.before
+    if same_paragraph:
+        history = history[history.rfind("\n") + 1 :]  # not a heading line such as "Reason for referral: biopsy-proven NME"
+    headings = list(rules["heading"].finditer(history))
+    if headings:
+        history = history[headings[-1].end() :]
+    return rules["earlier_care"].search(history) is not None
 
 
 _SKIN_WORDS = re.compile(
@@ -601,3 +615,10 @@ def parse_vital(ctx: SpanContext) -> dict[str, Any] | None:
     if ctx.rule_value == "follow_up":
         return _follow_up_state(ctx, rules)
     return _alive(ctx, rules)
+
+
+def visit_to_own_doctor(text: str) -> bool:
+    """A department mention told as the patient's own visit ("saw their primary medical
+    doctor", "went to his primary care physician"): in a note that also tells an emergency
+    presentation, that visit came before it, whatever the order of the telling."""
+    return _emergency_rules()["own_doctor_visit"].match(text) is not None

@@ -99,6 +99,14 @@ def test_a_non_functioning_tumour_is_stated(record_of: Record) -> None:
         ("CT: 4.2 x 3.1 cm hypervascular mass of the pancreatic tail, consistent with a glucagonoma; 2 cm fluid collection consistent with a pseudocyst.", [4.2, 3.1]),
         # a mass felt on examination is estimated, not measured: the CT measures it
         ("Glucagonoma.\nExamination: thin; firm, non-tender epigastric mass, about 7 cm.\nCT: 6.1 x 5.0 cm mass of the pancreatic body.", [6.1, 5.0]),
+        # a mass found now in a patient whose only malignancy is a past one is not known to be it
+        ("INDICATION: , This 56-year-old male presents to surgical office with history of bilateral axillary masses.  The left mass is approximately "
+         "8 cm in diameter upon palpation.  The patient with history of Hodgkin's lymphoma approximately 18 years ago underwent therapy at that time "
+         "and he was declared free of disease since that time.", None),
+        # a current malignancy's mass is measured
+        ("HISTORY:  Biopsy of the right lower lobe showed squamous cell carcinoma.  CT of the chest shows a 3.2 x 2.8 cm mass in the right lower lobe.", [3.2, 2.8]),
+        # a past operation's pathology measured the tumour itself
+        ("History of glucagonoma of the pancreatic tail, distal pancreatectomy in 2015; pathology: tumour 4.5 x 3.0 cm, Ki-67 4%.", [4.5, 3.0]),
     ],
 )
 def test_what_is_not_a_measurement_of_the_tumour(record_of: Record, note: str, size: list[float] | None) -> None:
@@ -349,10 +357,18 @@ def test_a_family_doctor_does_not_make_findings_family_history(record_of: Record
         ("Pancreatic NET.  No nodal disease on staging.", []),
         # a lymphoma's nodal disease is the tumour itself, not a metastasis
         ("Follicular lymphoma with extensive nodal disease.", None),
+        # a node specimen's diagnosis line of a resection pathology report
+        ("FINAL DIAGNOSIS:,A.  Right upper lobe wedge:  Poorly differentiated non-small cell carcinoma.  Tumor Size:  0.8 cm.,"
+         "B.  Biopsy, 10R lymph node:  Anthracotically pigmented lymphoid tissue, negative for malignancy.", []),
     ],
 )
 def test_metastasis_wording(record_of: Record, note: str, sites: list[str] | None) -> None:
     assert record_of(note).metastasis_sites == sites
+
+
+def test_a_negative_margin_on_a_node_line_is_not_negative_nodes(record_of: Record) -> None:
+    note = "FINAL DIAGNOSIS:,A.  Right upper lobe:  Adenocarcinoma.,B.  Lymph nodes:  metastatic carcinoma in two nodes; margins negative for tumor."
+    assert record_of(note).metastasis_sites != []
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,8 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
         (("SUBJECTIVE:  Return visit.  In the meantime, she is doing quite well.",), "alive"),
         (("She is well groomed.  Her incision is well healed.  She is well known to this service.",), None),
         (("CAUSE OF DEATH:  Asphyxia.  MANNER OF DEATH:  Homicide.",), "deceased"),
+        (("An emergent head CT showed a left MCA infarction.  She required intubation and worsened as cerebral edema developed.  "
+          "She was pronounced brain dead.  Her organs were donated for transplant.",), "deceased"),
         (("Follow-up: he is doing well.", "He died 14 months after diagnosis of liver failure."), "deceased"),
         # the examiner's impression, the inpatient course, the state before this illness
         (("PHYSICAL EXAMINATION: , CONSTITUTIONAL:  The patient is well nourished.  The patient appears to be pale, but otherwise looks well.",), None),
@@ -225,6 +227,28 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
         # admitted from a clinic or the emergency room: where the patient came from
         ("DERMATOLOGY WARD - ADMISSION NOTE\n\nFemale patient admitted to the dermatology ward from the skin clinic\nfor work-up of an extensive erosive eruption.", "dermatology"),
         ("HISTORY: , 38-year-old male admitted from the emergency room 04/18/2009, decreased mental status.", "emergency medicine"),
+        # the primary care visit told after the emergency presentation came first
+        ("HISTORY OF PRESENT ILLNESS:, The patient is a 45yo man who presents to the emergency room with epigastric pain for the last 14 days.  "
+         "The pain was initially crampy and burning in character and was relieved with food intake.  He also reports a sour taste in his mouth.  "
+         "He went to his primary care physician who prescribed cimetidine; however, this did not relieve his symptoms.", "general practice"),
+        # a specialist seen after a hospital stay and other care is a later step, not the first contact
+        ("HISTORY OF PRESENT ILLNESS:, She has had recurrent abscesses for 2 years and was hospitalized for 6 weeks.  She was treated with multiple "
+         "courses of antibiotics.  She had been seen by a dermatologist who said that she had a problem with her sweat glands.", None),
+        ("HISTORY OF PRESENT ILLNESS:, She noticed an itchy rash on her legs in March.  She was seen by a dermatologist, who took a punch biopsy.", "dermatology"),
+        # came or was brought to the emergency room for the complaint, no earlier care told
+        ("HISTORY OF PRESENT ILLNESS: , At about 7 p.m., the patient began vomiting and was short of breath.  She came to the emergency room, "
+         "where an EKG showed an inferior ST-elevation MI.", "emergency medicine"),
+        ("HISTORY OF PRESENT ILLNESS: , 80-year-old man brought in the Emergency Room following an episode of syncope at home.", "emergency medicine"),
+        ("HISTORY OF PRESENT ILLNESS: , He reports slipping on a grape that was on the floor.  The patient states he went to the emergency room "
+         "and then followed up with his primary care physician.", "emergency medicine"),
+        ("HISTORY OF PRESENT ILLNESS:, The patient is a 69-year-old male transferred from an outlying facility with diagnosis of a stroke.  "
+         "When asked why he came to the emergency room, the patient replies that it started about 2 PM yesterday.", None),
+        ("HISTORY OF PRESENT ILLNESS: , He was seen by his primary care physician for the cough, who prescribed an inhaler.  He came to the emergency room "
+         "when it worsened.", "general practice"),
+        ("DERMATOLOGY CLINIC - NEW PATIENT CONSULT\n\n62 yo F sent for rash.\nHPI: 2.5 yr hx of intermittent itchy rash of the groin and legs.  "
+         "Rash first seen and treated by her PCP: topical steroids, no response.", "general practice"),
+        ("ENDOCRINOLOGY CONSULT NOTE\n\nReason for referral: biopsy-proven necrolytic migratory erythema, new diabetes.\n\n"
+         "HPI: 38-year-old woman seen by Dermatology on 9/12 with a rash of the groins.", "dermatology"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
@@ -246,6 +270,10 @@ def test_first_department(record_of: Record, note: str, department: str | None) 
         # a note written at the diagnosis of another malignancy
         ("HISTORY OF PRESENT ILLNESS: , The patient is a very pleasant 61-year-old gentleman who was recently diagnosed with squamous cell carcinoma of the base of the tongue.", 61, "male"),
         ("The patient is a 70-year-old female with prior history of lung cancer.  She was recently diagnosed with recurrent pneumonia.", None, "female"),
+        # a note written just after the biopsy that found the malignancy
+        ("INDICATION FOR THE PROCEDURE:  ,The patient is a 52-year-old female who recently underwent a left breast biopsy and was found to have "
+         "invasive carcinoma of the left breast.  The patient was elected to have a left modified radical mastectomy.", 52, "female"),
+        ("The patient is a 52-year-old female who recently underwent a left breast biopsy which showed a fibroadenoma.", None, "female"),
     ],
 )
 def test_age_at_the_tumours_diagnosis(record_of: Record, note: str, age: int | None, sex: str | None) -> None:
