@@ -375,3 +375,37 @@ def test_skin_histopathology_is_a_skin_biopsy(record_of: Record, note: str, diag
 )
 def test_vital_status_wording(record_of: Record, note: str, status: str | None) -> None:
     assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "stains", "insulin"),
+    [
+        # "plasma/serum immunoreactive X" is a radioimmunoassay of the blood, not a stain of the tumour
+        ("Glucagonoma, liver metastases.  Plasma immunoreactive glucagon - levels not changed after the embolization.", (None, None), None),
+        ("Insulinoma.  Serum immunoreactive insulin 45 uU/mL at a glucose of 2.1 mmol/L.", (None, None), 45.0),
+        # the tumour cells that are immunoreactive are stained
+        ("Glucagonoma.  The tumour cells are immunoreactive for glucagon and negative for insulin.", ("positive", "negative"), None),
+    ],
+)
+def test_a_blood_immunoassay_is_no_stain(record_of: Record, note: str, stains: tuple[str | None, str | None], insulin: float | None) -> None:
+    record = record_of(note)
+    assert (record.ihc.glucagon, record.ihc.insulin) == stains
+    assert (record.serum_markers.insulin.value if record.serum_markers.insulin else None) == insulin
+
+
+@pytest.mark.parametrize(
+    ("note", "gastrin", "glucagon"),
+    [
+        # the note defines IRG as immunoreactive gastrin: its definition wins over the lexicon's IRG (glucagon)
+        ("Referral: melena and diarrhoea for 3 years.  Very high serum immunoreactive gastrin (IRG), 12,037 pg/mL.", (12037.0, "elevated"), []),
+        # without a definition of its own, IRG stays immunoreactive glucagon
+        ("Glucagonoma work-up: fasting plasma glucagon (IRG) 1,250 pg/mL.", None, [1250.0]),
+    ],
+)
+def test_a_note_defines_its_own_abbreviation(
+    record_of: Record, note: str, gastrin: tuple[float, str] | None, glucagon: list[float]
+) -> None:
+    record = record_of(note)
+    marker = record.serum_markers.gastrin
+    assert ((marker.value, marker.status) if marker else None) == gastrin
+    assert [m.value for m in record.glucagon] == glucagon
