@@ -409,3 +409,16 @@ def test_a_note_defines_its_own_abbreviation(
     marker = record.serum_markers.gastrin
     assert ((marker.value, marker.status) if marker else None) == gastrin
     assert [m.value for m in record.glucagon] == glucagon
+
+
+@pytest.mark.parametrize(
+    ("note", "diabetes"),
+    [
+        # a department's name on a letterhead is no finding of the patient
+        ("DEPARTMENT OF ENDOCRINOLOGY & DIABETES\nRe: your patient\n\nThe rash led us to a metastatic glucagonoma.  Of interest, there is no diabetes.", "absent"),
+        ("Diabetes and Endocrinology Centre - clinic letter\nGlucagonoma of the tail.", None),
+        ("Diabetes and Endocrinology Centre - clinic letter\nGlucagonoma of the tail; type 2 diabetes since 2015.", "present"),
+    ],
+)
+def test_a_department_name_is_no_diabetes(record_of: Record, note: str, diabetes: str | None) -> None:
+    assert record_of(note).findings.diabetes == diabetes
