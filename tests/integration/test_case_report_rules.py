@@ -422,3 +422,18 @@ def test_a_note_defines_its_own_abbreviation(
 )
 def test_a_department_name_is_no_diabetes(record_of: Record, note: str, diabetes: str | None) -> None:
     assert record_of(note).findings.diabetes == diabetes
+
+
+@pytest.mark.parametrize(
+    ("note", "improved"),
+    [
+        # the syndrome's response to a somatostatin analogue, in so many words
+        ("Endocrine clinic: metastatic glucagonoma, NME at presentation.  Satisfactory response to the somatostatin analogue\ntherapy.", True),
+        ("Glucagonoma with liver metastases.  Good clinical response to octreotide LAR 30 mg monthly.", True),
+        ("Metastatic glucagonoma.  Poor response to octreotide; the rash persisted.", False),
+        # a tumour's response to a targeted drug on a scan is not the syndrome's
+        ("Metastatic glucagonoma.  Good response to everolimus on the CT.", None),
+    ],
+)
+def test_a_response_to_a_somatostatin_analogue_is_an_improvement(record_of: Record, note: str, improved: bool | None) -> None:
+    assert record_of(note).symptoms_improved is improved
