@@ -437,3 +437,21 @@ def test_a_department_name_is_no_diabetes(record_of: Record, note: str, diabetes
 )
 def test_a_response_to_a_somatostatin_analogue_is_an_improvement(record_of: Record, note: str, improved: bool | None) -> None:
     assert record_of(note).symptoms_improved is improved
+
+
+@pytest.mark.parametrize(
+    ("note", "systemic", "locoregional"),
+    [
+        # a chemoembolization's load is liver-directed therapy (TACE), not systemic chemotherapy
+        ("Glucagonoma, liver metastases, st. after hepatic artery chemoembolization (Lipiodol +\nstreptozotocin + 5-FU) in April.", [], ["tace"]),
+        ("Metastatic glucagonoma.  The emulsion was Lipiodol emulsified with streptozotocin and 5-fluorouracil, given into the hepatic artery.", [], []),
+        # a TACE first, then systemic chemotherapy: both
+        ("Pancreatic NEC, liver metastases: TACE of the liver masses (07/2010), then systemic chemo streptozotocin +\nadriamycin.", ["doxorubicin", "streptozocin"], ["tace"]),
+        ("Metastatic pNET treated with streptozocin and 5-FU for four cycles.", ["5-fluorouracil", "streptozocin"], []),
+    ],
+)
+def test_a_chemoembolization_load_is_not_systemic_therapy(
+    record_of: Record, note: str, systemic: list[str], locoregional: list[str]
+) -> None:
+    record = record_of(note)
+    assert (sorted(record.systemic_therapy), record.locoregional_therapy) == (systemic, locoregional)
