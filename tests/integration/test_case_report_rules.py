@@ -455,3 +455,15 @@ def test_a_chemoembolization_load_is_not_systemic_therapy(
 ) -> None:
     record = record_of(note)
     assert (sorted(record.systemic_therapy), record.locoregional_therapy) == (systemic, locoregional)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        # "chemo-embolization" with its hyphen, also when a line end splits it
+        "Glucagonoma, liver metastases.  Hepatic artery chemo-\nembolization of the liver metastases in April.",
+        "Glucagonoma, liver metastases.  Hepatic artery chemo-embolization with Lipiodol in April.",
+    ],
+)
+def test_a_hyphenated_chemoembolization_is_tace(record_of: Record, note: str) -> None:
+    assert record_of(note).locoregional_therapy == ["tace"]
