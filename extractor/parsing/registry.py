@@ -37,5 +37,6 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
         "prrt": treatment.parse_prrt,
         "systemic": treatment.parse_systemic,
         "chemotherapy": treatment.parse_chemotherapy,
+        "systemic_chemotherapy": treatment.parse_systemic_chemotherapy,
     }
 )

@@ -116,8 +116,15 @@ def parse_systemic(ctx: SpanContext) -> Any:
     """A drug that also treats other diseases (methotrexate, cyclophosphamide, interferon,
     hydroxyurea), or an ablation that also treats nerves, arrhythmias and veins
     (radiofrequency, microwave), is tumour therapy only where the note names the
-    neoplasm it treats; a chemoembolization's load is not systemic therapy."""
-    return ctx.rule_value if tumour_context(ctx) and not embolization_payload(ctx) else None
+    neoplasm it treats."""
+    return ctx.rule_value if tumour_context(ctx) else None
+
+
+def parse_systemic_chemotherapy(ctx: SpanContext) -> Any:
+    """A cytotoxic drug that also treats other diseases (mitomycin in the eye, epirubicin in
+    the bladder) is systemic tumour therapy where the note names the neoplasm, unless it is a
+    chemoembolization's load."""
+    return None if embolization_payload(ctx) else parse_systemic(ctx)
 
 
 def parse_surgery(ctx: SpanContext) -> list[str] | None:

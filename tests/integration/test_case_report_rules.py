@@ -448,13 +448,16 @@ def test_a_response_to_a_somatostatin_analogue_is_an_improvement(record_of: Reco
         # a TACE first, then systemic chemotherapy: both
         ("Pancreatic NEC, liver metastases: TACE of the liver masses (07/2010), then systemic chemo streptozotocin +\nadriamycin.", ["doxorubicin", "streptozocin"], ["tace"]),
         ("Metastatic pNET treated with streptozocin and 5-FU for four cycles.", ["5-fluorouracil", "streptozocin"], []),
+        # an ablation listed after a TACE is no load of it
+        ("Metastatic glucagonoma.  Liver metastases treated with TACE, RFA and two cycles of PRRT.", [], ["rfa", "tace"]),
+        ("Metastatic pNET: mitomycin C and 5-FU, four cycles.", ["5-fluorouracil", "mitomycin"], []),
     ],
 )
 def test_a_chemoembolization_load_is_not_systemic_therapy(
     record_of: Record, note: str, systemic: list[str], locoregional: list[str]
 ) -> None:
     record = record_of(note)
-    assert (sorted(record.systemic_therapy), record.locoregional_therapy) == (systemic, locoregional)
+    assert (sorted(record.systemic_therapy), sorted(record.locoregional_therapy)) == (systemic, locoregional)
 
 
 @pytest.mark.parametrize(
