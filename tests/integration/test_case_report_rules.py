@@ -470,3 +470,15 @@ def test_a_chemoembolization_load_is_not_systemic_therapy(
 )
 def test_a_hyphenated_chemoembolization_is_tace(record_of: Record, note: str) -> None:
     assert record_of(note).locoregional_therapy == ["tace"]
+
+
+@pytest.mark.parametrize(
+    ("note", "age"),
+    [
+        # "NME is the hallmark of the glucagonoma syndrome": a textbook statement, no tumour of the patient
+        ("49-year-old woman admitted with a rash.\nFinal diagnosis: necrolytic migratory erythema.  Because NME is the hallmark of the glucagonoma syndrome we have requested the plasma glucagon and a CT.", None),
+        ("49-year-old woman with necrolytic migratory erythema and a glucagonoma of the pancreatic tail.", 49),
+    ],
+)
+def test_a_hallmark_of_a_syndrome_is_no_diagnosis(record_of: Record, note: str, age: int | None) -> None:
+    assert record_of(note).age_at_diagnosis == age
