@@ -67,7 +67,8 @@ PANCREATIC_RESECTIONS = frozenset({
 GENERIC_TUMOUR_OPERATION = re.compile(r"pancrea|\b(?:resection|excision|removal)\s+of\b|\btumou?r\s+(?:excision|resection)", re.IGNORECASE)
 UNIT_DISPLAY = {"pg/ml": "pg/mL", "ng/ml": "ng/mL", "pmol/l": "pmol/L", "ng/l": "ng/L", "u/l": "U/L",
                 "iu/l": "IU/L", "miu/l": "mIU/L", "mu/l": "mU/L", "µg/l": "µg/L", "ug/l": "µg/L",
-                "nmol/l": "nmol/L", "uiu/ml": "µIU/mL", "µiu/ml": "µIU/mL", "pmol/ml": "pmol/mL"}
+                "nmol/l": "nmol/L", "uiu/ml": "µIU/mL", "µiu/ml": "µIU/mL", "pmol/ml": "pmol/mL",
+                "uu/ml": "µU/mL", "µu/ml": "µU/mL"}
 _POLICIES = assertion_policies()
 _PROCEDURES = frozenset(typing.get_args(SurgicalProcedure))
 

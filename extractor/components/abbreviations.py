@@ -1,9 +1,10 @@
 """Abbreviations a note defines ("chromogranin A (CgA)") resolve to the long form's concept.
 
 scispaCy's AbbreviationDetector (Schwartz-Hearst) finds the definitions; this
-component then (1) gives every later use of a defined short form the label and
-rule of the entity on its long form, and (2) drops entities on a short form the
-note defines as something else (e.g. "DM" defined as dermatomyositis).
+component then (1) gives every use of a defined short form the label and rule of
+the entity on its long form, also where the lexicon read the short form as another
+concept, and (2) drops entities on a short form the note defines as something we do
+not extract (e.g. "DM" defined as dermatomyositis).
 """
 
 
@@ -15,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractor.components._common import text_of
+from extractor.components._common import rule_metadata, text_of
 from extractor.focus import NEEDS_FULL_KEY, occurs_in_gaps
 
 
@@ -91,8 +92,13 @@ class AbbreviationResolver:
                     ents = [e for e in ents if e is not stale and not (e.start == short.start and e.end == short.end)]
                     changed = True
                 continue
-            if short.start in by_start and by_start[short.start].end == short.end:
-                continue
+            existing = by_start.get(short.start)
+            if existing is not None and existing.end == short.end:
+                if existing.label_ == concept.label_ and rule_metadata(existing).get("value") == rule_metadata(concept).get("value"):
+                    continue
+                # the note's own definition wins over the lexicon's reading of the short form:
+                # "immunoreactive gastrin (IRG)" although IRG is elsewhere immunoreactive glucagon
+                ents = [e for e in ents if not (e.start == existing.start and e.end == existing.end)]
             added = Span(doc, short.start, short.end, label=concept.label_)
             added._.target_rule = getattr(concept._, "target_rule", None)
             ents.append(added)

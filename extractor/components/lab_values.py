@@ -99,10 +99,12 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
         context = line + text[ent.start_char : ent.end_char] + window
         offset = len(line) + (ent.end_char - ent.start_char)
         timings = timing_cues(context, [(offset + r.start, offset + r.end) for r in readings])
+        # "very high serum gastrin, 12,037 pg/mL": the word before the analyte, when the value has no range
+        said_before = status_before(sentence[:start])
         values = []
         for reading, timing in zip(readings, timings, strict=True):
             reference = next((r for s, _, r in references if s >= reading.end), None)
-            status = status_from_reference(reading.value, reading.comparator, reference) or status_words(window)
+            status = status_from_reference(reading.value, reading.comparator, reference) or status_words(window) or said_before
             values.append(
                 {
                     "value": reading.value,
@@ -131,7 +133,9 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
     # "positive for synaptophysin and NSE": a result before a list of markers is a stain's
     # result, unless the sentence speaks of blood ("serum chromogranin was elevated")
     stated_before = _IHC_RESULT_WORDS.search(sentence[:start]) is not None and not _BLOOD_WORDS.search(sentence)
-    if pathology or ihc_words or _IHC_RESULT_WORDS.search(sentence_window) or stated_before:
+    # "plasma immunoreactive glucagon": a radioimmunoassay of the blood, not a stain
+    blood_assay = vocab_regex("blood_immunoassay").search(sentence[max(0, start - 40) : start]) is not None
+    if not blood_assay and (pathology or ihc_words or _IHC_RESULT_WORDS.search(sentence_window) or stated_before):
         if marker == "c_peptide":
             return None
         return ("ihc", {"marker": marker})

@@ -189,7 +189,7 @@ def _shared_unit(text: str, raw: list[tuple[re.Match[str], str | None]], index: 
 
 _STATUS_BEFORE = re.compile(
     r"\b(?P<word>elevated|raised|high|increased|inappropriately\s+high|normal|low|suppressed)\s+"
-    r"(?:(?:levels?|concentrations?|values?)\s+of\s+)?(?:(?:serum|plasma|fasting|circulating|blood)\s+)?"
+    r"(?:(?:levels?|concentrations?|values?)\s+of\s+)?(?:(?:serum|plasma|fasting|circulating|blood)\s+)?(?:immuno-?reactive\s+)?"
     r"(?:[A-Za-z][\w-]*(?:\s+[A-Z])?\s*(?:,|and|&)\s*){0,4}$",
     re.IGNORECASE,
 )

@@ -36,5 +36,7 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
         "regimen": treatment.parse_regimen,
         "prrt": treatment.parse_prrt,
         "systemic": treatment.parse_systemic,
+        "chemotherapy": treatment.parse_chemotherapy,
+        "systemic_chemotherapy": treatment.parse_systemic_chemotherapy,
     }
 )

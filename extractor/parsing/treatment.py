@@ -101,12 +101,30 @@ def parse_prrt(ctx: SpanContext) -> dict[str, Any] | None:
     }
 
 
+def embolization_payload(ctx: SpanContext) -> bool:
+    """The drug is the load of a chemoembolization ("Lipiodol emulsified with streptozotocin",
+    "doxorubicin-eluting beads"): liver-directed therapy, recorded as TACE, not systemic."""
+    return bool(vocab_regex("embolization_payload_before").search(ctx.before) or vocab_regex("embolization_payload_after").match(ctx.after))
+
+
+def parse_chemotherapy(ctx: SpanContext) -> Any:
+    """A cytotoxic drug is systemic therapy unless it is a chemoembolization's load."""
+    return None if embolization_payload(ctx) else ctx.rule_value
+
+
 def parse_systemic(ctx: SpanContext) -> Any:
     """A drug that also treats other diseases (methotrexate, cyclophosphamide, interferon,
     hydroxyurea), or an ablation that also treats nerves, arrhythmias and veins
     (radiofrequency, microwave), is tumour therapy only where the note names the
     neoplasm it treats."""
     return ctx.rule_value if tumour_context(ctx) else None
+
+
+def parse_systemic_chemotherapy(ctx: SpanContext) -> Any:
+    """A cytotoxic drug that also treats other diseases (mitomycin in the eye, epirubicin in
+    the bladder) is systemic tumour therapy where the note names the neoplasm, unless it is a
+    chemoembolization's load."""
+    return None if embolization_payload(ctx) else parse_systemic(ctx)
 
 
 def parse_surgery(ctx: SpanContext) -> list[str] | None:

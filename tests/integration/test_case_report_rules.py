@@ -391,3 +391,110 @@ def test_skin_histopathology_is_a_skin_biopsy(record_of: Record, note: str, diag
 )
 def test_vital_status_wording(record_of: Record, note: str, status: str | None) -> None:
     assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "stains", "insulin"),
+    [
+        # "plasma/serum immunoreactive X" is a radioimmunoassay of the blood, not a stain of the tumour
+        ("Glucagonoma, liver metastases.  Plasma immunoreactive glucagon - levels not changed after the embolization.", (None, None), None),
+        ("Insulinoma.  Serum immunoreactive insulin 45 uU/mL at a glucose of 2.1 mmol/L.", (None, None), 45.0),
+        # the tumour cells that are immunoreactive are stained
+        ("Glucagonoma.  The tumour cells are immunoreactive for glucagon and negative for insulin.", ("positive", "negative"), None),
+    ],
+)
+def test_a_blood_immunoassay_is_no_stain(record_of: Record, note: str, stains: tuple[str | None, str | None], insulin: float | None) -> None:
+    record = record_of(note)
+    assert (record.ihc.glucagon, record.ihc.insulin) == stains
+    assert (record.serum_markers.insulin.value if record.serum_markers.insulin else None) == insulin
+
+
+@pytest.mark.parametrize(
+    ("note", "gastrin", "glucagon"),
+    [
+        # the note defines IRG as immunoreactive gastrin: its definition wins over the lexicon's IRG (glucagon)
+        ("Referral: melena and diarrhoea for 3 years.  Very high serum immunoreactive gastrin (IRG), 12,037 pg/mL.", (12037.0, "elevated"), []),
+        # without a definition of its own, IRG stays immunoreactive glucagon
+        ("Glucagonoma work-up: fasting plasma glucagon (IRG) 1,250 pg/mL.", None, [1250.0]),
+    ],
+)
+def test_a_note_defines_its_own_abbreviation(
+    record_of: Record, note: str, gastrin: tuple[float, str] | None, glucagon: list[float]
+) -> None:
+    record = record_of(note)
+    marker = record.serum_markers.gastrin
+    assert ((marker.value, marker.status) if marker else None) == gastrin
+    assert [m.value for m in record.glucagon] == glucagon
+
+
+@pytest.mark.parametrize(
+    ("note", "diabetes"),
+    [
+        # a department's name on a letterhead is no finding of the patient
+        ("DEPARTMENT OF ENDOCRINOLOGY & DIABETES\nRe: your patient\n\nThe rash led us to a metastatic glucagonoma.  Of interest, there is no diabetes.", "absent"),
+        ("Diabetes and Endocrinology Centre - clinic letter\nGlucagonoma of the tail.", None),
+        ("Diabetes and Endocrinology Centre - clinic letter\nGlucagonoma of the tail; type 2 diabetes since 2015.", "present"),
+    ],
+)
+def test_a_department_name_is_no_diabetes(record_of: Record, note: str, diabetes: str | None) -> None:
+    assert record_of(note).findings.diabetes == diabetes
+
+
+@pytest.mark.parametrize(
+    ("note", "improved"),
+    [
+        # the syndrome's response to a somatostatin analogue, in so many words
+        ("Endocrine clinic: metastatic glucagonoma, NME at presentation.  Satisfactory response to the somatostatin analogue\ntherapy.", True),
+        ("Glucagonoma with liver metastases.  Good clinical response to octreotide LAR 30 mg monthly.", True),
+        ("Metastatic glucagonoma.  Poor response to octreotide; the rash persisted.", False),
+        # a tumour's response to a targeted drug on a scan is not the syndrome's
+        ("Metastatic glucagonoma.  Good response to everolimus on the CT.", None),
+    ],
+)
+def test_a_response_to_a_somatostatin_analogue_is_an_improvement(record_of: Record, note: str, improved: bool | None) -> None:
+    assert record_of(note).symptoms_improved is improved
+
+
+@pytest.mark.parametrize(
+    ("note", "systemic", "locoregional"),
+    [
+        # a chemoembolization's load is liver-directed therapy (TACE), not systemic chemotherapy
+        ("Glucagonoma, liver metastases, st. after hepatic artery chemoembolization (Lipiodol +\nstreptozotocin + 5-FU) in April.", [], ["tace"]),
+        ("Metastatic glucagonoma.  The emulsion was Lipiodol emulsified with streptozotocin and 5-fluorouracil, given into the hepatic artery.", [], []),
+        # a TACE first, then systemic chemotherapy: both
+        ("Pancreatic NEC, liver metastases: TACE of the liver masses (07/2010), then systemic chemo streptozotocin +\nadriamycin.", ["doxorubicin", "streptozocin"], ["tace"]),
+        ("Metastatic pNET treated with streptozocin and 5-FU for four cycles.", ["5-fluorouracil", "streptozocin"], []),
+        # an ablation listed after a TACE is no load of it
+        ("Metastatic glucagonoma.  Liver metastases treated with TACE, RFA and two cycles of PRRT.", [], ["rfa", "tace"]),
+        ("Metastatic pNET: mitomycin C and 5-FU, four cycles.", ["5-fluorouracil", "mitomycin"], []),
+    ],
+)
+def test_a_chemoembolization_load_is_not_systemic_therapy(
+    record_of: Record, note: str, systemic: list[str], locoregional: list[str]
+) -> None:
+    record = record_of(note)
+    assert (sorted(record.systemic_therapy), sorted(record.locoregional_therapy)) == (systemic, locoregional)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        # "chemo-embolization" with its hyphen, also when a line end splits it
+        "Glucagonoma, liver metastases.  Hepatic artery chemo-\nembolization of the liver metastases in April.",
+        "Glucagonoma, liver metastases.  Hepatic artery chemo-embolization with Lipiodol in April.",
+    ],
+)
+def test_a_hyphenated_chemoembolization_is_tace(record_of: Record, note: str) -> None:
+    assert record_of(note).locoregional_therapy == ["tace"]
+
+
+@pytest.mark.parametrize(
+    ("note", "age"),
+    [
+        # "NME is the hallmark of the glucagonoma syndrome": a textbook statement, no tumour of the patient
+        ("49-year-old woman admitted with a rash.\nFinal diagnosis: necrolytic migratory erythema.  Because NME is the hallmark of the glucagonoma syndrome we have requested the plasma glucagon and a CT.", None),
+        ("49-year-old woman with necrolytic migratory erythema and a glucagonoma of the pancreatic tail.", 49),
+    ],
+)
+def test_a_hallmark_of_a_syndrome_is_no_diagnosis(record_of: Record, note: str, age: int | None) -> None:
+    assert record_of(note).age_at_diagnosis == age
