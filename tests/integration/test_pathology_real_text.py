@@ -94,6 +94,12 @@ def test_a_result_before_a_list_of_markers_is_their_stain_result(record_of: Call
         ("LEFT PARAAORTIC LYMPH NODES (F):\n-NO EVIDENCE OF METASTATIC DISEASE IN SEVEN LYMPH NODES EXAMINED (0/7)\n", []),
         ("-NO EVIDENCE OF METASTATIC DISEASE (0/7)\nJ. Portal hepatic lymph nodes, excision: Metastatic serous carcinoma.\n", ["lymph_nodes"]),
         ("B: Lymph node, right portal, removal.\n- No tumor identified in one lymph node (0/1).\n", []),
+        # a carcinoma found in a peritoneal specimen (omentum, cul-de-sac) is peritoneal spread, "metastatic" written or not
+        ("(D) CUL-DE-SAC TUMOR NODULE: METASTATIC HIGH GRADE CARCINOMA CONSISTENT WITH OVARIAN PRIMARY.\n(E) LEFT PELVIC LYMPH NODE: One lymph node, no tumor present.\n", ["peritoneum"]),
+        ("(F) OMENTAL BIOPSY; METASTATIC HIGH GRADE CARCINOMA CONSISTENT WITH OVARIAN PRIMARY.\n", ["peritoneum"]),
+        ("4. Omentum, omentectomy:\n-Serous adenocarcinoma, up to 6.0 cm.\n-One lymph node negative for carcinoma (0/1).\n", ["peritoneum"]),
+        ("2. Right ovary: serous adenocarcinoma with invasive serosal implants of high grade serous adenocarcinoma.\n", ["peritoneum"]),
+        ("6. Omentum, omentectomy:\n-Adipose tissue, negative for carcinoma.\n-One lymph node negative for carcinoma (0/1).\n", []),
     ],
 )
 def test_metastasis_as_pathology_reports_write_it(
