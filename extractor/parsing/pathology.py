@@ -275,6 +275,9 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     if vocab_regex("size_not_tumour_before").search(lead) or vocab_regex("size_not_tumour_right_after").match(trail):
         # "maximum linear extent in a core was 6 mm", "a 1 cm margin", "a 1 mm invasion": not the tumour's size
         return None
+    weighed = ctx.preceding[-40:] + lead
+    if ("eigh" in weighed or "EIGH" in weighed) and vocab_regex("size_after_specimen_weight").search(weighed[-70:]):
+        return None  # "Specimen type: radical prostatectomy. Weight: 30 grams. Size: 4 x 2.8 x 3 cm": the specimen's, beside its weight
     # the lead's words are looked up lower-cased (faster), unless that moves offsets
     lowered = lead.lower()
     folded = len(lowered) == len(lead)

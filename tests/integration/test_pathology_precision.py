@@ -125,6 +125,16 @@ def test_a_forms_question_mark_before_its_colon_is_no_doubt(record_of: Callable[
         ("HISTOLOGIC TYPE:\nDuctal adenocarcinoma\nTUMOR SIZE:\nGreatest dimension; 3.0 cm\n", 3.0),
         # a decimal point lost to OCR: "05 em" is 0.5 or 5, not a size to take
         ("Tumor nodules in the soft tissue measure 1 4 x O. r x 05 em.\n", None),
+        # a prostatectomy's size field beside its weight measures the specimen; the dominant nodule is the tumour
+        (
+            "TUMOR SITE: LEFT AND RIGHT. SPECIMEN TYPE: RADICAL PROSTATECTOMY. WEIGHT: 30 GRAMS. SIZE: 4 X 2.8 x 3 CM.\n"
+            "DOMINANT NODULE (AT LEAST 1 CM IN SIZE): IS PRESENT, 1.3 CM IN SIZE.\n",
+            1.3,
+        ),
+        ("Tumor weight: 120 g. Tumor size: 6.5 x 5 x 4 cm.\n", 6.5),
+        # the fallopian tube beside the ovarian tumour, a piece of neck tissue: organ and specimen sizes
+        ("(A) RIGHT OVARY AND PORTION OF TUBE -The tumor replaces the ovary; fallopian tube measuring 5.0 x 1.0 cm.\n", None),
+        ("6) SOURCE: Right Neck Level 1\nReceived fresh is a 5.6 x 4.0 x 1.7 cm piece of tan-pink and yellow nodular soft tissue.\n", None),
     ],
 )
 def test_what_a_size_in_a_pathology_report_measures(record_of: Callable[..., CohortRecord], report: str, expected: float | None) -> None:
