@@ -533,10 +533,11 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         ctx.preceding[-300:] + ctx.sentence
     ):
         return None  # a lymphoma's "nodal disease" is the tumour itself, not its spread
+    if _NOT_ASSESSED.match(ctx.after):
+        # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing, nor does
+        # "Size of largest lymph node metastasis: Not applicable" (no positive node to measure)
+        return None
     if ctx.rule_value == "any":
-        # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing
-        if _NOT_ASSESSED.match(ctx.after):
-            return None
         return {"sites": [], "scope": "any"}
     # "portal hepatic lymph nodes": the words before "lymph node" name the nodes' region, not an organ
     text = re.sub(r"\b(?:[\w-]+\s+){1,2}(?=lymph\s+nodes?)", "", text) if "lymph" in text else text
