@@ -160,6 +160,9 @@ def test_a_forms_no_answer_does_not_run_into_the_next_field(record_of: Callable[
         ("Short report: ischemic injury of the colon.\nTNM classification (UICC, 7th Edition 2010): pT4, pN0 (0/21)\nGrading: G2\n", "G2"),
         # gravida and para are no grade
         ("Clinical History: The patient is GII PI, with a 15 cm complex pelvic mass.\n", None),
+        # a lone capital I after the bare abbreviation "gr" in an OCR-garbled line is no grade; "gr. II" is
+        ("Prostatic adenocarcinoma, Gleason 3+3=6. Pathologic staging: pT2c.\nF`i-IrPiSJ.If Ritor s: gr I :uIC Et\n", None),
+        ("Invasive ductal carcinoma, gr. II, pT1c.\n", "G2"),
     ],
 )
 def test_a_bare_grade_beside_a_tnm_classification(record_of: Callable[..., CohortRecord], report: str, grade: str | None) -> None:
