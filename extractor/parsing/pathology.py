@@ -509,6 +509,8 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return None
     if ctx.rule_value == "nodes_negative":
         return {"sites": [], "scope": "lymph_nodes"}
+    if ctx.rule_value == "nodes_positive":
+        return {"sites": ["lymph_nodes"], "scope": "lymph_nodes"}  # "Two of 26 lymph nodes positive": a count of one or more
     if text.startswith("lymph") and re.search(r"(?:\b0\s*(?:/|of)\s*\d{1,2}|\b(?:no|none\s+of\s+the|zero)\b)\s*(?:regional\s+)?$", ctx.before, re.IGNORECASE):
         return {"sites": [], "scope": "lymph_nodes"}  # "0/3 lymph nodes with metastatic tumor": counted, none involved
     if ctx.rule_value == "nodes_count":

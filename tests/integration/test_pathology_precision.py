@@ -71,6 +71,11 @@ def test_a_fuhrman_grade_written_over_its_four_grades(record_of: Callable[..., C
     assert record.who_grade == grade
 
 
+def test_a_tnm_string_with_m_not_applicable_glued_on(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("COMMENT: These findings correspond to AJCC 6TH Edition Pathologic Stage III (pT3N1Mn/a).\n")
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m, record.tnm.stage) == ("T3", "N1", None, "III")
+
+
 def test_stage_parts_separated_by_full_stops(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of(
         "FINAL DIAGNOSIS: COLON, SIGMOID, PARTIAL COLECTOMY: A. MODERATELY DIFFERENTIATED ADENOCARCINOMA, 6.0 CM.\n"

@@ -100,6 +100,9 @@ def test_a_result_before_a_list_of_markers_is_their_stain_result(record_of: Call
         ("4. Omentum, omentectomy:\n-Serous adenocarcinoma, up to 6.0 cm.\n-One lymph node negative for carcinoma (0/1).\n", ["peritoneum"]),
         ("2. Right ovary: serous adenocarcinoma with invasive serosal implants of high grade serous adenocarcinoma.\n", ["peritoneum"]),
         ("6. Omentum, omentectomy:\n-Adipose tissue, negative for carcinoma.\n-One lymph node negative for carcinoma (0/1).\n", []),
+        # a count written in words before "lymph nodes positive"
+        ("Regional lymph nodes (pN): Two of 26 lymph nodes positive for metastatic carcinoma (2/26).\n", ["lymph_nodes"]),
+        ("One of the lymph nodes was enlarged but negative for carcinoma.\n", None),
         # positive peritoneal cytology alone is no peritoneal metastasis
         ("7. Pelvic washings:\n-Peritoneal cytology: Positive for adenocarcinoma.\n", None),
         # a form's question about the largest nodal metastasis, answered "Not applicable", names no site
