@@ -140,6 +140,12 @@ def test_a_forms_question_mark_before_its_colon_is_no_doubt(record_of: Callable[
         # the fallopian tube beside the ovarian tumour, a piece of neck tissue: organ and specimen sizes
         ("(A) RIGHT OVARY AND PORTION OF TUBE -The tumor replaces the ovary; fallopian tube measuring 5.0 x 1.0 cm.\n", None),
         ("6) SOURCE: Right Neck Level 1\nReceived fresh is a 5.6 x 4.0 x 1.7 cm piece of tan-pink and yellow nodular soft tissue.\n", None),
+        # a mesenteric mass (a nodal or serosal deposit) is not the primary tumour measured before it
+        (
+            "On opening, there is a central, 3.8 x 3.4 cm. rubbery tan white-pink tumor mass.\n"
+            "The aforementioned mesenteric mass measures 2.7 cm in greatest dimension.\n",
+            3.8,
+        ),
         # a mass beside the tube is measured, the tube is not its subject
         ("Adherent to the right fallopian tube is a 9.0 x 3.0 x 3.0 cm mass of papillary white, friable tumor.\n", 9.0),
     ],
