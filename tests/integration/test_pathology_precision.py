@@ -241,7 +241,15 @@ def test_the_chosen_category_of_a_synoptic_with_its_definition_stands(record_of:
     assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T3", "N1")
 
 
-@pytest.mark.parametrize(("line", "expected"), [("Tumor site: Body of stomach.", []), ("Tumor site: Head of pancreas.", ["head"])])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Tumor site: Body of stomach.", []),
+        ("Tumor site: Head of pancreas.", ["head"]),
+        # a form's answer with two parts, one a line, each with its organ word
+        ("TUMOR SITE:\nPancreatic head\nPancreatic body\nTUMOR SIZE:\nGreatest dimension: 3.5cm", ["head", "body"]),
+    ],
+)
 def test_a_tumour_site_field_names_a_part_of_the_pancreas_only(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
     record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: adenocarcinoma, 3.0 cm.\n" + line + "\n")
     assert record.tumor_location == expected
