@@ -235,6 +235,8 @@ _GRADE_ZERO = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?(?P<zero>[O0])(?
 # a synoptic grade written in Roman numerals that OCR turned into letters: "GI:", "Gill:" (GIII)
 _GRADE_ROMAN = re.compile(r"(?i:grade)[ \t]*:?[ \t]*(?:\n[ \t]*)?G(?P<roman>[Il1|]{1,3}|i[il]{0,2})(?=[ \t]*:)")
 _CODE_GAP = re.compile(r"[ \t,;/]{0,3}")
+# a spaced-out word that OCR made of a heading ("D I A c N O S I S"): its letters are no code
+_SPACED_LETTERS_BEFORE = re.compile(r"(?:^|[^A-Za-z])[A-Za-z][ \t][A-Za-z][ \t]\Z")
 # Where a code's or a TNM string's letter stands (the letter and the start of its value, as
 # the patterns above ask): both patterns are tried only there and up to four characters
 # before (a "y p " prefix), not at every y, p, c and r of the note.
@@ -254,7 +256,8 @@ _TNM_STRING = re.compile(
     # the leading lookahead fails fast where the lookbehind would be tried at every character
     r"(?=[ypcrT])(?<![A-Za-z0-9])(?P<tp>(?:y[ \t]?)?(?:[pcr][ \t]?)?)T[ \t]?(?P<t>[0-4]|is|[lIi](?=[ \t]?[a-d])|[xX])"
     # a sub-letter is glued ("T3bN0") or, after a blank, stands alone ("T1 b/N 1"), never the next code's prefix ("T2 cN0")
-    r"(?:(?P<ts>[a-d][12]?)|[ \t](?P<ts2>[a-d][12]?)(?![A-Za-z]))?"
+    # or, OCR's blank moved after it, is glued to the N part ("pT1 aNXMX"; never c, a prefix)
+    r"(?:(?P<ts>[a-d][12]?)|[ \t](?P<ts2>[a-d][12]?)(?![A-Za-z])|[ \t](?P<ts3>[abd])(?=N[ \t]?(?:[0-3OolIi]|[xX])))?"
     r"(?P<s1>[ \t]?[,/]?[ \t]?)(?P<np>(?:y[ \t]?)?(?:[pc][ \t]?)?)N[ \t]?(?P<n>[0-3OolIi]|[xX])(?:(?P<ns>[a-c](?![a-z]))|[ \t](?P<ns2>[a-c])(?![A-Za-z]))?"
     r"(?:(?P<s2>[ \t]?[,/]?[ \t]?)(?P<mp>(?:[pc][ \t]?)?)M[ \t]?(?P<m>[01OolI]|[xX])(?P<ms>[a-c](?![a-z]))?)?"
     r"(?=[^A-Za-z0-9]|R[0-2OlIxX]|$)"
@@ -280,7 +283,7 @@ def _tnm_string(match: re.Match[str]) -> str:
     def separator(raw: str | None) -> str:
         return ", " if "," in (raw or "") else " "
 
-    written = f"{prefix(match.group('tp'))}T{value(match.group('t'))}{match.group('ts') or match.group('ts2') or ''}"
+    written = f"{prefix(match.group('tp'))}T{value(match.group('t'))}{match.group('ts') or match.group('ts2') or match.group('ts3') or ''}"
     written += f"{separator(match.group('s1'))}{prefix(match.group('np'))}N{value(match.group('n'))}{match.group('ns') or match.group('ns2') or ''}"
     if match.group("m"):
         written += f"{separator(match.group('s2'))}{prefix(match.group('mp'))}M{value(match.group('m'))}{match.group('ms') or ''}"
@@ -352,6 +355,8 @@ def read_codes(text: str) -> list[Edit]:
     for index, match in enumerate(codes):
         prefix = match.group("prefix").replace(" ", "").replace("\t", "")
         value = match.group("value")
+        if " " in match.group(0) and _SPACED_LETTERS_BEFORE.search(text, max(0, match.start() - 5), match.start()):
+            continue
         previous = codes[index - 1] if index > 0 else None
         follows_code = (
             previous is not None

@@ -275,6 +275,9 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     if vocab_regex("size_not_tumour_before").search(lead) or vocab_regex("size_not_tumour_right_after").match(trail):
         # "maximum linear extent in a core was 6 mm", "a 1 cm margin", "a 1 mm invasion": not the tumour's size
         return None
+    weighed = ctx.preceding[-40:] + lead
+    if ("eigh" in weighed or "EIGH" in weighed) and vocab_regex("size_after_specimen_weight").search(weighed[-70:]):
+        return None  # "Specimen type: radical prostatectomy. Weight: 30 grams. Size: 4 x 2.8 x 3 cm": the specimen's, beside its weight
     # the lead's words are looked up lower-cased (faster), unless that moves offsets
     lowered = lead.lower()
     folded = len(lowered) == len(lead)
@@ -506,6 +509,8 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         return None
     if ctx.rule_value == "nodes_negative":
         return {"sites": [], "scope": "lymph_nodes"}
+    if ctx.rule_value == "nodes_positive":
+        return {"sites": ["lymph_nodes"], "scope": "lymph_nodes"}  # "Two of 26 lymph nodes positive": a count of one or more
     if text.startswith("lymph") and re.search(r"(?:\b0\s*(?:/|of)\s*\d{1,2}|\b(?:no|none\s+of\s+the|zero)\b)\s*(?:regional\s+)?$", ctx.before, re.IGNORECASE):
         return {"sites": [], "scope": "lymph_nodes"}  # "0/3 lymph nodes with metastatic tumor": counted, none involved
     if ctx.rule_value == "nodes_count":
@@ -530,10 +535,11 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         ctx.preceding[-300:] + ctx.sentence
     ):
         return None  # a lymphoma's "nodal disease" is the tumour itself, not its spread
+    if _NOT_ASSESSED.match(ctx.after):
+        # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing, nor does
+        # "Size of largest lymph node metastasis: Not applicable" (no positive node to measure)
+        return None
     if ctx.rule_value == "any":
-        # a form's "Distant metastasis: not applicable / cannot be assessed" states nothing
-        if _NOT_ASSESSED.match(ctx.after):
-            return None
         return {"sites": [], "scope": "any"}
     # "portal hepatic lymph nodes": the words before "lymph node" name the nodes' region, not an organ
     text = re.sub(r"\b(?:[\w-]+\s+){1,2}(?=lymph\s+nodes?)", "", text) if "lymph" in text else text

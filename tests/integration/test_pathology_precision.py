@@ -71,6 +71,11 @@ def test_a_fuhrman_grade_written_over_its_four_grades(record_of: Callable[..., C
     assert record.who_grade == grade
 
 
+def test_a_tnm_string_with_m_not_applicable_glued_on(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of("COMMENT: These findings correspond to AJCC 6TH Edition Pathologic Stage III (pT3N1Mn/a).\n")
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m, record.tnm.stage) == ("T3", "N1", None, "III")
+
+
 def test_stage_parts_separated_by_full_stops(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of(
         "FINAL DIAGNOSIS: COLON, SIGMOID, PARTIAL COLECTOMY: A. MODERATELY DIFFERENTIATED ADENOCARCINOMA, 6.0 CM.\n"
@@ -125,6 +130,24 @@ def test_a_forms_question_mark_before_its_colon_is_no_doubt(record_of: Callable[
         ("HISTOLOGIC TYPE:\nDuctal adenocarcinoma\nTUMOR SIZE:\nGreatest dimension; 3.0 cm\n", 3.0),
         # a decimal point lost to OCR: "05 em" is 0.5 or 5, not a size to take
         ("Tumor nodules in the soft tissue measure 1 4 x O. r x 05 em.\n", None),
+        # a prostatectomy's size field beside its weight measures the specimen; the dominant nodule is the tumour
+        (
+            "TUMOR SITE: LEFT AND RIGHT. SPECIMEN TYPE: RADICAL PROSTATECTOMY. WEIGHT: 30 GRAMS. SIZE: 4 X 2.8 x 3 CM.\n"
+            "DOMINANT NODULE (AT LEAST 1 CM IN SIZE): IS PRESENT, 1.3 CM IN SIZE.\n",
+            1.3,
+        ),
+        ("Tumor weight: 120 g. Tumor size: 6.5 x 5 x 4 cm.\n", 6.5),
+        # the fallopian tube beside the ovarian tumour, a piece of neck tissue: organ and specimen sizes
+        ("(A) RIGHT OVARY AND PORTION OF TUBE -The tumor replaces the ovary; fallopian tube measuring 5.0 x 1.0 cm.\n", None),
+        ("6) SOURCE: Right Neck Level 1\nReceived fresh is a 5.6 x 4.0 x 1.7 cm piece of tan-pink and yellow nodular soft tissue.\n", None),
+        # a mesenteric mass (a nodal or serosal deposit) is not the primary tumour measured before it
+        (
+            "On opening, there is a central, 3.8 x 3.4 cm. rubbery tan white-pink tumor mass.\n"
+            "The aforementioned mesenteric mass measures 2.7 cm in greatest dimension.\n",
+            3.8,
+        ),
+        # a mass beside the tube is measured, the tube is not its subject
+        ("Adherent to the right fallopian tube is a 9.0 x 3.0 x 3.0 cm mass of papillary white, friable tumor.\n", 9.0),
     ],
 )
 def test_what_a_size_in_a_pathology_report_measures(record_of: Callable[..., CohortRecord], report: str, expected: float | None) -> None:
@@ -150,6 +173,9 @@ def test_a_forms_no_answer_does_not_run_into_the_next_field(record_of: Callable[
         ("Short report: ischemic injury of the colon.\nTNM classification (UICC, 7th Edition 2010): pT4, pN0 (0/21)\nGrading: G2\n", "G2"),
         # gravida and para are no grade
         ("Clinical History: The patient is GII PI, with a 15 cm complex pelvic mass.\n", None),
+        # a lone capital I after the bare abbreviation "gr" in an OCR-garbled line is no grade; "gr. II" is
+        ("Prostatic adenocarcinoma, Gleason 3+3=6. Pathologic staging: pT2c.\nF`i-IrPiSJ.If Ritor s: gr I :uIC Et\n", None),
+        ("Invasive ductal carcinoma, gr. II, pT1c.\n", "G2"),
     ],
 )
 def test_a_bare_grade_beside_a_tnm_classification(record_of: Callable[..., CohortRecord], report: str, grade: str | None) -> None:
@@ -215,7 +241,15 @@ def test_the_chosen_category_of_a_synoptic_with_its_definition_stands(record_of:
     assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T3", "N1")
 
 
-@pytest.mark.parametrize(("line", "expected"), [("Tumor site: Body of stomach.", []), ("Tumor site: Head of pancreas.", ["head"])])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Tumor site: Body of stomach.", []),
+        ("Tumor site: Head of pancreas.", ["head"]),
+        # a form's answer with two parts, one a line, each with its organ word
+        ("TUMOR SITE:\nPancreatic head\nPancreatic body\nTUMOR SIZE:\nGreatest dimension: 3.5cm", ["head", "body"]),
+    ],
+)
 def test_a_tumour_site_field_names_a_part_of_the_pancreas_only(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
     record = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: adenocarcinoma, 3.0 cm.\n" + line + "\n")
     assert record.tumor_location == expected

@@ -94,6 +94,19 @@ def test_a_result_before_a_list_of_markers_is_their_stain_result(record_of: Call
         ("LEFT PARAAORTIC LYMPH NODES (F):\n-NO EVIDENCE OF METASTATIC DISEASE IN SEVEN LYMPH NODES EXAMINED (0/7)\n", []),
         ("-NO EVIDENCE OF METASTATIC DISEASE (0/7)\nJ. Portal hepatic lymph nodes, excision: Metastatic serous carcinoma.\n", ["lymph_nodes"]),
         ("B: Lymph node, right portal, removal.\n- No tumor identified in one lymph node (0/1).\n", []),
+        # a carcinoma found in a peritoneal specimen (omentum, cul-de-sac) is peritoneal spread, "metastatic" written or not
+        ("(D) CUL-DE-SAC TUMOR NODULE: METASTATIC HIGH GRADE CARCINOMA CONSISTENT WITH OVARIAN PRIMARY.\n(E) LEFT PELVIC LYMPH NODE: One lymph node, no tumor present.\n", ["peritoneum"]),
+        ("(F) OMENTAL BIOPSY; METASTATIC HIGH GRADE CARCINOMA CONSISTENT WITH OVARIAN PRIMARY.\n", ["peritoneum"]),
+        ("4. Omentum, omentectomy:\n-Serous adenocarcinoma, up to 6.0 cm.\n-One lymph node negative for carcinoma (0/1).\n", ["peritoneum"]),
+        ("2. Right ovary: serous adenocarcinoma with invasive serosal implants of high grade serous adenocarcinoma.\n", ["peritoneum"]),
+        ("6. Omentum, omentectomy:\n-Adipose tissue, negative for carcinoma.\n-One lymph node negative for carcinoma (0/1).\n", []),
+        # a count written in words before "lymph nodes positive"
+        ("Regional lymph nodes (pN): Two of 26 lymph nodes positive for metastatic carcinoma (2/26).\n", ["lymph_nodes"]),
+        ("One of the lymph nodes was enlarged but negative for carcinoma.\n", None),
+        # positive peritoneal cytology alone is no peritoneal metastasis
+        ("7. Pelvic washings:\n-Peritoneal cytology: Positive for adenocarcinoma.\n", None),
+        # a form's question about the largest nodal metastasis, answered "Not applicable", names no site
+        ("All lymph nodes: 0 positive of 22 lymph nodes (all parts)\nSize of largest lymph node metastasis :Not applicable\nPathologic stage (2010) pT2b pNO\n", []),
     ],
 )
 def test_metastasis_as_pathology_reports_write_it(

@@ -132,6 +132,8 @@ def test_broken_staging_and_grade_codes_are_joined(text: str, expected: str) -> 
         "Chronic left C8/T1 denervation.  No active denervation.",
         "Tenderness over T 4 spinous process.",
         "She is G 1 P 1, last menstrual period two weeks ago.",
+        # a heading OCR spaced out letter by letter ("D I A G N O S I S")
+        "Surgeon: D I A c N O . 15 ------ UTERUS CERVIX, TOTAL ABDOMINAL HYSTERECTOMY",
     ],
 )
 def test_words_and_vertebrae_that_look_like_codes_stay_as_written(text: str) -> None:
@@ -222,6 +224,8 @@ def test_transcription_blanks_are_not_checklists() -> None:
         ("PATHOLOGIC TNM STAGE: pT3bNOMXRI", "PATHOLOGIC TNM STAGE: pT3b N0 MXRI"),
         ("The final stage (T1 b/N 1 /MX)", "The final stage (T1b N1 MX)"),
         ("Pathologic stage pTia NX MX", "Pathologic stage pT1a NX MX"),
+        # OCR's blank moved from before the N to before the T's sub-letter
+        ("Pathologic stage: pT1 aNXMX (size of tumor based on current specimen)", "Pathologic stage: pT1a NX MX (size of tumor based on current specimen)"),
     ],
 )
 def test_whole_tnm_strings_damaged_by_ocr_are_rewritten(text: str, expected: str) -> None:
