@@ -416,7 +416,7 @@ _LIST_NUMBER_ON_SIZE = re.compile(r"([ \t]*\d{1,2}\.)(?=\d{1,3}\.\d{1,2}[ \t]?(?
 _COMMA_DECIMAL = re.compile(r"(\d{1,2}),(\d)(?=[ \t]?(?:[xX×*](?![A-Za-z])|[cCmM][mM]\b|%))")
 _DIGITS_AND_POINT = frozenset("0123456789.")
 _DECIMAL_SEPARATORS = (" .", "\t.", ". ", ".\t")
-_STRAY_AFTER_VALUE = re.compile(r"[_|~^`]+(?=[\s.,;:)]|$)")
+_STRAY_MARKS = "_|~^`"
 
 
 def _unit_matches(text: str) -> list[re.Match[str]]:
@@ -470,16 +470,33 @@ def read_numbers(text: str) -> list[Edit]:
     edits.extend(_spaced_decimals(text))
     edits.extend(_comma_decimals(text))
     edits.extend(_list_numbers_on_sizes(text))
-    if "_" in text or "|" in text or "~" in text or "^" in text or "`" in text:
-        for match in _STRAY_AFTER_VALUE.finditer(text):
-            start = match.start()
-            after_value = start and (text[start - 1] in "0123456789%" or (
-                text[max(0, start - 2) : start] in ("cm", "mm") and not text[max(0, start - 3) : start - 2].isalpha()
-            ))
-            if not after_value:
-                continue  # marks after a value only: "2.0 cm_", "15%|"
-            edits.append(_same_length_blank(text, match.start(), match.end()))
+    for start, end in _stray_mark_runs(text):
+        after_value = text[start - 1] in "0123456789%" or (
+            text[max(0, start - 2) : start] in ("cm", "mm") and not text[max(0, start - 3) : start - 2].isalpha()
+        )
+        if after_value:  # marks after a value only: "2.0 cm_", "15%|"
+            edits.append(_same_length_blank(text, start, end))
     return edits
+
+
+def _stray_mark_runs(text: str) -> list[tuple[int, int]]:
+    """The runs of stray marks that a blank, a punctuation mark or the end of the note
+    follows, not at the note's start. Found with str.find: a pattern opening with the
+    marks' character class is tried at every character of the note."""
+    runs = set()
+    for mark in _STRAY_MARKS:
+        found = text.find(mark, 1)
+        while found > 0:
+            start = found
+            while start > 0 and text[start - 1] in _STRAY_MARKS:
+                start -= 1
+            end = found + 1
+            while end < len(text) and text[end] in _STRAY_MARKS:
+                end += 1
+            if start > 0 and (end == len(text) or text[end].isspace() or text[end] in ".,;:)"):
+                runs.add((start, end))
+            found = text.find(mark, end)
+    return sorted(runs)
 
 
 def _digits_before(text: str, end: int, most: int) -> int:
@@ -492,17 +509,38 @@ def _digits_before(text: str, end: int, most: int) -> int:
     return start
 
 
-def _spaced_decimals(text: str) -> list[Edit]:
-    """Each point set apart from a digit on both sides ("2 .8 cm") is tried as a spaced decimal.
-    The points are found with str.find: ". " ends every sentence, so a regex pass over the
-    whole note cost more than the rest of the number reader."""
-    starts = set()
-    for separator in _DECIMAL_SEPARATORS:
-        found = text.find(separator, 1)
+# every ASCII digit as a 9 (bytes.translate: a table lookup a byte, where str.translate
+# looks each character up in a dict): a digit beside a sign is then one find away
+_DIGITS_AS_NINE = bytes.maketrans(b"012345678", b"999999999")
+
+
+def _digit_sign_digit(text: str, signs: Sequence[str]) -> list[int]:
+    """Where each of ``signs`` stands between two digits (the sign's position), in order.
+    An ASCII note is searched as a byte copy with every digit a 9; ". " ends every sentence and
+    "," is everywhere, so looking at each of them cost more than the rest of the reader."""
+    if text.isascii():
+        nines = text.encode("ascii").translate(_DIGITS_AS_NINE)
+        found_at = []
+        for sign in signs:
+            wanted = f"9{sign}9".encode("ascii")
+            found = nines.find(wanted)
+            while found >= 0:
+                found_at.append(found + 1)
+                found = nines.find(wanted, found + 1)
+        return sorted(found_at)
+    found_at = []
+    for sign in signs:
+        found = text.find(sign, 1)
         while found > 0:
-            if text[found - 1].isdigit() and text[found + 2 : found + 3].isdigit():
-                starts.add(_digits_before(text, found, 3))
-            found = text.find(separator, found + 1)
+            if text[found - 1].isdigit() and text[found + len(sign) : found + len(sign) + 1].isdigit():
+                found_at.append(found)
+            found = text.find(sign, found + 1)
+    return sorted(found_at)
+
+
+def _spaced_decimals(text: str) -> list[Edit]:
+    """Each point set apart from a digit on both sides ("2 .8 cm") is tried as a spaced decimal."""
+    starts = {_digits_before(text, found, 3) for found in _digit_sign_digit(text, _DECIMAL_SEPARATORS)}
     edits = []
     for start in sorted(starts):
         if start and text[start - 1] in _DIGITS_AND_POINT:
@@ -517,13 +555,10 @@ def _comma_decimals(text: str) -> list[Edit]:
     """Each comma between digits (found with str.find, no regex pass over the text) that is a
     measurement's decimal comma ("8,0 X 5,5 X 4,5 CM") becomes a point."""
     edits = []
-    comma = text.find(",", 1)
-    while comma > 0:
-        if text[comma - 1].isdigit() and text[comma + 1 : comma + 2].isdigit():
-            start = _digits_before(text, comma, 2)
-            if (start == 0 or text[start - 1] not in "0123456789.,") and _COMMA_DECIMAL.match(text, start):
-                edits.append(Edit(comma, comma + 1, "."))
-        comma = text.find(",", comma + 1)
+    for comma in _digit_sign_digit(text, (",",)):
+        start = _digits_before(text, comma, 2)
+        if (start == 0 or text[start - 1] not in "0123456789.,") and _COMMA_DECIMAL.match(text, start):
+            edits.append(Edit(comma, comma + 1, "."))
     return edits
 
 
@@ -549,9 +584,9 @@ def _list_numbers_on_sizes(text: str) -> list[Edit]:
 # A seed (a digit touching a letter) is found in one pass; the word around it is rewritten
 # only when the rewriting is a word the rules read (a lexicon name or an OCR domain word),
 # so codes and units ("T1", "CD10", "HbA1c", "10mg") stay as written.
-# led by the digit so re scans for the one character class instead of trying two
-# alternatives at every position (5x faster)
-_DIGIT_BESIDE_LETTER = re.compile(r"[01](?:(?<=[A-Za-z][01])|(?=[A-Za-z]))")
+# one pattern a digit, led by it: re scans for an opening literal fast, but tries a pattern
+# opening with a character class (or with alternatives) at every character
+_DIGITS_BESIDE_LETTER = tuple(re.compile(rf"{digit}(?:(?<=[A-Za-z]{digit})|(?=[A-Za-z]))") for digit in "01")
 _OCR_LETTERS = {"0": ("o",), "1": ("l", "i")}
 _MAX_DIGITS_IN_WORD = 3
 
@@ -588,7 +623,8 @@ def read_digit_letters(text: str) -> list[Edit]:
     shortest = _shortest_known_word()
     edits: list[Edit] = []
     end = 0
-    for seed in _DIGIT_BESIDE_LETTER.finditer(text):
+    seeds = sorted((seed for pattern in _DIGITS_BESIDE_LETTER for seed in pattern.finditer(text)), key=_start)
+    for seed in seeds:
         if seed.start() < end:
             continue
         start = seed.start()
@@ -612,6 +648,10 @@ def read_digit_letters(text: str) -> list[Edit]:
                 edits.append(Edit(start, end, reading.upper() if upper else _keep_case(word, reading)))
                 break
     return edits
+
+
+def _start(match: re.Match[str]) -> int:
+    return match.start()
 
 
 def _keep_case(written: str, reading: str) -> str:
@@ -822,7 +862,9 @@ def read_glued_signs(text: str) -> list[Edit]:
     """Set a glued result sign apart from its marker name, so the name is a word of its own."""
     labels = reading_rules().value_labels
     edits: list[Edit] = []
-    for pair in _GLUED_SIGNS:
+    # most notes have no "+": one look for it spares a pass for each of its pairs
+    pairs = _GLUED_SIGNS if "+" in text else [pair for pair in _GLUED_SIGNS if "+" not in pair]
+    for pair in pairs:
         position = text.find(pair)
         while position > 0:
             word = _WORD_BEFORE.search(text, max(0, position - 20), position)
