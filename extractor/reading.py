@@ -716,12 +716,30 @@ _SPACED_CAPITALS_FROM_BLANK = re.compile(r" [A-Z]{1,2}(?= )")
 _CAPITAL_RUN = re.compile(r"\b[A-Z]{1,10}(?: [A-Z]{1,10}){2,15}\b")
 
 
+_CAPITALS_AS_A = bytes.maketrans(bytes(range(ord("A"), ord("Z") + 1)), b"A" * 26)
+
+
+def _spaced_capital_starts(text: str) -> list[int]:
+    """Where ``_SPACED_CAPITALS_HINT`` can match: in an ASCII note, where a byte copy with
+    every capital an A holds "A A " or "A AA " (bytes.find); else before each blank the
+    blank-led pattern finds."""
+    if text.isascii():
+        capitals = text.encode("ascii").translate(_CAPITALS_AS_A)
+        starts = []
+        for shape in (b"A A ", b"A AA "):
+            found = capitals.find(shape)
+            while found >= 0:
+                starts.append(found)
+                found = capitals.find(shape, found + 1)
+        return sorted(starts)
+    return [blank.start() - 1 for blank in _SPACED_CAPITALS_FROM_BLANK.finditer(text) if blank.start() > 0]
+
+
 def _spaced_capital_hints(text: str) -> Iterable[re.Match[str]]:
-    """``_SPACED_CAPITALS_HINT.finditer(text)``, found from the blank: the pattern opens with
-    a character class, which re tries at every character of the note."""
+    """``_SPACED_CAPITALS_HINT.finditer(text)`` without its scan: the pattern opens with a
+    character class, which re tries at every character of the note."""
     end = 0
-    for blank in _SPACED_CAPITALS_FROM_BLANK.finditer(text):
-        start = blank.start() - 1
+    for start in _spaced_capital_starts(text):
         if start < end or not ("A" <= text[start] <= "Z"):
             continue
         hint = _SPACED_CAPITALS_HINT.match(text, start)
