@@ -39,7 +39,7 @@ from extractor.medspacy_internals import (
     regex_patterns,
     token_matcher,
 )
-from extractor.regex_tools import matches_at
+from extractor.regex_tools import character_classes, class_table, matches_at, positions
 from extractor.search.regex_analysis import (
     ANCHORED_BEFORE,
     DIGIT_START,
@@ -52,6 +52,7 @@ from extractor.search.regex_analysis import (
 # every digit no digit precedes, led by the digit so re scans for the class (a leading
 # lookbehind is tried at every character: 2.5x slower)
 _DIGIT_START = re.compile(r"\d(?<!\d\d)")
+_DIGITS_AS_NINE = class_table(str.isdigit, inside=ord("9"))
 _NON_WORD = re.compile(r"\W")
 # ASCII text: every byte that is not a word character (what ``\w`` matches) becomes a space
 _WORDS_ONLY_ASCII = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
@@ -189,10 +190,22 @@ class _Vocabulary:
                     else:
                         found[keyword] = [start]
         if self._digit_start is not None:
-            digits = [m.start() for m in _DIGIT_START.finditer(index.text)]
+            digits = _digit_run_starts(index.text)
             if digits:
                 found[self._digit_start] = digits
         return found
+
+
+def _digit_run_starts(text: str) -> list[int]:
+    """Where each run of digits starts (``_DIGIT_START``): in an ASCII note, found in a copy
+    with every digit a 9 and everything else a blank (a pattern led by a character class is
+    tried at every character of the note)."""
+    digits = character_classes(text, _DIGITS_AS_NINE)
+    if digits is None:
+        return [match.start() for match in _DIGIT_START.finditer(text)]
+    starts = [0] if digits[:1] == b"9" else []
+    starts += [found + 1 for found in positions(digits, b" 9")]
+    return starts
 
 
 @dataclass(frozen=True)
