@@ -11,6 +11,7 @@ from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import duration_in_days, duration_in_months
 from extractor.lexicon import concept_finder
 from extractor.parsing.treatment import names_tumour
+from extractor.regex_tools import character_classes, class_table, matches_at, positions
 from extractor.resources import vocabulary
 
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss|[rl]hf)\b", re.IGNORECASE)
@@ -92,17 +93,42 @@ def parse_weight_loss(ctx: SpanContext) -> bool | None:
 
 # the punctuation first, so the scan is a character search; titles do not end a sentence
 _UNIT_END = re.compile(r"[.!?;](?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bvs\.)(?:\s+|,(?=\S))|\n")
+# every unit end opens with one of these (found in a byte copy where each is a "!": re tries
+# a pattern opening with a character class at every character of the note)
+_UNIT_END_OPENERS_AS_BANG = class_table(lambda character: character in ".!?;\n", inside=ord("!"))
+
+
+def _unit_ends(text: str) -> list[int]:
+    """Where each ``_UNIT_END`` match starts."""
+    openers = character_classes(text, _UNIT_END_OPENERS_AS_BANG)
+    if openers is None:
+        return [match.start() for match in _UNIT_END.finditer(text)]
+    return [match.start() for match in matches_at(_UNIT_END, text, positions(openers, b"!"))]
 
 
 @cache
-def _pronoun_rules() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], int, int]:
+def _pronoun_rules() -> tuple[tuple[re.Pattern[str], ...], dict[str, str], re.Pattern[str], int, int]:
     rules = vocabulary()["sex_pronouns"]
     sex_of = {word: sex for sex in ("female", "male") for word in rules[sex]}
-    # "he/she", "his/her", "s/he": a template's wording, no one's sex. Both patterns run
-    # on the lower-cased note (without IGNORECASE, several times faster)
-    words = folded_regex(rf"(?<![/\w])(?:{'|'.join(sorted(sex_of, key=len, reverse=True))})\b(?!\s*/)")
+    # "he/she", "his/her", "s/he": a template's wording, no one's sex. The patterns run on
+    # the lower-cased note (without IGNORECASE, several times faster), one a first letter:
+    # led by the letter, re scans for it fast; led by the lookbehind that starts a word, it
+    # was tried at every character (half of this function's cost). Each pattern keeps
+    # the longest-first order, and matches are whole words, so none overlaps another's.
+    longest_first = sorted(sex_of, key=len, reverse=True)
+    words = tuple(
+        folded_regex(
+            rf"{re.escape(letter)}(?<![/\w]{re.escape(letter)})"
+            rf"(?:{'|'.join(re.escape(word[1:]) for word in longest_first if word[0] == letter)})\b(?!\s*/)"
+        )
+        for letter in sorted({word[0] for word in longest_first})
+    )
     others = folded_regex(rf"{vocabulary()['other_people']}|{rules['other_person']}")
     return words, sex_of, others, int(rules["majority"]), int(rules["min_count"])
+
+
+def _start(match: re.Match[str]) -> int:
+    return match.start()
 
 
 def pronoun_sex(text: str) -> tuple[str, int, int] | None:
@@ -114,10 +140,10 @@ def pronoun_sex(text: str) -> tuple[str, int, int] | None:
     """
     words, sex_of, others, majority, min_count = _pronoun_rules()
     text = text.lower()
-    hits = list(words.finditer(text))
+    hits = sorted((hit for pattern in words for hit in pattern.finditer(text)), key=_start)
     if not hits:
         return None
-    ends = [m.start() for m in _UNIT_END.finditer(text)]
+    ends = _unit_ends(text)
     counts = {"female": 0, "male": 0}
     first: dict[str, tuple[int, int]] = {}
     about_others: dict[int, bool] = {}
