@@ -227,6 +227,12 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # a form's "(largest tumor if multiple)" is no hypothesis
         ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
          "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
+        # the ovary received is replaced by the mass it consists of
+        ('Ovary, left, resection: serous carcinoma.\nPart A is received fresh and labeled "left ovary" and consists of a '
+         "14.0 x 12.0 x 5.5 cm lobulated, tan-white, purple solid and cystic mass.", [14.0, 12.0, 5.5]),
+        # an IPMN measured whole, with its invasive carcinoma measured apart: the carcinoma's size
+        ("Pancreas, Whipple resection: IPMN with associated invasive colloid adenocarcinoma.\n"
+         "Tumour size: 60 x 45 x 40mm (invasive component 30mm in maximum dimension)\n", [3.0]),
     ],
 )
 def test_the_tumour_size_a_gross_description_gives(
