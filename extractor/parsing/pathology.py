@@ -218,7 +218,12 @@ def _tumour_just_after() -> re.Pattern[str]:
 
 
 _SIZE_LABEL = re.compile(
-    r"(?:tumou?r|neoplasm|carcinoma|lesion|mass)\s*(?:size|diameter|dimensions?)"
+    # (OCR prints the M of a capital TUMOR as H: "TUHOR SIZE: 4 X 3.4 CM")
+    r"(?:tu[mh]ou?r|neoplasm|carcinoma|lesion|mass)\s*(?:size|diameter|dimensions?)"
+    # a prostate form's tumour quantitation: "Largest contiguous focus is in the left mid measuring 2 cm"
+    # (not "largest focus of necrosis / of PIN")
+    # (a line end may cut "Largest" off its clause: "Largest" / "contiguous focus ... measuring 2 cm")
+    r"|(?:largest\s+(?:contiguous\s+)?|contiguous\s+)(?:tumou?r\s+)?focus(?!\s+of\s+(?!(?:invasive\s+)?(?:adeno)?carcinoma|tumou?r))"
     r"|size\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm|largest\s+tumou?r|primary)|size\s*\(if\s+multi"
     r"|diameter\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm)|(?:greatest|maximum|maximal|largest)\s+(?:tumou?r\s+|nodular\s+)?(?:dimension|diameter)(?:\s+of)?",
     re.IGNORECASE,
@@ -356,7 +361,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
         and not _PIECES.search(label_lead)
     )
-    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size|nodular", labels[-1].group(0), re.IGNORECASE):
+    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size|nodular|focus", labels[-1].group(0), re.IGNORECASE):
         # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
         heading = (ctx.preceding[-80:] + sentence[: ctx.start])[-160:]
         labelled = (

@@ -233,6 +233,12 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # an IPMN measured whole, with its invasive carcinoma measured apart: the carcinoma's size
         ("Pancreas, Whipple resection: IPMN with associated invasive colloid adenocarcinoma.\n"
          "Tumour size: 60 x 45 x 40mm (invasive component 30mm in maximum dimension)\n", [3.0]),
+        # OCR's H for the M of a capital TUMOR still labels the size; the larger ovary's tumour is the largest
+        ('OVARIES, BILATERAL: POORLY DIFFERENTIATED ADENOCARCINOMA.\n"RIGHT OVARY": FIGO GRADE: 3 TUMOR SIZE: 2.8 X 2.1 CM. '
+         'WEIGHT: 42 GRAMS\n"LEFT OVARY": FIGO GRADE: 2 TUHOR SIZE: 4 X 3.4 CM. WEIGHT: 31 GRAMS\n', [4.0, 3.4]),
+        # a prostate form's tumour quantitation, its "Largest" left on the line before
+        ("Prostate, radical prostatectomy: adenocarcinoma.\nTumor quantitation :Tumor is present in left and right apex, "
+         "left and right mid, and left base of prostate. Largest\ncontiguous focus is in the left mid measuring 2 cm.\n", [2.0]),
     ],
 )
 def test_the_tumour_size_a_gross_description_gives(

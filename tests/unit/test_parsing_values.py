@@ -222,6 +222,8 @@ def test_survival_from_death_sentence() -> None:
         # seven describing words between the size and the mass
         ("In the lower left wall, abutting the trigone, is a 2.1 x 1.5 x 1.0 cm firm, centrally ulcerated, bosselated "
          "bordered sessile, tan-brown mass, located 0.3 cm from the left ureteric orifice.", "2.1 x 1.5 x 1.0 cm", [2.1, 1.5, 1.0]),
+        # the largest focus of something else than the carcinoma is not the tumour's size
+        ("Tumor is present in both lobes. Largest focus of necrosis measures 2 cm.", "2 cm", None),
     ],
 )
 def test_size_names_what_is_measured(sentence: str, match: str, dims: list[float] | None) -> None:
