@@ -208,11 +208,13 @@ def _lead_regex(pattern: str, folded: bool) -> re.Pattern[str]:
 
 @cache
 def _tumour_just_after() -> re.Pattern[str]:
-    """A tumour word after a size and at most seven describing words ("6.2 x 5.0 cm
-    heterogeneous mass", "12 x 10 x 10 cm, fairly well-circumscribed, yellow/tan mass",
-    "a 4 cm solid and cystic mass", "2.1 x 1.5 cm firm, centrally ulcerated, bosselated bordered sessile, tan-brown mass")."""
+    """A tumour word after a size and at most seven describing words ("6.2 x 5.0 cm heterogeneous mass",
+    "12 x 10 x 10 cm, fairly well-circumscribed, yellow/tan mass", "a 4 cm solid and cystic mass",
+    "2.1 x 1.5 cm firm, centrally ulcerated, bosselated bordered sessile, tan-brown mass"); an article,
+    preposition or verb among them starts another thing ("a 9 mm lymph node lies adjacent to the mass",
+    "a 3 mm balloon was used to dilate the lesion")."""
     return re.compile(
-        rf"[\s,]*(?:(?!(?:with|containing|contains|including|in|of|from|and|or|no|not|without|is|are)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,7}}?(?:{vocab_regex('tumour_words').pattern})",
+        rf"[\s,]*(?:(?!(?:with|containing|contains|including|in|of|from|and|or|no|not|without|is|are|was|were|has|had|at|on|by|the|an?|lies|lying|adjacent|node|nodes)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,7}}?(?:{vocab_regex('tumour_words').pattern})",
         re.IGNORECASE,
     )
 
@@ -361,6 +363,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
         and not _PIECES.search(label_lead)
     )
+    if labelled and "ocus" in labels[-1].group(0) and re.search(
+        r"metasta|lymph|node", ctx.preceding[-200:] + sentence[: ctx.start] + sentence[ctx.end : ctx.end + 40], re.IGNORECASE
+    ):
+        labelled = False  # "2/11 lymph nodes positive ..., largest focus measuring 1.7 cm": a nodal deposit's focus
     if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size|nodular|focus", labels[-1].group(0), re.IGNORECASE):
         # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
         heading = (ctx.preceding[-80:] + sentence[: ctx.start])[-160:]

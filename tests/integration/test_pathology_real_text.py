@@ -239,6 +239,12 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # a prostate form's tumour quantitation, its "Largest" left on the line before
         ("Prostate, radical prostatectomy: adenocarcinoma.\nTumor quantitation :Tumor is present in left and right apex, "
          "left and right mid, and left base of prostate. Largest\ncontiguous focus is in the left mid measuring 2 cm.\n", [2.0]),
+        # a colour range ("tan to white") among the describing words
+        ("Colon, right: adenocarcinoma.\nOn opening, there is a poorly defined, 9.0 x 5.5 cm. rubbery to friable tan white-pink "
+         "tumor mass occupying the cecal pole.", [9.0, 5.5]),
+        # the largest focus of a nodal metastasis is not the primary's size
+        ("Prostate, radical prostatectomy: adenocarcinoma.\n(B) LEFT PELVIC LYMPH NODES: METASTATIC PROSTATE ADENOCARCINOMA IN TWO "
+         "OF SIX LYMPH NODES (2/6). THE LARGEST FOCUS MEASURES 3.0 MM.\nThe tumor nodule measures 1.4 cm.\n", [1.4]),
     ],
 )
 def test_the_tumour_size_a_gross_description_gives(

@@ -222,6 +222,9 @@ def test_survival_from_death_sentence() -> None:
         # seven describing words between the size and the mass
         ("In the lower left wall, abutting the trigone, is a 2.1 x 1.5 x 1.0 cm firm, centrally ulcerated, bosselated "
          "bordered sessile, tan-brown mass, located 0.3 cm from the left ureteric orifice.", "2.1 x 1.5 x 1.0 cm", [2.1, 1.5, 1.0]),
+        # seven words that run on to another thing are not describing words of a tumour
+        ("A 9 mm peripancreatic lymph node lies adjacent to the mass.", "9 mm", None),
+        ("The tube is 6.2 cm long with a diameter of 1.5 cm, the fallopian tube has a surface nodule.", "1.5 cm", None),
         # the largest focus of something else than the carcinoma is not the tumour's size
         ("Tumor is present in both lobes. Largest focus of necrosis measures 2 cm.", "2 cm", None),
     ],
