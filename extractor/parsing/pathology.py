@@ -363,7 +363,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
         and not _PIECES.search(label_lead)
     )
-    if labelled and "ocus" in labels[-1].group(0) and re.search(
+    if labelled and "ocus" in labels[-1].group(0).lower() and re.search(
         r"metasta|lymph|node", ctx.preceding[-200:] + sentence[: ctx.start] + sentence[ctx.end : ctx.end + 40], re.IGNORECASE
     ):
         labelled = False  # "2/11 lymph nodes positive ..., largest focus measuring 1.7 cm": a nodal deposit's focus

@@ -234,6 +234,15 @@ def test_size_names_what_is_measured(sentence: str, match: str, dims: list[float
     assert (value["dims"] if value else None) == dims
 
 
+def test_the_largest_focus_in_a_lymph_node_is_no_tumour_size_label() -> None:
+    sentence = "-ONE OF SEVEN LYMPH NODES POSITIVE FOR METASTATIC CARCINOMA. -LARGEST FOCUS OF CARCINOMA MEASURES 1.5MM IN A 9MM LYMPH NODE."
+    prostate = "Tumor is present in both lobes. Largest focus of carcinoma measures 1.2 cm."
+    nodal = pathology.parse_size(_ctx(sentence, "1.5MM", kind="pathology"))
+    primary = pathology.parse_size(_ctx(prostate, "1.2 cm", kind="pathology"))
+    assert nodal is None or "labelled" not in nodal
+    assert primary is not None and primary.get("labelled") is True
+
+
 def test_a_forms_tumour_size_field_is_marked_as_the_tumours() -> None:
     labelled = pathology.parse_size(_ctx("Tumor Size: Greatest dimension: 2.0 cm", "2.0 cm", kind="pathology"))
     described = pathology.parse_size(_ctx("A 4.0 x 3.0 cm tan mass is present.", "4.0 x 3.0 cm", kind="pathology"))
