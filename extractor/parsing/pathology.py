@@ -261,6 +261,7 @@ _PIECES = re.compile(r"fragment|aggregate|pieces?\b|chips?\b", re.IGNORECASE)
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
 
 
+_ANOTHER_LESION = re.compile(r"\b(?:additional|another|second|separate)\s*$", re.IGNORECASE)
 _INVASIVE_COMPONENT = re.compile(r"\binvasive\s+(?:component|focus)\W*(?:(?:measures|measuring|of|is|size|approximately)\W*){0,2}$", re.IGNORECASE)
 _MEASURING_LAST = re.compile(r"(?:,|\band)\s*measuring\s*(?:approximately\s*|about\s*)?$", re.IGNORECASE)
 # what follows the tumour word when the words up to "measuring" describe where it lies
@@ -458,6 +459,10 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     value: dict[str, Any] = {"dims": sorted(dims, reverse=True), "source": ctx.report_kind or "other"}
     if labelled:
         value["labelled"] = True
+    if tumour_after is not None and "olyp" in tumour_after.group(0) and _ANOTHER_LESION.search(lead):
+        # "Within the cecum there is an additional 4.5 x 2.7 cm exophytic polypoid mass": a polyp beside the
+        # tumour described before it, not the primary (unless it is the only lesion measured)
+        value["another_polyp"] = True
     if "nvasive" in lead and _INVASIVE_COMPONENT.search(lead):
         value["invasive_component"] = True  # "IPMN 60 x 45 mm (invasive component 30 mm)": the carcinoma's own size
     if re.search(r"pancrea", lead + ctx.text + trail, re.IGNORECASE):

@@ -242,6 +242,11 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # a colour range ("tan to white") among the describing words
         ("Colon, right: adenocarcinoma.\nOn opening, there is a poorly defined, 9.0 x 5.5 cm. rubbery to friable tan white-pink "
          "tumor mass occupying the cecal pole.", [9.0, 5.5]),
+        # an additional polypoid mass beside the tumour described first is a polyp, even when larger
+        ("Right colon, hemicolectomy: adenocarcinoma.\nWithin the right colon there is a 4.2 x 4 cm endophytic tumor with raised "
+         "rolled borders. Within the cecum there is an additional 4.5 x 2.7 x 1.8 cm exophytic polypoid mass.", [4.2, 4.0]),
+        # ... but the only mass measured, polypoid or not, is the tumour
+        ("Sigmoid colon, resection: adenocarcinoma.\nThere is a 3.5 x 3.0 cm polypoid mass 10 cm from the distal margin.", [3.5, 3.0]),
         # the largest focus of a nodal metastasis is not the primary's size
         ("Prostate, radical prostatectomy: adenocarcinoma.\n(B) LEFT PELVIC LYMPH NODES: METASTATIC PROSTATE ADENOCARCINOMA IN TWO "
          "OF SIX LYMPH NODES (2/6). THE LARGEST FOCUS MEASURES 3.0 MM.\nThe tumor nodule measures 1.4 cm.\n", [1.4]),
