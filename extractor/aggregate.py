@@ -555,6 +555,11 @@ def _tumour_size(b: Builder, field: Field, record: dict[str, Any]) -> list[float
     # a report's tumour-size field says which measurement is the tumour's; gross
     # descriptions also measure specimens, nodules and other lesions
     pool = [i for i in pool if i.mention.value.get("labelled")] or pool
+    # a precursor measured whole with its invasive carcinoma ("IPMN 60 mm, invasive component 30 mm"):
+    # the carcinoma's own size is the tumour's
+    pool = [i for i in pool if i.mention.value.get("invasive_component")] or pool
+    # "an additional polypoid mass" beside the tumour described first is a polyp, not the primary
+    pool = [i for i in pool if not i.mention.value.get("another_polyp")] or pool
     largest = max(pool, key=lambda i: (max(i.mention.value["dims"]), len(i.mention.value["dims"]), -i.order))
     # pathology giving only the greatest dimension of the same tumour imaging
     # measured in full: keep the fuller measurement

@@ -146,6 +146,8 @@ def _qualified_tumour() -> str:
     return (
         rf"(?:{vocabulary()['size_exclusions']})\w*\s+(?:[\w-]+\s+)?(?!carcinoma)(?:{vocabulary()['tumour_words']})\w*"
         r"|(?:metasta|lymph|nod)\w*\s+(?:[\w-]+\s+)?carcinoma\w*"  # "metastatic serous carcinoma (3 cm)" is a metastasis
+        # "the serosa shows a deposit of tumour, 2 x 0.5 cm": a deposit is spread, not the primary
+        r"|deposits?\s+of\s+(?:[\w-]+\s+)?(?:tumou?r|carcinoma)\w*"
     )
 
 
@@ -206,17 +208,24 @@ def _lead_regex(pattern: str, folded: bool) -> re.Pattern[str]:
 
 @cache
 def _tumour_just_after() -> re.Pattern[str]:
-    """A tumour word after a size and at most five describing words ("6.2 x 5.0 cm
-    heterogeneous mass", "12 x 10 x 10 cm, fairly well-circumscribed, yellow/tan mass",
-    "a 4 cm solid and cystic mass")."""
+    """A tumour word after a size and at most seven describing words ("6.2 x 5.0 cm heterogeneous mass",
+    "12 x 10 x 10 cm, fairly well-circumscribed, yellow/tan mass", "a 4 cm solid and cystic mass",
+    "2.1 x 1.5 cm firm, centrally ulcerated, bosselated bordered sessile, tan-brown mass"); an article,
+    preposition or verb among them starts another thing ("a 9 mm lymph node lies adjacent to the mass",
+    "a 3 mm balloon was used to dilate the lesion")."""
     return re.compile(
-        rf"[\s,]*(?:(?!(?:with|containing|contains|including|in|of|from|and|or|no|not|without|is|are)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,5}}?(?:{vocab_regex('tumour_words').pattern})",
+        rf"[\s,]*(?:(?!(?:with|containing|contains|including|in|of|from|and|or|no|not|without|is|are|was|were|has|had|at|on|by|the|an?|lies|lying|adjacent|node|nodes)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,7}}?(?:{vocab_regex('tumour_words').pattern})",
         re.IGNORECASE,
     )
 
 
 _SIZE_LABEL = re.compile(
-    r"(?:tumou?r|neoplasm|carcinoma|lesion|mass)\s*(?:size|diameter|dimensions?)"
+    # (OCR prints the M of a capital TUMOR as H: "TUHOR SIZE: 4 X 3.4 CM")
+    r"(?:tu[mh]ou?r|neoplasm|carcinoma|lesion|mass)\s*(?:size|diameter|dimensions?)"
+    # a prostate form's tumour quantitation: "Largest contiguous focus is in the left mid measuring 2 cm"
+    # (not "largest focus of necrosis / of PIN")
+    # (a line end may cut "Largest" off its clause: "Largest" / "contiguous focus ... measuring 2 cm")
+    r"|(?:largest\s+(?:contiguous\s+)?|contiguous\s+)(?:tumou?r\s+)?focus(?!\s+of\s+(?!(?:invasive\s+)?(?:adeno)?carcinoma|tumou?r))"
     r"|size\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm|largest\s+tumou?r|primary)|size\s*\(if\s+multi"
     r"|diameter\s+of\s+(?:the\s+)?(?:tumou?r|neoplasm)|(?:greatest|maximum|maximal|largest)\s+(?:tumou?r\s+|nodular\s+)?(?:dimension|diameter)(?:\s+of)?",
     re.IGNORECASE,
@@ -250,6 +259,41 @@ _WRAPPED_NOT_TUMOUR = re.compile(r"metasta|lymph|node|deposit|pieces|fragment|ag
 # a specimen in pieces: a size label over it measures the pieces, not a tumour
 _PIECES = re.compile(r"fragment|aggregate|pieces?\b|chips?\b", re.IGNORECASE)
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
+
+
+_ANOTHER_LESION = re.compile(r"\b(?:additional|another|second|separate)\s*$", re.IGNORECASE)
+_INVASIVE_COMPONENT = re.compile(r"\binvasive\s+(?:component|focus)\W*(?:(?:measures|measuring|of|is|size|approximately)\W*){0,2}$", re.IGNORECASE)
+_MEASURING_LAST = re.compile(r"(?:,|\band)\s*measuring\s*(?:approximately\s*|about\s*)?$", re.IGNORECASE)
+# what follows the tumour word when the words up to "measuring" describe where it lies
+_SUBJECT_GOES_ON = re.compile(
+    r"\s*(?:with|occupying|involving|extending|located|situated|arising|identified|is|was|in|within|at|on|along|closer|near|abutting)\b",
+    re.IGNORECASE,
+)
+
+
+def _measuring_its_subject(before: str) -> bool:
+    """"a large ulcerated mass occupying the posterior bladder wall and extending onto the lateral
+    wall, measuring 5 x 5 x 2 cm": the participles describe the tumour word they follow, and the
+    organ words only say where it lies. Not when a container that would make the mass a metastasis
+    or a piece (liver, node, fragment), or another thing (polyp, cyst), is named on the way."""
+    if not _MEASURING_LAST.search(before[-40:]):
+        return False
+    window = before[-220:]
+    tumour = None
+    for found in _lead_regex(vocabulary()["tumour_words"], False).finditer(window):
+        tumour = found
+    if tumour is None or _lead_regex(_qualified_tumour(), False).search(window[max(0, tumour.start() - 40) : tumour.end()]):
+        return False
+    # "the mid portion of the kidney" places the mass; "a portion of liver" would be a piece
+    between = re.sub(r"\b(?:mid|upper|lower|middle|central)[\s-]+portion", " ", window[tumour.end() :], flags=re.IGNORECASE)
+    return (
+        _SUBJECT_GOES_ON.match(between) is not None
+        and not re.search(r"\d|[;:]|\.(?:\s|$)", between)  # OCR glues words with a point: "onto.the"
+        and not vocab_regex("size_vetoing_containers").search(between)
+        and not _WRAPPED_NOT_TUMOUR.search(between)
+        # "a tumor with an attached segment of colon, measuring ...": the sentence went on to another thing
+        and not re.search(r"cyst|polyp|specimen|\bwith\s+(?:an?|the|attached|adjacent)\b", between, re.IGNORECASE)
+    )
 
 
 def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
@@ -320,7 +364,11 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
         and not re.search(r"metasta|lymph|node", label_lead, re.IGNORECASE)
         and not _PIECES.search(label_lead)
     )
-    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size|nodular", labels[-1].group(0), re.IGNORECASE):
+    if labelled and "ocus" in labels[-1].group(0).lower() and re.search(
+        r"metasta|lymph|node", ctx.preceding[-200:] + sentence[: ctx.start] + sentence[ctx.end : ctx.end + 40], re.IGNORECASE
+    ):
+        labelled = False  # "2/11 lymph nodes positive ..., largest focus measuring 1.7 cm": a nodal deposit's focus
+    if labelled and not re.search(r"tumou?r|neoplasm|carcinoma|lesion|mass|size|nodular|focus", labels[-1].group(0), re.IGNORECASE):
         # a bare "maximum diameter" is the tumour's only under a tumour heading, not the spleen's
         heading = (ctx.preceding[-80:] + sentence[: ctx.start])[-160:]
         labelled = (
@@ -363,13 +411,18 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
             r"lymph|node|cyst|metasta|polyp|fragment|aggregate", before, re.IGNORECASE
         ):
             tumour_before = len(lead)
+    if "easuring" in lead and _measuring_its_subject(sentence[: ctx.start]):
+        tumour_before = len(lead)
     size_words = re.search(r"tumou?r\s+size|size\s*:|(?<!\bin\s)greatest\s+(?:dimension|diameter)", lead, re.IGNORECASE)
     if size_words and not _PIECES.search(lead) and not _organ_size_label(
         ctx.preceding[-80:].split("\n", 1)[-1] + sentence[max(0, ctx.start - 120) : ctx.start]
     ):
         tumour_before = max(tumour_before, len(lead))
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
-    tumour_after = _tumour_just_after().match(trail)
+    # (seven describing words may run past the 60 characters looked at for distances and labels)
+    described = sentence[ctx.end : ctx.end + 100]
+    described = described[: re.search(r"\d", described).start()] if re.search(r"\d", described) else described
+    tumour_after = _tumour_just_after().match(re.sub(r"^\.(?=,?[ \t\n]+[a-z])", "", described))
     if tumour_after is None and _not_tumour_after().match(trail):
         return None  # "an 8.0 mm cannulated screw", "a 3 cm cyst", "a 2.7 x 2 cm defect"
     if ctx.section == "physical_exam" and ctx.report_kind != "pathology" and _PALPATION.search(sentence):
@@ -406,6 +459,12 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     value: dict[str, Any] = {"dims": sorted(dims, reverse=True), "source": ctx.report_kind or "other"}
     if labelled:
         value["labelled"] = True
+    if tumour_after is not None and "olyp" in tumour_after.group(0) and _ANOTHER_LESION.search(lead):
+        # "Within the cecum there is an additional 4.5 x 2.7 cm exophytic polypoid mass": a polyp beside the
+        # tumour described before it, not the primary (unless it is the only lesion measured)
+        value["another_polyp"] = True
+    if "nvasive" in lead and _INVASIVE_COMPONENT.search(lead):
+        value["invasive_component"] = True  # "IPMN 60 x 45 mm (invasive component 30 mm)": the carcinoma's own size
     if re.search(r"pancrea", lead + ctx.text + trail, re.IGNORECASE):
         value["pancreatic"] = True
     if _PALPATED.search(sentence) or _under_examination_heading(ctx.preceding + ctx.before):

@@ -227,6 +227,29 @@ def test_lymph_nodes_of_a_named_specimen_as_a_ratio(record_of: Callable[..., Coh
         # a form's "(largest tumor if multiple)" is no hypothesis
         ("KIDNEY, RADICAL NEPHRECTOMY: clear cell renal cell carcinoma.\n"
          "D. Size of neoplasm (maximum dimension; if multicentric, size of largest mass): 3.8 cm", [3.8]),
+        # the ovary received is replaced by the mass it consists of
+        ('Ovary, left, resection: serous carcinoma.\nPart A is received fresh and labeled "left ovary" and consists of a '
+         "14.0 x 12.0 x 5.5 cm lobulated, tan-white, purple solid and cystic mass.", [14.0, 12.0, 5.5]),
+        # an IPMN measured whole, with its invasive carcinoma measured apart: the carcinoma's size
+        ("Pancreas, Whipple resection: IPMN with associated invasive colloid adenocarcinoma.\n"
+         "Tumour size: 60 x 45 x 40mm (invasive component 30mm in maximum dimension)\n", [3.0]),
+        # OCR's H for the M of a capital TUMOR still labels the size; the larger ovary's tumour is the largest
+        ('OVARIES, BILATERAL: POORLY DIFFERENTIATED ADENOCARCINOMA.\n"RIGHT OVARY": FIGO GRADE: 3 TUMOR SIZE: 2.8 X 2.1 CM. '
+         'WEIGHT: 42 GRAMS\n"LEFT OVARY": FIGO GRADE: 2 TUHOR SIZE: 4 X 3.4 CM. WEIGHT: 31 GRAMS\n', [4.0, 3.4]),
+        # a prostate form's tumour quantitation, its "Largest" left on the line before
+        ("Prostate, radical prostatectomy: adenocarcinoma.\nTumor quantitation :Tumor is present in left and right apex, "
+         "left and right mid, and left base of prostate. Largest\ncontiguous focus is in the left mid measuring 2 cm.\n", [2.0]),
+        # a colour range ("tan to white") among the describing words
+        ("Colon, right: adenocarcinoma.\nOn opening, there is a poorly defined, 9.0 x 5.5 cm. rubbery to friable tan white-pink "
+         "tumor mass occupying the cecal pole.", [9.0, 5.5]),
+        # an additional polypoid mass beside the tumour described first is a polyp, even when larger
+        ("Right colon, hemicolectomy: adenocarcinoma.\nWithin the right colon there is a 4.2 x 4 cm endophytic tumor with raised "
+         "rolled borders. Within the cecum there is an additional 4.5 x 2.7 x 1.8 cm exophytic polypoid mass.", [4.2, 4.0]),
+        # ... but the only mass measured, polypoid or not, is the tumour
+        ("Sigmoid colon, resection: adenocarcinoma.\nThere is a 3.5 x 3.0 cm polypoid mass 10 cm from the distal margin.", [3.5, 3.0]),
+        # the largest focus of a nodal metastasis is not the primary's size
+        ("Prostate, radical prostatectomy: adenocarcinoma.\n(B) LEFT PELVIC LYMPH NODES: METASTATIC PROSTATE ADENOCARCINOMA IN TWO "
+         "OF SIX LYMPH NODES (2/6). THE LARGEST FOCUS MEASURES 3.0 MM.\nThe tumor nodule measures 1.4 cm.\n", [1.4]),
     ],
 )
 def test_the_tumour_size_a_gross_description_gives(

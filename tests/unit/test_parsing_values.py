@@ -207,11 +207,40 @@ def test_survival_from_death_sentence() -> None:
         # a solid and cystic mass is a tumour with cysts in it; a cystic mass alone is not measured as one
         ("CT: a 4 cm solid and cystic mass in the pancreatic tail, consistent with a neuroendocrine tumour.", "4 cm", [4.0]),
         ("CT: a 4 cm cystic mass in the pancreatic tail.", "4 cm", None),
+        # participles after the mass say where it lies; "measuring" goes back to the mass, not the wall
+        ('The bladder is opened to reveal a large ulcerated mass occupying the entire posterior bladder wall and extending '
+         "onto the lateral wall, measuring 5 x 5 x 2 cm.", "5 x 5 x 2 cm", [5.0, 5.0, 2.0]),
+        # OCR's "em" for cm after a number
+        ("A multiloculated mass with variegated yellow cut-surface is identified in the mid portion of the kidney, "
+         "approaching the hilum, and measuring 6.0 x 4.2 x 2.5 em.", "6.0 x 4.2 x 2.5 em", [6.0, 4.2, 2.5]),
+        # ... but not when the sentence went on to another thing the measurement may belong to
+        ("A tumor is present with an attached segment of colon, measuring 12 x 6 x 5 cm.", "12 x 6 x 5 cm", None),
+        ("There is a nodule in the liver, measuring 2.0 cm.", "2.0 cm", None),
+        # a deposit of tumour on the serosa, a nodule in the broad ligament: spread, not the primary
+        ("The serosal surface of the tube shows a deposit of tumour, 2 x 0.5 cm in maximum dimension.", "2 x 0.5 cm", None),
+        ("A small nodule is noted in the broad ligament 0.5 cm in diameter.", "0.5 cm", None),
+        # seven describing words between the size and the mass
+        ("In the lower left wall, abutting the trigone, is a 2.1 x 1.5 x 1.0 cm firm, centrally ulcerated, bosselated "
+         "bordered sessile, tan-brown mass, located 0.3 cm from the left ureteric orifice.", "2.1 x 1.5 x 1.0 cm", [2.1, 1.5, 1.0]),
+        # seven words that run on to another thing are not describing words of a tumour
+        ("A 9 mm peripancreatic lymph node lies adjacent to the mass.", "9 mm", None),
+        ("The tube is 6.2 cm long with a diameter of 1.5 cm, the fallopian tube has a surface nodule.", "1.5 cm", None),
+        # the largest focus of something else than the carcinoma is not the tumour's size
+        ("Tumor is present in both lobes. Largest focus of necrosis measures 2 cm.", "2 cm", None),
     ],
 )
 def test_size_names_what_is_measured(sentence: str, match: str, dims: list[float] | None) -> None:
     value = pathology.parse_size(_ctx(sentence, match))
     assert (value["dims"] if value else None) == dims
+
+
+def test_the_largest_focus_in_a_lymph_node_is_no_tumour_size_label() -> None:
+    sentence = "-ONE OF SEVEN LYMPH NODES POSITIVE FOR METASTATIC CARCINOMA. -LARGEST FOCUS OF CARCINOMA MEASURES 1.5MM IN A 9MM LYMPH NODE."
+    prostate = "Tumor is present in both lobes. Largest focus of carcinoma measures 1.2 cm."
+    nodal = pathology.parse_size(_ctx(sentence, "1.5MM", kind="pathology"))
+    primary = pathology.parse_size(_ctx(prostate, "1.2 cm", kind="pathology"))
+    assert nodal is None or "labelled" not in nodal
+    assert primary is not None and primary.get("labelled") is True
 
 
 def test_a_forms_tumour_size_field_is_marked_as_the_tumours() -> None:
