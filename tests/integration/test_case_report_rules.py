@@ -559,3 +559,16 @@ def test_a_serum_marker_result_in_words(record_of: Record, note: str, cga: str |
 )
 def test_an_abbreviation_is_an_assay_of_what_its_long_form_is(record_of: Record, note: str, stain: str | None) -> None:
     assert record_of(note).ihc.glucagon == stain
+
+
+@pytest.mark.parametrize(
+    ("note", "improved"),
+    [
+        # a failed treatment of a mistaken skin diagnosis is no response of the syndrome to its treatment
+        ("Glucagonoma syndrome.  Thank you for sending this young lady with the recurrent eruption that has not responded to steroids.", None),
+        ("Glucagonoma.  The rash did not improve with topical steroids or octreotide.", False),
+        ("Glucagonoma.  NME did not improve despite octreotide.", False),
+    ],
+)
+def test_a_rash_unchanged_on_steroids_says_nothing_of_the_syndrome(record_of: Record, note: str, improved: bool | None) -> None:
+    assert record_of(note).symptoms_improved is improved
