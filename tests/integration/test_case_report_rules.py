@@ -572,3 +572,17 @@ def test_an_abbreviation_is_an_assay_of_what_its_long_form_is(record_of: Record,
 )
 def test_a_rash_unchanged_on_steroids_says_nothing_of_the_syndrome(record_of: Record, note: str, improved: bool | None) -> None:
     assert record_of(note).symptoms_improved is improved
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # a post-op clinic is a follow-up visit; "Dx, clinically improved" after an assessment heading is the patient's state
+        ("Surgical oncology - post-op clinic\n\nS/p Whipple pancreaticoduodenectomy for gastrinoma.\nA/P: ZES s/p resection, clinically improved.", "alive"),
+        ("Clinic letter, 2 yrs post op.\nImp: glucagonoma s/p distal pancreatectomy, doing well.", "alive"),
+        # an inpatient's improvement is no follow-up state
+        ("ADMISSION NOTE\nGastrinoma.  Started PPI; clinically improved overnight.", None),
+    ],
+)
+def test_a_state_after_an_assessment_heading_at_follow_up(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
