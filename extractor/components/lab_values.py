@@ -133,8 +133,13 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
     # "positive for synaptophysin and NSE": a result before a list of markers is a stain's
     # result, unless the sentence speaks of blood ("serum chromogranin was elevated")
     stated_before = _IHC_RESULT_WORDS.search(sentence[:start]) is not None and not _BLOOD_WORDS.search(sentence)
-    # "plasma immunoreactive glucagon": a radioimmunoassay of the blood, not a stain
+    # "plasma immunoreactive glucagon", "serum chromogranin A - negative": an assay of the blood, not a stain
     blood_assay = vocab_regex("blood_immunoassay").search(sentence[max(0, start - 40) : start]) is not None
+    # "plasma immunoreactive glucagon (IRG) is raised": an abbreviation is an assay of what its long form is
+    for name in others:
+        if rule_metadata(name).get("value") == marker and sent.start_char <= name.start_char and name.end_char <= ent.start_char and re.fullmatch(r"\s*\(\s*", text[name.end_char : ent.start_char]):
+            name_start = name.start_char - sent.start_char
+            blood_assay = blood_assay or vocab_regex("blood_immunoassay").search(sentence[max(0, name_start - 40) : name_start]) is not None
     if not blood_assay and (pathology or ihc_words or _IHC_RESULT_WORDS.search(sentence_window) or stated_before):
         if marker == "c_peptide":
             return None
@@ -149,6 +154,8 @@ def classify_marker(ent: Span, others: list[Span], section: str | None) -> tuple
     lab_words = re.search(r"serum|plasma|fasting|level|concentration|measured|assay|test|\bwas\b|\bis\b|\bwere\b|\bare\b", sentence, re.IGNORECASE) or re.search(
         r"[ \t](?:H|L|\(H\)|\(L\))[ \t]*$", window.split("\n", 1)[0]
     )
+    if status and marker != "insulin" and re.match(r"\s*(?:also\s+|again\s+|very\s+|markedly\s+|mildly\s+)?\w+", window) and status_words(window.split(",", 1)[0]):
+        lab_words = lab_words or True  # "CgA also elevated": a level word right after a marker that is no drug
     if not status and before and marker in SERUM_MARKER_KEYS:
         status, lab_words = before, True  # "elevated gastrin": the word says it is a measured level
     if marker == "insulin" and vocab_regex("insulin_as_drug").search(sentence):

@@ -405,6 +405,8 @@ def parse_improvement(ctx: SpanContext) -> dict[str, Any] | None:
     if re.search(r"\bsince\s+(?:the\s+|his\s+|her\s+)?\w+$", ctx.text) and not vocab_regex("none_since_before").search(ctx.before):
         return None  # "no further hypoglycaemia since the operation" says it stopped; "had hypoglycaemia since ..." does not
     improved = not _IMPROVED_NOT.search(ctx.text)
+    if not improved and vocab_regex("skin_disease_treatment").search(ctx.sentence) and not _TUMOUR_TREATMENT.search(ctx.sentence):
+        return None  # "an eruption that has not responded to steroids": a failed treatment of a mistaken skin diagnosis says nothing of the syndrome's response
     days = None
     # days_to_improvement is about the rash; diarrhoea settling is not timed here
     skin = re.search(r"rash|NME|skin|erythema|eruption|lesion|plaque|erosion|necrolytic", ctx.text, re.IGNORECASE)

@@ -46,8 +46,8 @@ _POST_CUES = re.compile(
     re.IGNORECASE,
 )
 _STATUS = (
-    ("normal", re.compile(r"\bnot\s+(?:elevated|raised|increased)\b|\bnormali[sz]ed\b|\bnormal\b|\bwithin\s+(?:the\s+)?(?:normal|reference)|\bwnl\b|\bunremarkable\b", re.IGNORECASE)),
-    ("elevated", re.compile(r"\belevat\w*|\braised\b|\bhigh\b|\bincreased\b|↑|\(H\)|\bH\b(?=\s|$)", re.IGNORECASE)),
+    ("normal", re.compile(r"\bnot\s+(?:elevated|raised|increased)\b|\bnormali[sz]ed\b|\bnormal\b|\bwithin\s+(?:the\s+)?(?:normal|reference|ref\b)|\bwnl\b|\bunremarkable\b", re.IGNORECASE)),
+    ("elevated", re.compile(r"\belevat\w*|\braised\b|\bhigh\b|\bincreased\b|↑|\(H\)|(?-i:\bH\b)(?=\s|$)", re.IGNORECASE)),
     ("low", re.compile(r"\blow\b|\bdecreased\b|\breduced\b|\bundetectable\b|↓", re.IGNORECASE)),
 )
 # Dates and years are not lab values.

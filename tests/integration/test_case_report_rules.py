@@ -498,3 +498,91 @@ def test_a_hyphenated_chemoembolization_is_tace(record_of: Record, note: str) ->
 )
 def test_a_hallmark_of_a_syndrome_is_no_diagnosis(record_of: Record, note: str, age: int | None) -> None:
     assert record_of(note).age_at_diagnosis == age
+
+
+@pytest.mark.parametrize(
+    ("note", "months", "diarrhea"),
+    [
+        # "diarrhoea x 2 yrs": the duration of the presenting complaint, and the complaint stays a finding
+        ("VIPoma referral.  HPI: watery diarrhoea x 2 yrs, does not settle with fasting.", 24.0, "present"),
+        ("Gastrinoma.  Loose stools x 6 months before the diagnosis.", 6.0, None),
+        # a count of episodes is no duration
+        ("VIPoma.  Diarrhoea x 2 episodes overnight.", None, "present"),
+    ],
+)
+def test_a_complaint_times_a_duration(record_of: Record, note: str, months: float | None, diarrhea: str | None) -> None:
+    record = record_of(note)
+    assert record.months_symptoms_to_diagnosis == months
+    if diarrhea is not None:
+        assert record.findings.diarrhea == diarrhea
+
+
+@pytest.mark.parametrize(
+    ("note", "sites"),
+    [
+        ("CT abdomen: 5.9 x 3.4 cm mass in the tail of the pancreas with a solitary liver\nlesion c/w metastasis.", ["liver"]),
+        ("Pancreatic NET.  MRI: two hepatic lesions in keeping with metastases.", ["liver"]),
+        ("Pancreatic NET.  MRI: a liver lesion c/w haemangioma.", None),
+    ],
+)
+def test_a_liver_lesion_read_as_a_metastasis(record_of: Record, note: str, sites: list[str] | None) -> None:
+    assert record_of(note).metastasis_sites == sites
+
+
+@pytest.mark.parametrize(
+    ("note", "cga", "stain"),
+    [
+        # "serum X - negative": a blood assay below its range, not a stain
+        ("VIPoma suspected.\nSerum chromogranin A - negative (within ref range).", "normal", None),
+        # a level word right after the marker, in a note of blood tests
+        ("Suspected ZES.  On PPI.  Gastrin drawn on PPI only mildly up, CgA also elevated.", "elevated", None),
+        # "24-h urine" is an hour, not a high flag, and a requested test has no result
+        ("Pancreatic tail mass.  Suggest serum CgA and 24-h urine 5-HIAA.", None, None),
+        # the stain keeps its reading
+        ("Pancreatic NET.  Immunohistochemistry: chromogranin A positive, synaptophysin positive.", None, "positive"),
+    ],
+)
+def test_a_serum_marker_result_in_words(record_of: Record, note: str, cga: str | None, stain: str | None) -> None:
+    record = record_of(note)
+    cga_status = record.serum_markers.chromogranin_a.status if record.serum_markers.chromogranin_a else None
+    assert (cga_status, record.ihc.chromogranin_a) == (cga, stain)
+
+
+@pytest.mark.parametrize(
+    ("note", "stain"),
+    [
+        # the abbreviation of a blood assay's name is the same assay
+        ("Glucagonoma syndrome.  Her plasma immunoreactive glucagon (IRG) is raised.", None),
+        # the abbreviation of a stain's name is the same stain
+        ("Glucagonoma.  Tumour cells: glucagon (GCG) positive.", "positive"),
+    ],
+)
+def test_an_abbreviation_is_an_assay_of_what_its_long_form_is(record_of: Record, note: str, stain: str | None) -> None:
+    assert record_of(note).ihc.glucagon == stain
+
+
+@pytest.mark.parametrize(
+    ("note", "improved"),
+    [
+        # a failed treatment of a mistaken skin diagnosis is no response of the syndrome to its treatment
+        ("Glucagonoma syndrome.  Thank you for sending this young lady with the recurrent eruption that has not responded to steroids.", None),
+        ("Glucagonoma.  The rash did not improve with topical steroids or octreotide.", False),
+        ("Glucagonoma.  NME did not improve despite octreotide.", False),
+    ],
+)
+def test_a_rash_unchanged_on_steroids_says_nothing_of_the_syndrome(record_of: Record, note: str, improved: bool | None) -> None:
+    assert record_of(note).symptoms_improved is improved
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # a post-op clinic is a follow-up visit; "Dx, clinically improved" after an assessment heading is the patient's state
+        ("Surgical oncology - post-op clinic\n\nS/p Whipple pancreaticoduodenectomy for gastrinoma.\nA/P: ZES s/p resection, clinically improved.", "alive"),
+        ("Clinic letter, 2 yrs post op.\nImp: glucagonoma s/p distal pancreatectomy, doing well.", "alive"),
+        # an inpatient's improvement is no follow-up state
+        ("ADMISSION NOTE\nGastrinoma.  Started PPI; clinically improved overnight.", None),
+    ],
+)
+def test_a_state_after_an_assessment_heading_at_follow_up(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
