@@ -214,7 +214,7 @@ def _tumour_just_after() -> re.Pattern[str]:
     preposition or verb among them starts another thing ("a 9 mm lymph node lies adjacent to the mass",
     "a 3 mm balloon was used to dilate the lesion")."""
     return re.compile(
-        rf"[\s,]*(?:(?!(?:with|containing|contains|including|in|of|from|and|or|no|not|without|is|are|was|were|has|had|at|on|by|the|an?|lies|lying|adjacent|node|nodes)\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,7}}?(?:{vocab_regex('tumour_words').pattern})",
+        rf"[\s,]*(?:(?!(?:{vocabulary()['size_description_stops']})\b)[\w/-]+(?:\s*,|\s+and)?\s+){{0,7}}?(?:{vocab_regex('tumour_words').pattern})",
         re.IGNORECASE,
     )
 
@@ -261,14 +261,28 @@ _PIECES = re.compile(r"fragment|aggregate|pieces?\b|chips?\b", re.IGNORECASE)
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
 
 
-_ANOTHER_LESION = re.compile(r"\b(?:additional|another|second|separate)\s*$", re.IGNORECASE)
+
+
+@cache
+def _another_lesion() -> re.Pattern[str]:
+    """The words that make a lesion a second one ("an additional ... polypoid mass"), ending the text."""
+    return re.compile(rf"\b(?:{vocabulary()['another_lesion_words']})\s*$", re.IGNORECASE)
+
+
 _INVASIVE_COMPONENT = re.compile(r"\binvasive\s+(?:component|focus)\W*(?:(?:measures|measuring|of|is|size|approximately)\W*){0,2}$", re.IGNORECASE)
 _MEASURING_LAST = re.compile(r"(?:,|\band)\s*measuring\s*(?:approximately\s*|about\s*)?$", re.IGNORECASE)
-# what follows the tumour word when the words up to "measuring" describe where it lies
-_SUBJECT_GOES_ON = re.compile(
-    r"\s*(?:with|occupying|involving|extending|located|situated|arising|identified|is|was|in|within|at|on|along|closer|near|abutting)\b",
-    re.IGNORECASE,
-)
+
+
+@cache
+def _subject_goes_on() -> re.Pattern[str]:
+    """What follows the tumour word when the words up to "measuring" describe where it lies."""
+    return re.compile(rf"\s*(?:{vocabulary()['size_subject_goes_on']})\b", re.IGNORECASE)
+
+
+@cache
+def _other_thing_measured() -> re.Pattern[str]:
+    """Another thing, or the sentence going on to one ("with an attached segment of colon")."""
+    return re.compile(rf"{vocabulary()['size_other_things_measured']}|\bwith\s+(?:an?|the|attached|adjacent)\b", re.IGNORECASE)
 
 
 def _measuring_its_subject(before: str) -> bool:
@@ -287,12 +301,12 @@ def _measuring_its_subject(before: str) -> bool:
     # "the mid portion of the kidney" places the mass; "a portion of liver" would be a piece
     between = re.sub(r"\b(?:mid|upper|lower|middle|central)[\s-]+portion", " ", window[tumour.end() :], flags=re.IGNORECASE)
     return (
-        _SUBJECT_GOES_ON.match(between) is not None
+        _subject_goes_on().match(between) is not None
         and not re.search(r"\d|[;:]|\.(?:\s|$)", between)  # OCR glues words with a point: "onto.the"
         and not vocab_regex("size_vetoing_containers").search(between)
         and not _WRAPPED_NOT_TUMOUR.search(between)
         # "a tumor with an attached segment of colon, measuring ...": the sentence went on to another thing
-        and not re.search(r"cyst|polyp|specimen|\bwith\s+(?:an?|the|attached|adjacent)\b", between, re.IGNORECASE)
+        and not _other_thing_measured().search(between)
     )
 
 
@@ -459,7 +473,7 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     value: dict[str, Any] = {"dims": sorted(dims, reverse=True), "source": ctx.report_kind or "other"}
     if labelled:
         value["labelled"] = True
-    if tumour_after is not None and "olyp" in tumour_after.group(0) and _ANOTHER_LESION.search(lead):
+    if tumour_after is not None and "olyp" in tumour_after.group(0) and _another_lesion().search(lead):
         # "Within the cecum there is an additional 4.5 x 2.7 cm exophytic polypoid mass": a polyp beside the
         # tumour described before it, not the primary (unless it is the only lesion measured)
         value["another_polyp"] = True
