@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
-from extractor.regex_tools import matches_at
+from extractor.regex_tools import character_classes, finditer_each, matches_at, positions
 from extractor.ruleset import reading_rules
 
 
@@ -312,12 +312,7 @@ def _word_starts(word: str, text: str) -> list[int]:
     lowered = text.lower()
     if len(lowered) != len(text):  # a character whose lower case is longer: offsets would shift
         return [match.start() for match in re.finditer(re.escape(word), text, re.IGNORECASE)]
-    starts = []
-    found = lowered.find(word)
-    while found >= 0:
-        starts.append(found)
-        found = lowered.find(word, found + 1)
-    return starts
+    return positions(lowered, word)
 
 
 def read_codes(text: str) -> list[Edit]:
@@ -431,10 +426,8 @@ def _unit_matches(text: str) -> list[re.Match[str]]:
     unit_starts: set[int] = set()
     for source, spellings in ((text, _UNIT_SPELLINGS), (lowered, _OCR_UNIT_SPELLINGS)):
         for spelling in spellings:
-            found = source.find(spelling, 1)
-            while found > 0:
-                unit_starts.add(found)
-                found = source.find(spelling, found + 1)
+            unit_starts.update(positions(source, spelling))
+    unit_starts.discard(0)  # a unit opening the note has no number before it
     leads = set()
     for start in unit_starts:
         if text[start - 1] in _NUMBER_ENDS:
@@ -518,16 +511,9 @@ def _digit_sign_digit(text: str, signs: Sequence[str]) -> list[int]:
     """Where each of ``signs`` stands between two digits (the sign's position), in order.
     An ASCII note is searched as a byte copy with every digit a 9; ". " ends every sentence and
     "," is everywhere, so looking at each of them cost more than the rest of the reader."""
-    if text.isascii():
-        nines = text.encode("ascii").translate(_DIGITS_AS_NINE)
-        found_at = []
-        for sign in signs:
-            wanted = f"9{sign}9".encode("ascii")
-            found = nines.find(wanted)
-            while found >= 0:
-                found_at.append(found + 1)
-                found = nines.find(wanted, found + 1)
-        return sorted(found_at)
+    nines = character_classes(text, _DIGITS_AS_NINE)
+    if nines is not None:
+        return sorted(found + 1 for sign in signs for found in positions(nines, f"9{sign}9".encode("ascii")))
     found_at = []
     for sign in signs:
         found = text.find(sign, 1)
@@ -621,8 +607,7 @@ def read_digit_letters(text: str) -> list[Edit]:
     shortest = _shortest_known_word()
     edits: list[Edit] = []
     end = 0
-    seeds = sorted((seed for pattern in _DIGITS_BESIDE_LETTER for seed in pattern.finditer(text)), key=_start)
-    for seed in seeds:
+    for seed in finditer_each(_DIGITS_BESIDE_LETTER, text):
         if seed.start() < end:
             continue
         start = seed.start()
@@ -646,10 +631,6 @@ def read_digit_letters(text: str) -> list[Edit]:
                 edits.append(Edit(start, end, reading.upper() if upper else _keep_case(word, reading)))
                 break
     return edits
-
-
-def _start(match: re.Match[str]) -> int:
-    return match.start()
 
 
 def _keep_case(written: str, reading: str) -> str:
@@ -721,15 +702,9 @@ def _spaced_capital_starts(text: str) -> list[int]:
     """Where ``_SPACED_CAPITALS_HINT`` can match: in an ASCII note, where a byte copy with
     every capital an A holds "A A " or "A AA " (bytes.find); else before each blank the
     blank-led pattern finds."""
-    if text.isascii():
-        capitals = text.encode("ascii").translate(_CAPITALS_AS_A)
-        starts = []
-        for shape in (b"A A ", b"A AA "):
-            found = capitals.find(shape)
-            while found >= 0:
-                starts.append(found)
-                found = capitals.find(shape, found + 1)
-        return sorted(starts)
+    capitals = character_classes(text, _CAPITALS_AS_A)
+    if capitals is not None:
+        return sorted(start for shape in (b"A A ", b"A AA ") for start in positions(capitals, shape))
     return [blank.start() - 1 for blank in _SPACED_CAPITALS_FROM_BLANK.finditer(text) if blank.start() > 0]
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import AnyStr
 
 
 def matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
@@ -41,11 +42,36 @@ def character_classes(text: str, table: bytes) -> bytes | None:
     return text.encode("ascii").translate(table)
 
 
-def positions(haystack: bytes, needle: bytes) -> list[int]:
-    """Every start of ``needle`` in ``haystack``, overlapping ones too, ascending."""
+def positions(haystack: AnyStr, needle: AnyStr) -> list[int]:
+    """Every start of ``needle`` in ``haystack`` (str or bytes), overlapping ones too, ascending."""
     found_at = []
     found = haystack.find(needle)
     while found >= 0:
         found_at.append(found)
         found = haystack.find(needle, found + 1)
     return found_at
+
+
+def opener_table(openers: str) -> bytes:
+    """A class table for ``matches_from_openers``: each of ``openers`` to "!", the rest blank."""
+    return class_table(lambda character: character in openers, inside=ord("!"))
+
+
+def matches_from_openers(pattern: re.Pattern[str], text: str, openers: bytes) -> list[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose every match (none empty) opens with a
+    character that the ``opener_table`` ``openers`` marks: tried only where one stands."""
+    classes = character_classes(text, openers)
+    if classes is None:
+        return list(pattern.finditer(text))
+    return matches_at(pattern, text, positions(classes, b"!"))
+
+
+def _match_start(match: re.Match[str]) -> int:
+    return match.start()
+
+
+def finditer_each(patterns: Sequence[re.Pattern[str]], text: str) -> list[re.Match[str]]:
+    """The matches of every one of ``patterns`` (each led by its own literal, which re scans
+    for fast, where one pattern of alternatives would be tried at every character), in
+    order of their start."""
+    return sorted((match for pattern in patterns for match in pattern.finditer(text)), key=_match_start)

@@ -11,7 +11,7 @@ from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
 from extractor.parsing.numbers import duration_in_days, duration_in_months
 from extractor.lexicon import concept_finder
 from extractor.parsing.treatment import names_tumour
-from extractor.regex_tools import character_classes, class_table, matches_at, positions
+from extractor.regex_tools import finditer_each, matches_from_openers, opener_table
 from extractor.resources import vocabulary
 
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss|[rl]hf)\b", re.IGNORECASE)
@@ -93,17 +93,14 @@ def parse_weight_loss(ctx: SpanContext) -> bool | None:
 
 # the punctuation first, so the scan is a character search; titles do not end a sentence
 _UNIT_END = re.compile(r"[.!?;](?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bvs\.)(?:\s+|,(?=\S))|\n")
-# every unit end opens with one of these (found in a byte copy where each is a "!": re tries
-# a pattern opening with a character class at every character of the note)
-_UNIT_END_OPENERS_AS_BANG = class_table(lambda character: character in ".!?;\n", inside=ord("!"))
+# every unit end opens with one of these (re tries a pattern opening with a character class
+# at every character of the note)
+_UNIT_END_OPENERS = opener_table(".!?;\n")
 
 
 def _unit_ends(text: str) -> list[int]:
     """Where each ``_UNIT_END`` match starts."""
-    openers = character_classes(text, _UNIT_END_OPENERS_AS_BANG)
-    if openers is None:
-        return [match.start() for match in _UNIT_END.finditer(text)]
-    return [match.start() for match in matches_at(_UNIT_END, text, positions(openers, b"!"))]
+    return [match.start() for match in matches_from_openers(_UNIT_END, text, _UNIT_END_OPENERS)]
 
 
 @cache
@@ -127,10 +124,6 @@ def _pronoun_rules() -> tuple[tuple[re.Pattern[str], ...], dict[str, str], re.Pa
     return words, sex_of, others, int(rules["majority"]), int(rules["min_count"])
 
 
-def _start(match: re.Match[str]) -> int:
-    return match.start()
-
-
 def pronoun_sex(text: str) -> tuple[str, int, int] | None:
     """The patient's sex from the pronouns of a note, with the span of the first one counted.
 
@@ -140,7 +133,7 @@ def pronoun_sex(text: str) -> tuple[str, int, int] | None:
     """
     words, sex_of, others, majority, min_count = _pronoun_rules()
     text = text.lower()
-    hits = sorted((hit for pattern in words for hit in pattern.finditer(text)), key=_start)
+    hits = finditer_each(words, text)
     if not hits:
         return None
     ends = _unit_ends(text)
