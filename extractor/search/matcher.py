@@ -214,12 +214,14 @@ class _Plan:
     positions ``anchors`` allow, or else within ``width`` of the selective keywords."""
 
     selective: frozenset[int] | None
-    # anchor keyword -> how far before it a match can start
-    anchors: dict[int, int] | None
+    # anchor keyword -> how far before it and how far after its start a match can start
+    anchors: dict[int, tuple[int, int]] | None
     width: int
     # anchored at DIGIT_START but gated by literals: try only starts within ``width``
     # before a literal (a match holds one and is at most ``width`` long)
     near_selective: bool = False
+    # how far after a selective keyword a match can start (a keyword in a lookbehind)
+    selective_after: int = 0
 
 
 class GatedRegexMatcher(RegexMatcher):
@@ -243,7 +245,7 @@ class GatedRegexMatcher(RegexMatcher):
             anchoring = Gate.union([r.anchoring for r in found if r])
             requirements[match_id] = (
                 Gate.union([r.selective for r in found if r]),
-                anchoring if anchoring.before <= ANCHORED_BEFORE else None,
+                anchoring if anchoring.reach() <= ANCHORED_BEFORE else None,
             )
         keywords = {
             k for r in requirements.values() if r for gate in r if gate is not None for k in gate.keywords
@@ -260,11 +262,16 @@ class GatedRegexMatcher(RegexMatcher):
             anchors = None
             if anchoring is not None:
                 anchors = {}
-                for keyword, before in sorted(anchoring.entries, key=lambda e: (vocabulary.ids[e[0]], e[1])):
-                    anchors[vocabulary.ids[keyword]] = int(before)  # the largest, last
+                for keyword, before, after in sorted(anchoring.entries):
+                    known = anchors.get(vocabulary.ids[keyword], (before, after))
+                    anchors[vocabulary.ids[keyword]] = (int(max(known[0], before)), int(max(known[1], after)))
             near_selective = anchoring is not None and anchoring.has_digit_start and not selective.has_digit_start
             self._plans[match_id] = _Plan(
-                frozenset(vocabulary.ids[k] for k in selective.keywords), anchors, width, near_selective
+                frozenset(vocabulary.ids[k] for k in selective.keywords),
+                anchors,
+                width,
+                near_selective,
+                int(selective.after),
             )
         # which rules (by position in rule order) each keyword lets run; and those that always run
         self._rule_order = list(self._rule_patterns)
@@ -276,12 +283,17 @@ class GatedRegexMatcher(RegexMatcher):
 
     @staticmethod
     def _windows(
-        found: dict[int, list[int]], keywords: frozenset[int], width: int, after: int | None = None
+        found: dict[int, list[int]],
+        keywords: frozenset[int],
+        width: int,
+        after: int | None = None,
+        after_start: int = 0,
     ) -> list[tuple[int, int]]:
         """Merged stretches of text from ``width`` characters before a keyword occurrence
-        to ``after`` characters after it (default ``2 * width``)."""
+        to ``after`` characters after it (default ``2 * width``), and ``after_start`` more
+        where a match can start that far after a keyword."""
         # every keyword is shorter than the match width, so ``2 * width`` covers it
-        reach = 2 * width if after is None else after
+        reach = 2 * width + after_start if after is None else after + after_start
         spans = sorted(
             (max(0, position - width), position + reach)
             for keyword in keywords
@@ -300,22 +312,22 @@ class GatedRegexMatcher(RegexMatcher):
         text: str,
         found: dict[int, list[int]],
         pattern: re.Pattern[str],
-        anchors: dict[int, int],
+        anchors: dict[int, tuple[int, int]],
         within: list[tuple[int, int]] | None = None,
     ) -> list[re.Match[str]]:
         """``pattern.finditer(text)``, computed by trying only the possible match starts
         (those in the ``within`` stretches, when given)."""
         candidates: set[int] = set()
         if len(anchors) <= len(found):
-            occurring = [(found.get(keyword, ()), before) for keyword, before in anchors.items()]
+            occurring = [(found.get(keyword, ()), reach) for keyword, reach in anchors.items()]
         else:  # rules with many anchors ("one month", "one-month", ...): fewer occur
             occurring = [(positions, anchors[keyword]) for keyword, positions in found.items() if keyword in anchors]
-        for positions, before in occurring:
-            if before == 0:
+        for positions, (before, after) in occurring:
+            if before == 0 and after == 0:
                 candidates.update(positions)
             else:
                 for position in positions:
-                    candidates.update(range(max(0, position - before), position + 1))
+                    candidates.update(range(max(0, position - before), position + after + 1))
         starts = sorted(candidates)
         if within is not None:
             firsts = [first for first, _ in within]
@@ -332,9 +344,9 @@ class GatedRegexMatcher(RegexMatcher):
         if plan.anchors is not None:
             within = None
             if plan.near_selective:
-                within = self._windows(found, plan.selective, plan.width, after=0)
+                within = self._windows(found, plan.selective, plan.width, after=0, after_start=plan.selective_after)
             return self._anchored(index.text, found, pattern, plan.anchors, within)
-        windows = self._windows(found, plan.selective, plan.width)
+        windows = self._windows(found, plan.selective, plan.width, after_start=plan.selective_after)
         return [m for start, end in windows for m in pattern.finditer(index.text, start, end)]
 
     def find_in_text(self, index: NoteIndex) -> list[tuple[int, int, int]]:

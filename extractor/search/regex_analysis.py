@@ -71,26 +71,38 @@ class Gate:
     """One of the keywords occurs in every match; each with the most characters a
     match can start before it (``inf`` when unbounded)."""
 
-    entries: frozenset[tuple[Keyword, float]]
+    # (keyword, before, after): a match starts at most ``before`` characters before the
+    # keyword's start and at most ``after`` after it; ``after`` is 0 unless the keyword lies in
+    # a lookbehind, before the match ("[x×](?<=stools\\s[x×])"), where ``before`` is negative
+    entries: frozenset[tuple[Keyword, float, float]]
 
     @cached_property
     def keywords(self) -> tuple[Keyword, ...]:
-        return tuple(sorted({keyword for keyword, _ in self.entries}))
+        return tuple(sorted({keyword for keyword, _, _ in self.entries}))
 
     @cached_property
     def before(self) -> float:
-        return max(before for _, before in self.entries)
+        return max(before for _, before, _ in self.entries)
+
+    @cached_property
+    def after(self) -> float:
+        return max(after for _, _, after in self.entries)
+
+    def reach(self) -> float:
+        """How far from a keyword, before or after it, a match can start."""
+        return max(self.before, self.after)
 
     @property
     def shortest(self) -> int:
-        return min(_length(k) for k, _ in self.entries)
+        return min(_length(k) for k, _, _ in self.entries)
 
     @property
     def has_digit_start(self) -> bool:
-        return any(k == DIGIT_START for k, _ in self.entries)
+        return any(k == DIGIT_START for k, _, _ in self.entries)
 
     def shifted(self, by: float) -> Gate:
-        return Gate(frozenset((keyword, before + by) for keyword, before in self.entries))
+        # ``after`` stays: ``by`` is the longest the text before can be, and it may be shorter
+        return Gate(frozenset((keyword, before + by, after) for keyword, before, after in self.entries))
 
     @staticmethod
     def union(gates: list[Gate]) -> Gate:
@@ -209,7 +221,11 @@ def _sequence_requirement(
             if options is None and j > i and items[j][0] is sre_constants.BRANCH:
                 # "f(?:amily\\s+history|hx|h)": extend the run by each branch's literal start
                 starts = [_sequence_expansions(list(b), leading=True) for b in items[j][1][1]]
-                options = None if any(x is None for x in starts) else set().union(*starts)  # type: ignore[arg-type]
+                # a branch that can open with no literal ("(?:(?<=stools\\s)|...)") ends the run,
+                # to be read as an item of its own
+                options = (
+                    None if any(x is None or "" in x for x in starts) else set().union(*starts)  # type: ignore[arg-type]
+                )
                 closed = False
             if options is None:
                 break
@@ -237,6 +253,7 @@ def _sequence_requirement(
                                 bounded_left and _WORD_CHARACTER.match(s) is not None,
                             ),
                             prefix,
+                            0,
                         )
                         for s in strings
                     )
@@ -249,7 +266,7 @@ def _sequence_requirement(
         inner_right = i == len(items) - 1 and right or i + 1 < len(items) and _is_boundary(items[i + 1])
         found: _Requirement | None = None
         if (inner_left or _not_after_digit(items[:i])) and _opens_with_digit(items[i]):
-            digit = Gate(frozenset({(DIGIT_START, 0.0)}))
+            digit = Gate(frozenset({(DIGIT_START, 0.0, 0.0)}))
             found = _Requirement(digit, digit)
         elif op is sre_constants.SUBPATTERN:
             _, add_flags, del_flags, body = av
@@ -266,15 +283,10 @@ def _sequence_requirement(
                 )
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and av[0] >= 1:
             inner = _sequence_requirement(list(av[2]), case_sensitive, False, False, common=common)
-            if inner is not None:
-                if av[1] == 1:  # one repetition: the literal sits where it does in the body
-                    found = inner
-                else:  # the literal may sit in any repetition
-                    width = _width([items[i]])
-                    found = _Requirement(
-                        Gate(frozenset((k, width) for k in inner.selective.keywords)),
-                        Gate(frozenset((k, width) for k in inner.anchoring.keywords)),
-                    )
+            # every match holds a first repetition, where the body's literals sit as in the body
+            found = inner
+        elif op is sre_constants.ASSERT and av[0] == -1:
+            found = _lookbehind_requirement(list(av[1]), case_sensitive, common)
         if found is not None:
             candidates.append(found.shifted(_width(items[:i])))
         i += 1
@@ -284,9 +296,9 @@ def _sequence_requirement(
     # (literals before DIGIT_START among those close enough to anchor)
     anchoring = min(
         (c.anchoring for c in candidates),
-        key=lambda g: (g.before > ANCHORED_BEFORE, g.has_digit_start, g.before, -g.shortest, len(g.entries)),
+        key=lambda g: (g.reach() > ANCHORED_BEFORE, g.has_digit_start, g.reach(), -g.shortest, len(g.entries)),
     )
-    if anchoring.before > ANCHORED_BEFORE and by_first_item:
+    if anchoring.reach() > ANCHORED_BEFORE and by_first_item:
         anchoring = _anchoring_by_first_item(items, case_sensitive, left, right) or anchoring
     return _Requirement(
         # the set whose shortest literal is longest, among those with no word common in
@@ -302,6 +314,25 @@ def _sequence_requirement(
 
 
 _ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+
+
+def _lookbehind_requirement(body: list[Any], case_sensitive: bool, common: frozenset[str]) -> _Requirement | None:
+    """What a lookbehind (``(?<=diarrhoea\\s)``) requires of the text before its position:
+    its literals, each at most the lookbehind's width before that position, so a match
+    starts up to that many characters after one of them. (Python allows only fixed-width
+    lookbehinds, so the width is exact.)"""
+    inner = _sequence_requirement(body, case_sensitive, False, False, common=common)
+    if inner is None:
+        return None
+    width = _width(body)
+    return _Requirement(_behind(inner.selective, width), _behind(inner.anchoring, width))
+
+
+def _behind(gate: Gate, width: float) -> Gate:
+    """A lookbehind's gate, seen from the lookbehind's position: a keyword ``before``
+    characters into the lookbehind is ``width - before`` or fewer characters before the
+    match (fewer when the text before the lookbehind is shorter than its longest)."""
+    return Gate(frozenset((keyword, before - width, width) for keyword, before, _ in gate.entries))
 
 
 def _anchoring_by_first_item(items: list[Any], case_sensitive: bool, left: bool, right: bool) -> Gate | None:
@@ -323,7 +354,7 @@ def _anchoring_by_first_item(items: list[Any], case_sensitive: bool, left: bool,
         requirement = _sequence_requirement(
             [item, *items[i + 1 :]], case_sensitive, starting_left, right, by_first_item=False
         )
-        if requirement is None or requirement.anchoring.before > ANCHORED_BEFORE:
+        if requirement is None or requirement.anchoring.reach() > ANCHORED_BEFORE:
             by_alternative = _anchoring_by_alternative(item, items[i + 1 :], case_sensitive, starting_left, right)
             if by_alternative is None:
                 return None
@@ -350,7 +381,7 @@ def _anchoring_by_alternative(
     gates = []
     for alternative in av[1]:
         requirement = _sequence_requirement([*alternative, *rest], case_sensitive, left, right, by_first_item=False)
-        if requirement is None or requirement.anchoring.before > ANCHORED_BEFORE:
+        if requirement is None or requirement.anchoring.reach() > ANCHORED_BEFORE:
             return None
         gates.append(requirement.anchoring)
     return Gate.union(gates)

@@ -26,6 +26,8 @@ NOTES = [
     "a 4-cm mass; pT2 3 cm; t.7 x 0.9-cm nodule; T12 2.5 x 1.5 x 1.3-cm; A4 5mm; 1 9 cm",
     # durations that open with a number, a number word or "a"
     "She gave a year-long history of rash, a two-year history of diarrhoea and a several-month hx of weight loss.",
+    # a rule whose match starts after a word its lookbehind requires; one that opens with a repeated list
+    "HPI: watery diarrhoea x 2 yrs, loose stools x 6 mo, itchy rash x 3 wks. CT: liver, bone and lung metastases.",
 ]
 
 
@@ -82,13 +84,17 @@ def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
         (r"\b(?:WHO\s+)?grade\s*[123]\b", {"grade"}, True),
         # opening alternatives, one too short to look for ("a"): each with what follows it
         (r"\b(?:\d+(?:\.\d+)?|one|a)[- ](?:months?|years?)[- ](?:long\s+)?history\b", {"history"}, True),
+        # the match starts at "x", a few characters after the word its lookbehind requires
+        (r"[x×](?:(?<=diarrhoea\s[x×])|(?<=stools\s[x×]))\s*\d+\s*(?:months?|years?)\b", {"diarrhoea", "stools"}, True),
+        # a list that opens the match: its first item starts it ("liver, bone and lung metastases")
+        (r"\b(?:(?:liver|bone|lung)\s*(?:,|and)\s*){0,3}(?:liver|bone|lung)\s+metastases\b", {"metastases"}, True),
     ],
 )
 def test_regex_requirement(pattern: str, keywords: set[str], anchored: bool) -> None:
     requirement = regex_requirement(pattern, re.IGNORECASE)
     assert requirement is not None
     assert {k.text for k in requirement.selective.keywords} == keywords
-    assert (requirement.anchoring.before <= 12) is anchored
+    assert (requirement.anchoring.reach() <= 12) is anchored
 
 
 def test_optional_opening_word_anchors_at_either_word() -> None:
