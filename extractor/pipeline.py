@@ -23,6 +23,7 @@ from extractor.search.matcher import (
     NoteIndex,
     found_in_text,
     regex_only_matcher,
+    share_keyword_search,
     speed_up,
 )
 from extractor.components.sentences import BOUNDARIES_KEY, sentence_boundaries
@@ -248,6 +249,8 @@ def build_pipeline(*, sentences: str = "extractor_sentences") -> Language:
     context.add(_context_rules(context))
     nlp.target_search = regex_only_matcher(matcher)
     nlp.section_search = regex_only_matcher(sectionizer)
+    if nlp.target_search is not None and nlp.section_search is not None:
+        share_keyword_search([nlp.target_search, nlp.section_search])
     # the focus is cut at our splitter's sentence starts; another splitter's
     # sentences may straddle them
     nlp.focus = sentences == "extractor_sentences"

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -83,6 +85,8 @@ class NoteIndex:
         self._words_only: dict[bool, str] = {}
         # per matcher (by identity): its (match_id, start_char, end_char), in rule order
         self.found_by: dict[int, list[tuple[int, int, int]]] = {}
+        # per keyword vocabulary (by identity; matchers may share one): keyword id -> starts
+        self.occurrences_by: dict[int, dict[int, list[int]]] = {}
 
     def words_only(self, case_sensitive: bool) -> str:
         """The text (as written or lower-cased) with non-word characters blanked, between
@@ -106,8 +110,9 @@ class NoteIndex:
 
 
 class _Vocabulary:
-    """All keywords of a matcher's rules, found in a note by one Aho-Corasick pass
-    over the lower-cased text (and one over the text as written, for case-sensitive ones).
+    """All keywords of a matcher's rules (or of several matchers', see
+    :func:`share_keyword_search`), found in a note by one Aho-Corasick pass over the
+    lower-cased text (and one over the text as written, for case-sensitive ones).
     Keywords are numbered: per-note work hashes ints, not dataclasses."""
 
     def __init__(self, keywords: set[Keyword]) -> None:
@@ -156,16 +161,16 @@ class _Vocabulary:
 
     def occurrences(self, index: NoteIndex) -> dict[int, list[int]]:
         """Start offsets of every keyword (by id) in the note; whole-word ones only where whole,
-        word-start ones only where they start a word."""
-        found: dict[int, list[int]] = {}
+        word-start ones only where they start a word. Worked out once per note."""
+        known = index.occurrences_by.get(id(self))
+        if known is not None:
+            return known
+        found: defaultdict[int, list[int]] = defaultdict(list)
         for sensitive, blanked, automaton in self._automata:
             if blanked:
                 for last, (_, variants) in automaton.iter(index.words_only(sensitive)):
                     for keyword, _, back in variants:
-                        if keyword in found:
-                            found[keyword].append(last - back)
-                        else:
-                            found[keyword] = [last - back]
+                        found[keyword].append(last - back)
                 continue
             haystack = index.text if sensitive else index.lowered
             size = len(haystack)
@@ -185,15 +190,14 @@ class _Vocabulary:
                             )
                         if not whole:
                             continue
-                    if keyword in found:
-                        found[keyword].append(start)
-                    else:
-                        found[keyword] = [start]
+                    found[keyword].append(start)
         if self._digit_start is not None:
             digits = _digit_run_starts(index.text)
             if digits:
                 found[self._digit_start] = digits
-        return found
+        # a plain dict: a lookup of a keyword not found must not add it
+        index.occurrences_by[id(self)] = result = dict(found)
+        return result
 
 
 def _digit_run_starts(text: str) -> list[int]:
@@ -228,11 +232,15 @@ class GatedRegexMatcher(RegexMatcher):
     """Drop-in replacement (same state) for medspaCy's RegexMatcher; see the module doc."""
 
     _plans: dict[int, _Plan]
+    _requirements: dict[int, tuple[Gate, Gate | None] | None] | None = None
     # words too common in clinical text to open a rule on (see regex_requirement)
     common_words: frozenset[str] = frozenset()
 
-    def build_gates(self) -> None:
-        """Derive every rule's plan (call after rules were added)."""
+    def gate_requirements(self) -> dict[int, tuple[Gate, Gate | None] | None]:
+        """Per rule (match id): the keywords that open it and those that anchor it (None
+        when it cannot be anchored), or None when no keyword is required; worked out once."""
+        if self._requirements is not None:
+            return self._requirements
         # medspaCy's own dicts (rules added later show up in them)
         self._rule_patterns = regex_patterns(self)
         self._rule_callbacks = regex_callbacks(self)
@@ -247,10 +255,23 @@ class GatedRegexMatcher(RegexMatcher):
                 Gate.union([r.selective for r in found if r]),
                 anchoring if anchoring.reach() <= ANCHORED_BEFORE else None,
             )
-        keywords = {
-            k for r in requirements.values() if r for gate in r if gate is not None for k in gate.keywords
+        self._requirements = requirements
+        return requirements
+
+    def keywords(self) -> set[Keyword]:
+        """Every keyword the rules' gates look for."""
+        return {
+            k for r in self.gate_requirements().values() if r for gate in r if gate is not None for k in gate.keywords
         }
-        self._vocabulary = vocabulary = _Vocabulary(keywords)
+
+    def build_gates(self, vocabulary: _Vocabulary | None = None) -> None:
+        """Derive every rule's plan (call after rules were added); ``vocabulary``: a keyword
+        search shared with other matchers, built from their :meth:`keywords` just before."""
+        if vocabulary is None:
+            self._requirements = None  # rules may have been added since
+            vocabulary = _Vocabulary(self.keywords())
+        requirements = self.gate_requirements()
+        self._vocabulary = vocabulary
         self._plans = {}
         for match_id, patterns in self._rule_patterns.items():
             width = min(MAX_MATCH_CHARS, max(sre_parse.parse(p.pattern, p.flags).getwidth()[1] for p in patterns))
@@ -413,6 +434,18 @@ def speed_up(component: Any, common_words: frozenset[str] = frozenset()) -> None
         assert isinstance(regex, GatedRegexMatcher)
         regex.common_words = common_words
         regex.build_gates()
+
+
+def share_keyword_search(matchers: Sequence[GatedRegexMatcher]) -> None:
+    """One keyword search for several matchers (the target rules and the section headings):
+    each note is then scanned for keywords once, not once per matcher."""
+    keywords: set[Keyword] = set()
+    for matcher in matchers:
+        matcher._requirements = None  # rules may have been added since
+        keywords |= matcher.keywords()
+    vocabulary = _Vocabulary(keywords)
+    for matcher in matchers:
+        matcher.build_gates(vocabulary)
 
 
 def regex_only_matcher(component: Any) -> GatedRegexMatcher | None:
