@@ -45,6 +45,7 @@ from extractor.regex_tools import character_classes, class_table, matches_at, po
 from extractor.search.regex_analysis import (
     ANCHORED_BEFORE,
     DIGIT_START,
+    LINE_START,
     MAX_MATCH_CHARS,
     Gate,
     Keyword,
@@ -87,6 +88,13 @@ class NoteIndex:
         self.found_by: dict[int, list[tuple[int, int, int]]] = {}
         # per keyword vocabulary (by identity; matchers may share one): keyword id -> starts
         self.occurrences_by: dict[int, dict[int, list[int]]] = {}
+        self._line_starts: list[int] | None = None
+
+    def line_starts(self) -> list[int]:
+        """Where each line starts (0 and after every newline); worked out on demand."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [found + 1 for found in positions(self.text, "\n")]
+        return self._line_starts
 
     def words_only(self, case_sensitive: bool) -> str:
         """The text (as written or lower-cased) with non-word characters blanked, between
@@ -118,8 +126,9 @@ class _Vocabulary:
     def __init__(self, keywords: set[Keyword]) -> None:
         ordered = sorted(keywords)
         self.ids = {keyword: number for number, keyword in enumerate(ordered)}
-        # DIGIT_START is found by a regex, not by the automata
+        # DIGIT_START is found by a regex and LINE_START by str.find, not by the automata
         self._digit_start = self.ids.get(DIGIT_START)
+        self.line_start = self.ids.get(LINE_START)
         # Keywords are looked for in the blanked text (NoteIndex.words_only), where every
         # non-word character is a space: one that starts a word as " at", a whole word as
         # " at ", so the automaton skips at C speed the many hits of short keywords inside
@@ -129,7 +138,7 @@ class _Vocabulary:
         # key: (text as looked for, case-sensitive, in the blanked text)
         self._variants: dict[tuple[str, bool, bool], list[tuple[int, bool, int]]] = {}
         for keyword in ordered:
-            if keyword == DIGIT_START:
+            if keyword in (DIGIT_START, LINE_START):
                 continue
             # per variant, how far before the hit's last character the keyword starts in the
             # note: the blanked text has one more character at the front, and " at" starts
@@ -286,7 +295,9 @@ class GatedRegexMatcher(RegexMatcher):
                 for keyword, before, after in sorted(anchoring.entries):
                     known = anchors.get(vocabulary.ids[keyword], (before, after))
                     anchors[vocabulary.ids[keyword]] = (int(max(known[0], before)), int(max(known[1], after)))
-            near_selective = anchoring is not None and anchoring.has_digit_start and not selective.has_digit_start
+            near_selective = (
+                anchoring is not None and anchoring.has_position_class and not selective.has_position_class
+            )
             self._plans[match_id] = _Plan(
                 frozenset(vocabulary.ids[k] for k in selective.keywords),
                 anchors,
@@ -297,6 +308,13 @@ class GatedRegexMatcher(RegexMatcher):
         # which rules (by position in rule order) each keyword lets run; and those that always run
         self._rule_order = list(self._rule_patterns)
         self._always = [n for n, m in enumerate(self._rule_order) if self._plans[m].selective is None]
+        line_start = vocabulary.line_start
+        self._by_line_start = {
+            n
+            for n, match_id in enumerate(self._rule_order)
+            if line_start is not None
+            and (line_start in (self._plans[match_id].selective or ()) or line_start in (self._plans[match_id].anchors or {}))
+        }
         self._triggered_by: dict[int, list[int]] = {}
         for n, match_id in enumerate(self._rule_order):
             for keyword in self._plans[match_id].selective or ():
@@ -383,6 +401,13 @@ class GatedRegexMatcher(RegexMatcher):
         to_run = set(self._always)
         for keyword in found:
             to_run.update(self._triggered_by.get(keyword, ()))
+        line_start = self._vocabulary.line_start
+        if line_start is not None and index.text:
+            # every note has a line start: rules it opens always run; line starts are
+            # listed only when a rule to run needs them
+            to_run.update(self._triggered_by.get(line_start, ()))
+            if not to_run.isdisjoint(self._by_line_start):
+                found = {**found, line_start: index.line_starts()}
         for position in sorted(to_run):
             match_id = self._rule_order[position]
             plan = self._plans[match_id]

@@ -57,11 +57,18 @@ class Keyword:
 # It pins where a match starts but says little about whether a note can match, so
 # literals are preferred to it.
 DIGIT_START = Keyword("\\d", case_sensitive=True, whole_word=True)
+# Not a literal either: "the start of a line" (``^`` in multi-line mode, ``(?<=\n)``), for rules
+# that read a report line by line ("(?m)^[ \t]*lymph nodes?..."); like DIGIT_START it pins
+# where a match starts and literals are preferred to it.
+LINE_START = Keyword("^", case_sensitive=True, whole_word=True)
+_POSITION_CLASSES = (DIGIT_START, LINE_START)
+_LINE_OPENERS = (sre_constants.AT_BEGINNING, sre_constants.AT_BEGINNING_LINE, sre_constants.AT_BEGINNING_STRING)
 
 
 def _length(keyword: Keyword) -> int:
-    """How selective a keyword is: its length (+2 for word boundaries); 0 for DIGIT_START."""
-    if keyword == DIGIT_START:
+    """How selective a keyword is: its length (+2 for word boundaries); 0 for DIGIT_START
+    and LINE_START."""
+    if keyword in _POSITION_CLASSES:
         return 0
     return len(keyword.text) + (2 if keyword.whole_word else 0)
 
@@ -97,8 +104,9 @@ class Gate:
         return min(_length(k) for k, _, _ in self.entries)
 
     @property
-    def has_digit_start(self) -> bool:
-        return any(k == DIGIT_START for k, _, _ in self.entries)
+    def has_position_class(self) -> bool:
+        """Whether a keyword is DIGIT_START or LINE_START, which occur in nearly every note."""
+        return any(k in _POSITION_CLASSES for k, _, _ in self.entries)
 
     def shifted(self, by: float) -> Gate:
         # ``after`` stays: ``by`` is the longest the text before can be, and it may be shorter
@@ -287,6 +295,9 @@ def _sequence_requirement(
             found = inner
         elif op is sre_constants.ASSERT and av[0] == -1:
             found = _lookbehind_requirement(list(av[1]), case_sensitive, common)
+        elif op is sre_constants.AT and av in _LINE_OPENERS:
+            line = Gate(frozenset({(LINE_START, 0.0, 0.0)}))
+            found = _Requirement(line, line)
         if found is not None:
             candidates.append(found.shifted(_width(items[:i])))
         i += 1
@@ -296,7 +307,7 @@ def _sequence_requirement(
     # (literals before DIGIT_START among those close enough to anchor)
     anchoring = min(
         (c.anchoring for c in candidates),
-        key=lambda g: (g.reach() > ANCHORED_BEFORE, g.has_digit_start, g.reach(), -g.shortest, len(g.entries)),
+        key=lambda g: (g.reach() > ANCHORED_BEFORE, g.has_position_class, g.reach(), -g.shortest, len(g.entries)),
     )
     if anchoring.reach() > ANCHORED_BEFORE and by_first_item:
         anchoring = _anchoring_by_first_item(items, case_sensitive, left, right) or anchoring
@@ -321,6 +332,9 @@ def _lookbehind_requirement(body: list[Any], case_sensitive: bool, common: froze
     its literals, each at most the lookbehind's width before that position, so a match
     starts up to that many characters after one of them. (Python allows only fixed-width
     lookbehinds, so the width is exact.)"""
+    if body == [(sre_constants.LITERAL, ord("\n"))]:  # "(?<=\n)": the position starts a line
+        line = Gate(frozenset({(LINE_START, 0.0, 0.0)}))
+        return _Requirement(line, line)
     inner = _sequence_requirement(body, case_sensitive, False, False, common=common)
     if inner is None:
         return None

@@ -28,6 +28,9 @@ NOTES = [
     "She gave a year-long history of rash, a two-year history of diarrhoea and a several-month hx of weight loss.",
     # a rule whose match starts after a word its lookbehind requires; one that opens with a repeated list
     "HPI: watery diarrhoea x 2 yrs, loose stools x 6 mo, itchy rash x 3 wks. CT: liver, bone and lung metastases.",
+    # rules read line by line: a line's first words, after an indent and a part letter
+    "FINAL DIAGNOSIS:\nA. LYMPH NODES, PERIPANCREATIC (0/14):\n   - NO TUMOR SEEN.\n  B. LIVER, SEGMENT 6:\n"
+    "  METASTATIC WELL-DIFFERENTIATED NEUROENDOCRINE TUMOR.\n C. OMENTUM: Metastatic carcinoma.\n",
 ]
 
 
@@ -88,6 +91,9 @@ def test_required_keywords(pattern: str, keywords: set[str] | None) -> None:
         (r"[x×](?:(?<=diarrhoea\s[x×])|(?<=stools\s[x×]))\s*\d+\s*(?:months?|years?)\b", {"diarrhoea", "stools"}, True),
         # a list that opens the match: its first item starts it ("liver, bone and lung metastases")
         (r"\b(?:(?:liver|bone|lung)\s*(?:,|and)\s*){0,3}(?:liver|bone|lung)\s+metastases\b", {"metastases"}, True),
+        # a report's line, however far indented: tried at line starts ("(?<=\n)" or "^" in multi-line mode)
+        (r"(?:^|(?<=\n))[ \t]*(?:[A-Z]\.\s*)?lymph\s+nodes?\b[^\n:]{0,60}\n[ \t]*-[ \t]*no\s+tumou?r", {"lymph"}, True),
+        (r"(?m)(?:^|(?<=^[ \t])|(?<=^[ \t]{2}))(?:[A-Z][.)][ \t]*)?liver\b[^:\n]{0,60}:[ \t]*metastatic", {"metastatic"}, True),
     ],
 )
 def test_regex_requirement(pattern: str, keywords: set[str], anchored: bool) -> None:
