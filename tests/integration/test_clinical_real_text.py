@@ -249,6 +249,15 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
          "Rash first seen and treated by her PCP: topical steroids, no response.", "general practice"),
         ("ENDOCRINOLOGY CONSULT NOTE\n\nReason for referral: biopsy-proven necrolytic migratory erythema, new diabetes.\n\n"
          "HPI: 38-year-old woman seen by Dermatology on 9/12 with a rash of the groins.", "dermatology"),
+        # a referral for a second opinion: someone gave the first one, so this contact was not the first
+        ("HISTORY: , After she lost her job she saw her family doctor, who referred her to us for a second opinion "
+         "about her memory complaints.", None),
+        # a treatment the writer started before the emergency visit is earlier care
+        ("PAST CARDIAC HISTORY: , The exercise test was equivocal and she preferred medical therapy, so we put her on "
+         "a beta-blocker.  However, her chest pain got worse and she presented to the emergency room.", None),
+        # the ambulance crew's care on the way is part of the emergency presentation
+        ("HISTORY: , After the collision the paramedics placed him on a backboard and he was brought to the emergency "
+         "department for mid back pain.", "emergency medicine"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:
