@@ -132,6 +132,16 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
           "Since then, she has generally done well.  She used to see another cardiologist.",), None),
         # a follow-up state is still the patient's
         (("INTERVAL HISTORY: , In the interim since his last visit he has done quite well.  He is working.",), "alive"),
+        # a first consultation's "feeling well today" is the state before any care, not a follow-up
+        (("REASON FOR CONSULTATION: , Newly found lung nodule.,HISTORY OF PRESENT ILLNESS: , A 64-year-old woman referred after a chest CT.  "
+          "She is feeling well today and has no cough.",), None),
+        (("REASON FOR CONSULTATION: , Follow-up of a treated lung nodule.,INTERVAL HISTORY: , She is feeling well today and has no cough.",), "alive"),
+        # an inpatient's state: the admitting diagnosis heads the note, a transfer between rooms, "by the time she presented here"
+        (("ADMITTING DIAGNOSIS: , Lumbar disc herniation.,HOSPITAL STAY: , She underwent discectomy yesterday.  She has done well "
+          "postoperatively with mild incisional pain.",), None),
+        (("Mr. Doe was transferred to room 412 this afternoon.  We discussed his tracheostomy care.  Overall, I believe this patient is doing well.",), None),
+        (("HISTORY OF PRESENT ILLNESS: , Chest pain at home relieved by a third nitroglycerin.  By the time she presented here, she was pain-free "
+          "and is feeling well.",), None),
     ],
 )
 def test_vital_status_is_the_patients(record_of: Record, notes: tuple[str, ...], expected: str | None) -> None:
