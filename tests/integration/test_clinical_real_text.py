@@ -135,6 +135,11 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
         # a first consultation's "feeling well today" is the state before any care, not a follow-up
         (("REASON FOR CONSULTATION: , Newly found lung nodule.,HISTORY OF PRESENT ILLNESS: , A 64-year-old woman referred after a chest CT.  "
           "She is feeling well today and has no cough.",), None),
+        (("CHIEF COMPLAINT: , Follicular lymphoma.,HISTORY OF PRESENT ILLNESS: , A 52-year-old man whom I am asked to see in consultation "
+          "for a newly diagnosed follicular lymphoma.  Overall, he is doing well.  He has a good energy level.",), None),
+        # a visit the staff asked for is no consultation: the nursing-home patient's state at a periodic visit
+        (("SUBJECTIVE: , I am asked to see the patient today for her diabetes at the nursing home.  She feels a little tired.  "
+          "Otherwise, she is doing well.",), "alive"),
         (("REASON FOR CONSULTATION: , Follow-up of a treated lung nodule.,INTERVAL HISTORY: , She is feeling well today and has no cough.",), "alive"),
         # an inpatient's state: the admitting diagnosis heads the note, a transfer between rooms, "by the time she presented here"
         (("ADMITTING DIAGNOSIS: , Lumbar disc herniation.,HOSPITAL STAY: , She underwent discectomy yesterday.  She has done well "
