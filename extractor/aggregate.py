@@ -582,6 +582,9 @@ def _metastasis_sites(b: Builder, field: Field, record: dict[str, Any]) -> list[
     N0 (or M0) with no site named is "no metastasis stated".
     """
     mets = b.of_field(field)
+    if not b.tumour_stated:
+        # "nodal disease", "spread to the nodes" name no malignancy themselves: a site only of a stated one
+        mets = [i for i in mets if not i.mention.value.get("of_stated_tumour")]
     named = {s for i in mets for s in i.mention.value["sites"]}
     parts, used = _stage_parts(b)
     n, m = (parts["n"] or "").upper(), (parts["m"] or "").upper()

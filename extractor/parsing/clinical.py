@@ -541,6 +541,8 @@ def _alive(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] | None:
     if rules["in_hospital"].search(ctx.sentence) or (how_doing and rules["inpatient_note"].search(ctx.doc_head)):
         # a discharge summary's or operative note's "doing well" is the hospital stay, not a follow-up
         return None
+    if how_doing and rules["consult_note"].search(ctx.doc_head) and not rules["follow_up_note"].search(ctx.doc_head):
+        return None  # a first consultation's "she is feeling well today": no follow-up yet, the state before care
     if re.match(r"\s*(?:in|at)\s+(?:school|work|class|college|kindergarten|sports?)\b", ctx.after, re.IGNORECASE):
         return None  # how the patient is doing at school, not the patient's health
     if rules["tumour_state_on_treatment"].match(ctx.text) and not rules["other_people"].search(ctx.before):

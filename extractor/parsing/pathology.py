@@ -619,7 +619,14 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     # "right hepatic peritoneum nodule": the peritoneum over the liver, not the liver
     text = re.sub(rf"\b(?:{vocabulary()['peritoneum_over_organ']})\s+(?=peritone)", "", text) if "peritone" in text else text
     sites = [site.record_value for site, search in concept_finder("metastatic_site", "anywhere") if search.search(text)]
-    return {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"} if sites else None
+    if not sites:
+        return None
+    value: dict[str, Any] = {"sites": sites, "scope": sites[0] if len(sites) == 1 else "any"}
+    if re.match(r"(?:nodal|lymph\s+node)\s+(?:disease|involvement)|spread\b", text):
+        # "bilateral cervical nodal disease" on a scan of an undiagnosed mass is enlarged nodes, not a
+        # metastasis: only the spread of a stated malignancy is one (the aggregator checks)
+        value["of_stated_tumour"] = True
+    return value
 
 
 _DEFINED_CATEGORY = re.compile(r"\b[ypc]{0,2}([TN](?:[0-4][a-d]?|is|x))\s*:", re.IGNORECASE)

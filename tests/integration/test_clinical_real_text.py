@@ -132,6 +132,21 @@ def test_infant_of_a_diabetic_mother_is_not_diabetic(record_of: Record) -> None:
           "Since then, she has generally done well.  She used to see another cardiologist.",), None),
         # a follow-up state is still the patient's
         (("INTERVAL HISTORY: , In the interim since his last visit he has done quite well.  He is working.",), "alive"),
+        # a first consultation's "feeling well today" is the state before any care, not a follow-up
+        (("REASON FOR CONSULTATION: , Newly found lung nodule.,HISTORY OF PRESENT ILLNESS: , A 64-year-old woman referred after a chest CT.  "
+          "She is feeling well today and has no cough.",), None),
+        (("CHIEF COMPLAINT: , Follicular lymphoma.,HISTORY OF PRESENT ILLNESS: , A 52-year-old man whom I am asked to see in consultation "
+          "for a newly diagnosed follicular lymphoma.  Overall, he is doing well.  He has a good energy level.",), None),
+        # a visit the staff asked for is no consultation: the nursing-home patient's state at a periodic visit
+        (("SUBJECTIVE: , I am asked to see the patient today for her diabetes at the nursing home.  She feels a little tired.  "
+          "Otherwise, she is doing well.",), "alive"),
+        (("REASON FOR CONSULTATION: , Follow-up of a treated lung nodule.,INTERVAL HISTORY: , She is feeling well today and has no cough.",), "alive"),
+        # an inpatient's state: the admitting diagnosis heads the note, a transfer between rooms, "by the time she presented here"
+        (("ADMITTING DIAGNOSIS: , Lumbar disc herniation.,HOSPITAL STAY: , She underwent discectomy yesterday.  She has done well "
+          "postoperatively with mild incisional pain.",), None),
+        (("Mr. Doe was transferred to room 412 this afternoon.  We discussed his tracheostomy care.  Overall, I believe this patient is doing well.",), None),
+        (("HISTORY OF PRESENT ILLNESS: , Chest pain at home relieved by a third nitroglycerin.  By the time she presented here, she was pain-free "
+          "and is feeling well.",), None),
     ],
 )
 def test_vital_status_is_the_patients(record_of: Record, notes: tuple[str, ...], expected: str | None) -> None:
@@ -249,6 +264,15 @@ def test_borderline_diabetes_is_impaired_glucose_tolerance(record_of: Record) ->
          "Rash first seen and treated by her PCP: topical steroids, no response.", "general practice"),
         ("ENDOCRINOLOGY CONSULT NOTE\n\nReason for referral: biopsy-proven necrolytic migratory erythema, new diabetes.\n\n"
          "HPI: 38-year-old woman seen by Dermatology on 9/12 with a rash of the groins.", "dermatology"),
+        # a referral for a second opinion: someone gave the first one, so this contact was not the first
+        ("HISTORY: , After she lost her job she saw her family doctor, who referred her to us for a second opinion "
+         "about her memory complaints.", None),
+        # a treatment the writer started before the emergency visit is earlier care
+        ("PAST CARDIAC HISTORY: , The exercise test was equivocal and she preferred medical therapy, so we put her on "
+         "a beta-blocker.  However, her chest pain got worse and she presented to the emergency room.", None),
+        # the ambulance crew's care on the way is part of the emergency presentation
+        ("HISTORY: , After the collision the paramedics placed him on a backboard and he was brought to the emergency "
+         "department for mid back pain.", "emergency medicine"),
     ],
 )
 def test_first_department(record_of: Record, note: str, department: str | None) -> None:

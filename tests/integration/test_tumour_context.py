@@ -35,6 +35,26 @@ def test_no_metastasis_says_nothing_of_a_patient_without_a_tumour(record_of: Cal
     assert record_of("MRI brain for headache: no mass, no metastasis, no acute infarct.").metastasis_sites is None
 
 
+@pytest.mark.parametrize(
+    ("note", "sites"),
+    [
+        # enlarged nodes on a scan of a mass that no one has called malignant: not a metastasis
+        ("CT NECK: 3 cm lobulated mass of the supraglottic larynx. Enlarged right level II and III nodes, "
+         "consistent with bilateral cervical nodal disease. IMPRESSION: Laryngeal mass with nodal disease.", None),
+        ("Soft-tissue swelling of the left groin with lymph node involvement; cellulitis versus abscess.", None),
+        # the same words once a malignancy is stated are its nodal spread
+        ("Squamous cell carcinoma of the supraglottic larynx, biopsy proven. CT: bilateral cervical nodal disease.",
+         ["lymph_nodes"]),
+        ("History of nasopharyngeal carcinoma treated with radiation for spread to the lymph nodes of the neck.",
+         ["lymph_nodes"]),
+    ],
+)
+def test_nodal_disease_is_a_metastasis_only_of_a_stated_malignancy(
+    record_of: Callable[..., CohortRecord], note: str, sites: list[str] | None
+) -> None:
+    assert record_of(note).metastasis_sites == sites
+
+
 def test_another_diseases_stage_is_not_a_tumour_stage(record_of: Callable[..., CohortRecord]) -> None:
     record = record_of("ASSESSMENT: 1. Chronic kidney disease, stage IV, secondary to diabetes. 2. Anemia of chronic disease.")
     assert record.tnm is None
