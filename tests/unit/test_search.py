@@ -176,3 +176,29 @@ def test_a_rule_is_opened_by_rarer_words_than_those_common_in_clinical_text() ->
     # a rule whose only literals are common words still has them as its gate
     only_common = regex_requirement(r"\bdisease\b", re.IGNORECASE, frozenset({"disease"}))
     assert only_common is not None and {k.text for k in only_common.selective.keywords} == {"disease"}
+
+
+# Rules the gate cannot anchor, scanned in windows around their keywords instead: each costs
+# every note that holds one of its keywords a regex pass over ~1,000-2,000 characters.
+WINDOW_SCANNED_RULES = {
+    "malignancy.term": "opens with a word of any length before its stem ('\\w*carcinoma')",
+    "tnm.string": "opens with up to two prefix letters before 'T' (too many spellings to list)",
+    "prrt.yttrium": "its tracer names open with digits glued to letters ('90Y-DOTATOC')",
+}
+
+
+def test_target_rules_are_tried_only_at_their_keywords() -> None:
+    """A new rule that opens with a character class, an unbounded run or a lookaround the gate
+    cannot read is scanned in windows of every note holding its keywords (the symptom-duration
+    rule's lookbehinds once cost more than any other rule): write it so that a keyword, a digit
+    or a line start opens it, or add it here with the reason."""
+    nlp = spacy.blank("en")
+    matcher = RegexMatcher(nlp.vocab)
+    for rule in target_rules():
+        if rule.regex:
+            matcher.add(rule.id, [rule.regex])
+    matcher.__class__ = GatedRegexMatcher
+    matcher.build_gates()
+    windowed = {nlp.vocab.strings[match_id] for match_id, plan in matcher._plans.items() if plan.anchors is None}
+    unexpected = sorted(windowed - set(WINDOW_SCANNED_RULES))
+    assert not unexpected, f"rules scanned in windows: {unexpected}"
