@@ -11,6 +11,9 @@ list it belongs to, then the nearest governing cue before it.
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from extractor.parsing.context import vocab_regex
 
 _PLACEHOLDER = "§"
 _RESULTS: tuple[tuple[str, str], ...] = (
@@ -90,6 +93,34 @@ _PRESENCE = re.compile(r"(?:seen|noted|identified|observed|detected)\b", re.IGNO
 _STRENGTH_BEFORE = re.compile(r"\b(?:focal(?:ly)?|weak(?:ly)?|patchy)(?:\s+(?:and\s+)?(?:focal|weak|patchy))?\s+$", re.IGNORECASE)
 
 
+@cache
+def _showing_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A stain that shows the tumour: "cytokeratin highlights the tumour", "AE1/3 stains decorate
+    scattered tumour cells" (after the marker); "tumour cells are highlighted by CAM5.2" (before it).
+    Only the tumour as object: "CD34 highlights the vessels" is no result of the tumour."""
+    verbs = vocab_regex("ihc_showing_verbs").pattern
+    objects = vocab_regex("ihc_tumour_objects").pattern
+    some = vocab_regex("ihc_some_cells").pattern
+    after = re.compile(
+        rf"(?:(?:AE|CAM|clone)\S*\s+)?(?:(?:immuno)?stains?\s+)?(?:{verbs})\s+(?:only\s+)?(?:the\s+)?(?P<some>(?:{some})\s+)?(?:[a-z-]+\s+){{0,2}}?(?:{objects})",
+        re.IGNORECASE,
+    )
+    before = re.compile(
+        rf"(?P<some>\b(?:{some})\s+)?(?:[a-z-]+\s+){{0,2}}?(?:{objects})\s+(?:[a-z-]+\s+){{0,2}}?(?:is|are|was|were)\s+(?:\w+\s+)?"
+        rf"(?:{verbs})\s+(?:by|with)\s+(?:(?:immuno)?stains?\s+(?:for\s+)?)?$",
+        re.IGNORECASE,
+    )
+    return after, before
+
+
+# "there is no synaptophysin or GFAP reaction": "no" before the marker (or a list holding it), a stain word after
+_NO_BEFORE = re.compile(rf"\bno\s+(?:[{_PLACEHOLDER}\w/-]+\s*(?:,|\bor\b|\band\b|/)\s*){{0,3}}$", re.IGNORECASE)
+_STAIN_NOUN_AFTER = re.compile(
+    rf"\s*(?:(?:,|\bor\b|\band\b|/)\s*[{_PLACEHOLDER}\w/-]+\s*){{0,3}}(?:immuno)?(?:reaction|reactivity|staining|stain|expression|immunoreactivity|labell?ing)\b",
+    re.IGNORECASE,
+)
+
+
 def _match_result(text: str) -> str | None:
     for name, pattern in _RESULT_RE:
         if pattern.match(text):
@@ -129,6 +160,10 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
         return "equivocal"
     if result:
         return result
+    showing_after, showing_before = _showing_patterns()
+    shown = showing_after.match(rest)
+    if shown:
+        return "equivocal" if shown.group("some") else "positive"
     # "CgA, Syn and glucagon were positive": skip the list, then a verb
     lst = re.match(
         rf"(?:[\s,/&(){_PLACEHOLDER}]|\band\b|\bor\b)*(?:(?:immuno)?stains?\s*)?(?:were|was|are|is|all|both|:|\s)*(?:(?:diffusely|strongly|focally|weakly|all)\s+)?",
@@ -151,6 +186,11 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     head = masked[:start]
     clause_start = max(head.rfind(";"), head.rfind(". "), head.rfind("\n"))
     head = head[clause_start + 1 :]
+    if _NO_BEFORE.search(head) and _STAIN_NOUN_AFTER.match(masked, end):
+        return "negative"
+    shown = showing_before.search(head)
+    if shown:
+        return "equivocal" if shown.group("some") else "positive"
     best: tuple[int, str] | None = None
     for name, pattern in _BACKWARD_CUES:
         for match in pattern.finditer(head):

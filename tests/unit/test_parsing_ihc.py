@@ -95,3 +95,32 @@ def test_a_result_read_with_appropriate_controls_stands() -> None:
 
 def test_no_statement_gives_none() -> None:
     assert _result("Synaptophysin was ordered.", "Synaptophysin") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "marker", "others", "expected"),
+    [
+        # a stain that "highlights" / "decorates" the tumour shows it: positive; a few cells only: equivocal
+        ("Pankeratin highlights the infiltrating tumor at the deep margin.", "Pankeratin", (), "positive"),
+        ("CAM5.2 stains highlight tumor nests within the stroma.", "CAM5.2", (), "positive"),
+        ("Cytokeratin decorates scattered tumor cells in the lymph node.", "Cytokeratin", (), "equivocal"),
+        ("The neoplastic cells are highlighted by synaptophysin.", "synaptophysin", (), "positive"),
+        # "no <stain> reaction / staining": negative, also for a marker at the head of a list
+        ("Within the solid tumor there is no chromogranin or GFAP reaction.", "chromogranin", (), "negative"),
+        ("There is no synaptophysin or chromogranin staining in the lesion.", "synaptophysin", ("chromogranin",), "negative"),
+    ],
+)
+def test_stains_that_show_or_do_not_react_with_the_tumour(sentence: str, marker: str, others: tuple[str, ...], expected: str) -> None:
+    assert _result(sentence, marker, others) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "marker"),
+    [
+        # what the stain shows is not the tumour: vessels, entrapped native cells
+        ("Cytokeratin highlights the entrapped benign glands.", "Cytokeratin"),
+        ("Synaptophysin highlights the residual native neurons.", "Synaptophysin"),
+    ],
+)
+def test_a_stain_that_highlights_something_else_gives_no_result(sentence: str, marker: str) -> None:
+    assert _result(sentence, marker) is None
