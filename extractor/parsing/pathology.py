@@ -92,7 +92,10 @@ def parse_grade(ctx: SpanContext) -> str | None:
     if re.match(r"[^.;]{0,40}\b(?:with|and|to)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after + " " + ctx.following[:60], re.IGNORECASE):
         return None  # "predominant grade II with a focal area of grade IV": the tumour is grade 4
     net = _NET_CONTEXT.search(around) is not None
-    if _CNS_TUMOUR.search(ctx.doc_head) and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):
+    # (or the diagnosis line just after: "... warrants classification as anaplastic/grade III." / "Anaplastic
+    # oligodendroglioma, grade III")
+    cns = _CNS_TUMOUR.search(ctx.doc_head) or _CNS_TUMOUR.search(ctx.following)
+    if cns and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):
         return None  # a brain tumour's report ("Diffuse astrocytoma (WHO grade 2)" ... "the tumor is WHO grade 2")
     text = ctx.text.lower()
     if re.search(r"\b(?:low|intermediate|high)[- ]grade\b", text):

@@ -166,6 +166,9 @@ def test_an_ordinal_in_a_lab_row_is_not_a_result(record_of: Callable[..., Cohort
     [
         ("Immunohistochemistry: MIB -1 proliferation index ~ 23%.", 23.0),
         ("Scattered MIB -1 reactive cells are present throughout the tumor.  A labeling \nindex of 4.4% is calculated.", 4.4),
+        # an overall index and a higher one in hot spots: the highest
+        ("The MIB-1 labelling index is about 6% overall but focally reaches approximately 35%.", 35.0),
+        ("Ki-67 proliferation index: 3% (up to 12% in hot spots).", 12.0),
     ],
 )
 def test_ki67_as_neuropathology_reports_write_it(record_of: Callable[..., CohortRecord], text: str, expected: float) -> None:
@@ -311,6 +314,25 @@ def test_a_doubt_raised_before_the_stains_does_not_reach_their_result(
     assert (record.ihc.synaptophysin, record.ihc.chromogranin_a) == ("negative", "negative")
     stain_results = [m for m in mentions_of(note) if m.label == "ihc"]
     assert len(stain_results) == 2 and not any(m.assertion.uncertain for m in stain_results)
+
+
+def test_a_brain_tumours_grade_with_its_diagnosis_on_the_next_line(record_of: Callable[..., CohortRecord]) -> None:
+    report = (
+        "Pathology report\nDiscussion:\nMitoses are frequent and the labeling index reaches 12 percent, which warrants "
+        "classification as anaplastic/grade III.\nDiagnosis:\nAnaplastic oligodendroglioma, grade III\n"
+    )
+    assert record_of(report).who_grade is None
+
+
+def test_stain_words_of_real_reports(record_of: Callable[..., CohortRecord]) -> None:
+    """A bare "keratin" stain is the pan-keratin; "neurospecific enolase" is NSE; keratin pearls are morphology."""
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: undifferentiated carcinoma.\n"
+        "The spindle cell areas show only focal staining for keratin. Some tumour nuclei express neurospecific enolase.\n"
+    )
+    assert (record.ihc.cytokeratin, record.ihc.nse) == ("equivocal", "equivocal")
+    squamous = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: squamous cell carcinoma with keratin pearls; p16 stain is positive.\n")
+    assert squamous.ihc.cytokeratin is None
 
 
 @pytest.mark.parametrize(
