@@ -338,6 +338,30 @@ def test_stain_words_of_real_reports(record_of: Callable[..., CohortRecord]) -> 
 @pytest.mark.parametrize(
     "report",
     [
+        # the form prints neuroendocrine types among its options; the tumour is urothelial
+        "SURGICAL PATHOLOGY REPORT\nBladder, cystectomy: invasive urothelial carcinoma.\nHistologic type: 1\n1. Urothelial carcinoma\n"
+        "2. Squamous cell carcinoma\n3. Adenocarcinoma\n4. Small cell/neuroendocrine carcinoma\n5. Other\nHistologic grade: High grade\n",
+        "SURGICAL PATHOLOGY REPORT\nHISTOLOGIC TYPE: Urothelial carcinoma\n__ Small cell carcinoma\n__ Neuroendocrine carcinoma\n"
+        "__ Carcinoid tumor\nHISTOLOGIC GRADE: High-grade\n",
+        # neuroendocrine differentiation denied, or only a Ki-67 index beside the grade words
+        "SURGICAL PATHOLOGY REPORT\nInvasive urothelial carcinoma, high grade, without neuroendocrine differentiation (synaptophysin negative).\n",
+        "SURGICAL PATHOLOGY REPORT\nHigh grade papillary urothelial carcinoma, Ki-67 about 40%.\n",
+    ],
+)
+def test_grade_words_of_a_tumour_not_named_neuroendocrine_are_not_coded(
+    record_of: Callable[..., CohortRecord], report: str
+) -> None:
+    assert record_of(report).who_grade is None
+
+
+def test_grade_words_of_a_neuroendocrine_tumour_are_coded(record_of: Callable[..., CohortRecord]) -> None:
+    report = "SURGICAL PATHOLOGY REPORT\nPancreas, tail: well differentiated pancreatic endocrine neoplasm, low grade.\n"
+    assert record_of(report).who_grade == "G1"
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
         # a brain tumour's grade far from the tumour's name is still a CNS grade
         "FINAL DIAGNOSIS:\nA. Left temporal mass: diffuse astrocytoma (WHO grade 2).\nB. Cyst wall: scattered tumour cells in white matter.\n"
         "Comment: this infiltrating glioma shows moderate cellularity and pleomorphic nuclei in the cyst wall; no mitoses are seen.\n"
