@@ -613,7 +613,10 @@ _ANSWERED_NONE = re.compile(r"\s*:\s*(?:0\b|none\b|no\b|negative\b|absent\b|not\
 def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     """Metastatic sites named; "0/12 nodes" and "no metastasis" give ``sites: []`` statements."""
     text = ctx.text.lower()
-    ratio = re.match(r"\s*(?:lymph\s+nodes?\b[^:]{0,40}:\s*)?(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
+    # (a form's "Lymph nodes: positive (1/7)" / "negative (0/9)": the word before the count)
+    ratio = re.match(
+        r"\s*(?:lymph\s+nodes?\b[^:]{0,40}:\s*(?:(?:positive|negative|involved|uninvolved|not\s+involved)\s*)?\(?\s*)?(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text
+    )
     if ratio:
         involved = int(ratio.group(1))
         if re.search(r"negative|free", text) or involved == 0:

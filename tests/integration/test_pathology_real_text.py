@@ -459,3 +459,17 @@ def test_metastasis_wordings_of_real_reports(record_of: Callable[..., CohortReco
 
 def test_a_roman_grade_in_brackets_after_the_differentiation(record_of: Callable[..., CohortRecord]) -> None:
     assert record_of("Cervix, radical hysterectomy: adenocarcinoma.\nThe histologic grade is well differentiated (GI).\n").who_grade == "G1"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Regional lymph nodes: 4 of 18 involved by carcinoma.", ["lymph_nodes"]),
+        ("LYMPH NODES: POSITIVE (2/11)", ["lymph_nodes"]),
+        ("Lymph nodes: negative (0/13)", []),
+        ("Two of nine mesenteric lymph nodes contain metastatic tumor.", ["lymph_nodes"]),
+    ],
+)
+def test_node_counts_as_forms_and_prose_write_them(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: invasive adenocarcinoma of the colon.\n{line}\n")
+    assert record.metastasis_sites == expected
