@@ -133,7 +133,8 @@ def _stain_statement_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pa
         rf"(?:{nouns})\b(?:\s+(?:of|in|within)\s+(?:the\s+)?(?P<some>(?:{some})\s+)?(?:[a-z-]+\s+){{0,2}}?(?:{objects}))?", re.IGNORECASE
     )
     strength = re.compile(rf"\b(?:{pattern_words})\b", re.IGNORECASE)
-    only_some = re.compile(rf"\S+\s+(?:in|within|of)\s+(?:only\s+)?(?:the\s+)?(?:{some})\b", re.IGNORECASE)
+    # "positive in a subset of tumour cells", "positive (focal, weak)"
+    only_some = re.compile(rf"\S+\s*(?:\s(?:in|within|of)\s+(?:only\s+)?(?:the\s+)?|\(\s*)(?:{some})\b", re.IGNORECASE)
     failed = re.compile(rf"(?:{vocab_regex('ihc_failed_verbs').pattern})\b", re.IGNORECASE)
     return stained_tumour, strength, only_some, failed
 

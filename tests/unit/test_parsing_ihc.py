@@ -166,3 +166,11 @@ def test_staining_of_non_tumour_cells_gives_no_result(sentence: str, marker: str
 def test_a_result_after_and_belongs_to_the_next_stain() -> None:
     sentence = "The nodule shows absence of staining for keratin and positive staining for CD68."
     assert _result(sentence, "keratin") == "negative"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [("Synaptophysin: positive (focal, weak)", "equivocal"), ("Synaptophysin: positive (diffuse)", "positive")],
+)
+def test_a_strength_in_brackets_after_the_result(sentence: str, expected: str) -> None:
+    assert _result(sentence, "Synaptophysin") == expected
