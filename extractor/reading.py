@@ -401,16 +401,17 @@ _NUMBER_ENDS = frozenset("0123456789OolI")
 _UNIT_SPELLINGS = ("%", "cm", "mm")
 _OCR_UNIT_SPELLINGS = ("em", "crn", "cnn", "c m", "c\tm")
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![A-Za-z0-9.])(?:[0-9OolI]+(?:[.,][0-9OolI]+)?)[ \t]?\Z")
-# a decimal point OCR set apart from its digits: "2 .8 cm", "3. 0 x 2.5 cm" (only before a unit
+# a decimal point OCR set apart from its digits: "2 .8 cm", "3. 0 x 2.5 cm", or a colon glued after it
+# ("7.:3cm") (only before a unit
 # or a dimension's "x", where it cannot be a list number or the end of a sentence)
-_SPACED_DECIMAL = re.compile(r"(\d{1,3})(?:[ \t]\.|\.[ \t])(\d{1,2})(?=[ \t]*(?:[xX×*]|cm\b|mm\b|CM\b|MM\b|%))")
+_SPACED_DECIMAL = re.compile(r"(\d{1,3})(?:[ \t]\.|\.[ \t]|\.:)(\d{1,2})(?=[ \t]*(?:[xX×*]|cm\b|mm\b|CM\b|MM\b|%))")
 # a list number glued to the size after it ("1.4.5 cm in greatest dimension" is item 1, 4.5 cm)
 _LIST_NUMBER_ON_SIZE = re.compile(r"([ \t]*\d{1,2}\.)(?=\d{1,3}\.\d{1,2}[ \t]?(?:cm|mm|CM|MM)\b)")
 # a decimal comma in a measurement ("8,0 X 5,5 X 4,5 CM", "RENAL CELL CARCINOMA (3,4 CM)"): one digit
 # after the comma and a dimension sign or unit next, so lists ("3, 4 cm") and thousands stay
 _COMMA_DECIMAL = re.compile(r"(\d{1,2}),(\d)(?=[ \t]?(?:[xX×*](?![A-Za-z])|[cCmM][mM]\b|%))")
 _DIGITS_AND_POINT = frozenset("0123456789.")
-_DECIMAL_SEPARATORS = (" .", "\t.", ". ", ".\t")
+_DECIMAL_SEPARATORS = (" .", "\t.", ". ", ".\t", ".:")
 _STRAY_MARKS = "_|~^`"
 
 

@@ -11,6 +11,9 @@ list it belongs to, then the nearest governing cue before it.
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from extractor.parsing.context import vocab_regex
 
 _PLACEHOLDER = "§"
 _RESULTS: tuple[tuple[str, str], ...] = (
@@ -82,12 +85,64 @@ def _clause_of(sentence: str, start: int, end: int) -> str:
 
 
 _SHARED_VERB_AFTER_LIST = re.compile(
-    r"(?:\s*(?:,|\band\b|\bor\b|&)\s*[A-Za-z0-9§/-]+(?:\s[A-Za-z0-9§/-]+)?){1,5}\s*(?:were|was|are|is)\s+"
+    r"(?:\s*(?:,|\band\b|\bor\b|&)\s*[A-Za-z0-9§/-]+(?:\s[A-Za-z0-9§/-]+)?){1,5}\s*(?:(?:immuno)?stains?\s+)?(?:were|was|are|is|show(?:s|ed)?)\s+"
     r"(?:(?:all|both|diffusely|strongly|focally|weakly|essentially|entirely|completely|uniformly)\s+)?",
     re.IGNORECASE,
 )
 _PRESENCE = re.compile(r"(?:seen|noted|identified|observed|detected)\b", re.IGNORECASE)
 _STRENGTH_BEFORE = re.compile(r"\b(?:focal(?:ly)?|weak(?:ly)?|patchy)(?:\s+(?:and\s+)?(?:focal|weak|patchy))?\s+$", re.IGNORECASE)
+
+
+@cache
+def _showing_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A stain that shows the tumour: "cytokeratin highlights the tumour", "AE1/3 stains decorate
+    scattered tumour cells" (after the marker); "tumour cells are highlighted by CAM5.2" (before it).
+    Only the tumour as object: "CD34 highlights the vessels" is no result of the tumour."""
+    verbs = vocab_regex("ihc_showing_verbs").pattern
+    objects = vocab_regex("ihc_tumour_objects").pattern
+    some = vocab_regex("ihc_some_cells").pattern
+    after = re.compile(
+        rf"(?:(?:AE|CAM|clone)\S*\s+)?(?:(?:immuno)?stains?\s+)?(?:{verbs})\s+(?:only\s+)?(?:the\s+)?(?P<some>(?:{some})\s+)?(?:[a-z-]+\s+){{0,2}}?(?:{objects})",
+        re.IGNORECASE,
+    )
+    before = re.compile(
+        rf"(?P<some>\b(?:{some})\s+)?(?:[a-z-]+\s+){{0,2}}?(?:{objects})\s+(?:[a-z-]+\s+){{0,2}}?(?:is|are|was|were)\s+(?:\w+\s+)?"
+        rf"(?:{verbs})\s+(?:by|with)\s+(?:(?:immuno)?stains?\s+(?:for\s+)?)?$",
+        re.IGNORECASE,
+    )
+    return after, before
+
+
+# "there is no synaptophysin or GFAP reaction": "no" before the marker (or a list holding it), a stain word after
+_NO_BEFORE = re.compile(rf"\bno\s+(?:[{_PLACEHOLDER}\w/-]+\s*(?:,|\bor\b|\band\b|/)\s*){{0,3}}$", re.IGNORECASE)
+_STAIN_NOUN_AFTER = re.compile(
+    rf"\s*(?:(?:,|\bor\b|\band\b|/)\s*[{_PLACEHOLDER}\w/-]+\s*){{0,3}}(?:immuno)?(?:reaction|reactivity|staining|stain|expression|immunoreactivity|labell?ing)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _stain_statement_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Statements of a stain's pattern: "shows strong membranous staining", "staining of tumour cells";
+    "positive in a subset of tumour cells" (some cells only); "fail to show" (negative)."""
+    nouns = vocab_regex("ihc_stain_nouns").pattern
+    pattern_words = vocab_regex("ihc_pattern_words").pattern
+    objects = vocab_regex("ihc_tumour_objects").pattern
+    some = vocab_regex("ihc_some_cells").pattern
+    stained_tumour = re.compile(
+        rf"(?:{nouns})\b(?:\s+(?:of|in|within)\s+(?:the\s+)?(?P<some>(?:{some})\s+)?(?:[a-z-]+\s+){{0,2}}?(?:{objects}))?", re.IGNORECASE
+    )
+    strength = re.compile(rf"\b(?:{pattern_words})\b", re.IGNORECASE)
+    # "positive in a subset of tumour cells", "positive (focal, weak)"
+    only_some = re.compile(rf"\S+\s*(?:\s(?:in|within|of)\s+(?:only\s+)?(?:the\s+)?|\(\s*)(?:{some})\b", re.IGNORECASE)
+    failed = re.compile(rf"(?:{vocab_regex('ihc_failed_verbs').pattern})\b", re.IGNORECASE)
+    return stained_tumour, strength, only_some, failed
+
+
+# "Neither chromogranin nor synaptophysin is expressed": both negated
+_NEITHER_BEFORE = re.compile(r"\bneither\b[^.;]*$", re.IGNORECASE)
+# "express synaptophysin and CD56 but not chromogranin"
+_BUT_NOT_BEFORE = re.compile(r"\b(?:but|and|while)\s+not\s+(?:for\s+|with\s+)?(?:[§\w/-]+\s*(?:,|\bor\b|\bnor\b)\s*){0,3}$", re.IGNORECASE)
 
 
 def _match_result(text: str) -> str | None:
@@ -122,13 +177,35 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     # "CgA -" / "CgA (-)" before the filler eats the dash
     if re.match(r"\s*[:=]?\s*\(?\s*[-−–]\s*\)?\s*(?:$|[,;.\n]|and\b|or\b)", postfix):
         return "negative"
+    head = masked[:start]
+    clause_start = max(head.rfind(";"), head.rfind(". "), head.rfind("\n"))
+    head = head[clause_start + 1 :]
+    if _NEITHER_BEFORE.search(head) and (re.search(r"\bnor\s*$", head, re.IGNORECASE) or re.match(r"\s*nor\b", postfix, re.IGNORECASE)):
+        return "negative"
+    if _BUT_NOT_BEFORE.search(head):
+        return "negative"
+    stained_tumour, strength, only_some, failed = _stain_statement_patterns()
+    if failed.match(rest):
+        return "negative"
     result = _match_result(rest)
+    if result == "positive" and only_some.match(rest):
+        return "equivocal"  # "positive in a subset of tumour cells", "present in scattered tumour cells only"
+    if result is None:
+        # "shows strong diffuse staining", "shows membranous staining of tumour cells"
+        pattern = stained_tumour.match(rest)
+        elsewhere = re.match(rf"\w+\s+(?:of|in|within)\s+(?:the\s+)?(?:{vocab_regex('ihc_not_tumour_cells').pattern})\b", rest, re.IGNORECASE)
+        if pattern and not elsewhere and (strength.search(postfix[: len(postfix) - len(rest)]) or pattern.group(0) != pattern.group(0).split()[0]):
+            return "equivocal" if pattern.group("some") else "positive"
     if (result == "positive" or _PRESENCE.match(rest)) and _STRENGTH_BEFORE.search(masked[max(0, start - 40) : start]):
         # "focal synaptophysin was present", "weak chromogranin expression": the word before the
         # marker qualifies its own staining, whatever verb follows
         return "equivocal"
     if result:
         return result
+    showing_after, showing_before = _showing_patterns()
+    shown = showing_after.match(rest) or showing_after.match(postfix.lstrip(" :"))
+    if shown:
+        return "equivocal" if shown.group("some") else "positive"
     # "CgA, Syn and glucagon were positive": skip the list, then a verb
     lst = re.match(
         rf"(?:[\s,/&(){_PLACEHOLDER}]|\band\b|\bor\b)*(?:(?:immuno)?stains?\s*)?(?:were|was|are|is|all|both|:|\s)*(?:(?:diffusely|strongly|focally|weakly|all)\s+)?",
@@ -137,8 +214,13 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     )
     consumed = masked[end : end + lst.end()] if lst else ""
     # "chromogranin and synaptophysin do not support this": the verb shared by the list
-    if re.search(r"\b(?:were|are|was|is)\b|:", consumed) or re.match(r"(?:do|does|did)\s+not\b", masked[end + lst.end() :], re.IGNORECASE):
-        result = _match_result(masked[end + lst.end() :])
+    after_list = masked[end + lst.end() :]
+    if failed.match(after_list) and _PLACEHOLDER in consumed:
+        return "negative"  # "stains for chromogranin and synaptophysin fail to show ..."
+    # "chromogranin and synaptophysin positive": a list of markers with its result, no verb
+    listed = _PLACEHOLDER in consumed and re.fullmatch(rf"[\s,{_PLACEHOLDER}]*(?:and|or|&)\s*{_PLACEHOLDER}+\s*", consumed, re.IGNORECASE)
+    if re.search(r"\b(?:were|are|was|is)\b|:", consumed) or listed or re.match(r"(?:do|does|did)\s+not\b", after_list, re.IGNORECASE):
+        result = _match_result(after_list)
         if result:
             return result
     # "Synaptophysin and Melan A are negative": stains the lexicon does not know share the verb
@@ -148,9 +230,11 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
         if result:
             return result
     # the nearest cue before the marker, within its clause
-    head = masked[:start]
-    clause_start = max(head.rfind(";"), head.rfind(". "), head.rfind("\n"))
-    head = head[clause_start + 1 :]
+    if _NO_BEFORE.search(head) and _STAIN_NOUN_AFTER.match(masked, end):
+        return "negative"
+    shown = showing_before.search(head)
+    if shown:
+        return "equivocal" if shown.group("some") else "positive"
     best: tuple[int, str] | None = None
     for name, pattern in _BACKWARD_CUES:
         for match in pattern.finditer(head):

@@ -70,6 +70,43 @@ _GRADE_VALUE = re.compile(r"\b(?:G\s?)?([1-4]|iv|iii|ii|i|one|two|three|four)\b"
 _GRADE_WORDS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "one": 1, "two": 2, "three": 3, "four": 4}
 
 
+# An option of a printed checklist: a numbered or empty-box line naming a type, no statement (no colon).
+_OPTION_LINE = re.compile(r"[ \t]*(?:\d{1,2}[.)]|_{2,}|\[\s?\]|\(\s?\)|[☐□])[ \t]*[A-Za-z][^:\n]{0,60}")
+
+
+def _without_option_lists(text: str) -> str:
+    """``text`` without the lines of printed option lists (three or more option lines in a row):
+    a form that prints "5. Small cell/neuroendocrine carcinoma" among its histologic types says
+    nothing about this tumour."""
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    option = [_OPTION_LINE.fullmatch(line) is not None for line in lines]
+    kept = [
+        "" if option[index] and sum(option[max(0, index - 2) : index + 3]) >= 3 else line
+        for index, line in enumerate(lines)
+    ]
+    return "\n".join(kept)
+
+
+# The tumour named neuroendocrine: not by a Ki-67 index (any tumour has one), not where the
+# report denies it ("without neuroendocrine differentiation", "no carcinoid component").
+_NET_NAMED = re.compile(
+    r"neuroendocrine(?!\s+(?:differentiation\s+)?(?:markers?|stains?|immunostains?|panel))|\bp?NETs?\b|\bNENs?\b|\bNEC\b|carcinoid|glucagonoma|insulinoma|gastrinoma|somatostatinoma|VIPoma|islet\s+cell|\bENETS\b"
+    r"|endocrine\s+(?:tumou?r|neoplasm|carcinoma)",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _negated_net() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{vocabulary()['net_negated_before']})\s+(?:[\w/-]+\s+){{0,3}}?$", re.IGNORECASE)
+
+
+def _names_a_neuroendocrine_tumour(text: str) -> bool:
+    return any(not _negated_net().search(text, max(0, found.start() - 60), found.start()) for found in _NET_NAMED.finditer(text))
+
+
 def parse_grade(ctx: SpanContext) -> str | None:
     """G1/G2/G3 as stated for the tumour; the highest of a range ("grade 2-3"); none for grade 4.
 
@@ -91,12 +128,16 @@ def parse_grade(ctx: SpanContext) -> str | None:
     # (the statement may go on past a line end: "GRADE III/IV WITH FOCAL" / "GRADE IV AREAS.")
     if re.match(r"[^.;]{0,40}\b(?:with|and|to)\b[^.;]{0,40}\bgrade\s+(?:IV|4)\b", ctx.after + " " + ctx.following[:60], re.IGNORECASE):
         return None  # "predominant grade II with a focal area of grade IV": the tumour is grade 4
-    net = _NET_CONTEXT.search(around) is not None
-    if _CNS_TUMOUR.search(ctx.doc_head) and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):
+    net = _NET_CONTEXT.search(_without_option_lists(around)) is not None
+    # (or the diagnosis line just after: "... warrants classification as anaplastic/grade III." / "Anaplastic
+    # oligodendroglioma, grade III")
+    cns = _CNS_TUMOUR.search(ctx.doc_head) or _CNS_TUMOUR.search(ctx.following)
+    if cns and not re.search(r"neuroendocrine|\bNETs?\b|carcinoid|islet", around, re.IGNORECASE):
         return None  # a brain tumour's report ("Diffuse astrocytoma (WHO grade 2)" ... "the tumor is WHO grade 2")
     text = ctx.text.lower()
     if re.search(r"\b(?:low|intermediate|high)[- ]grade\b", text):
-        if not net:
+        # (the report's heading or the statements just before may name it: "Comment: the tumor is small, low grade")
+        if not _names_a_neuroendocrine_tumour(_without_option_lists(ctx.doc_head + "\n" + ctx.preceding + ctx.sentence)):
             return None
         if "low" in text:
             return "G1"
@@ -572,7 +613,10 @@ _ANSWERED_NONE = re.compile(r"\s*:\s*(?:0\b|none\b|no\b|negative\b|absent\b|not\
 def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
     """Metastatic sites named; "0/12 nodes" and "no metastasis" give ``sites: []`` statements."""
     text = ctx.text.lower()
-    ratio = re.match(r"\s*(?:lymph\s+nodes?\b[^:]{0,40}:\s*)?(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text)
+    # (a form's "Lymph nodes: positive (1/7)" / "negative (0/9)": the word before the count)
+    ratio = re.match(
+        r"\s*(?:lymph\s+nodes?\b[^:]{0,40}:\s*(?:(?:positive|negative|involved|uninvolved|not\s+involved)\s*)?\(?\s*)?(\d{1,2})\s*(?:/|of|out\s+of)\s*(\d{1,2})", text
+    )
     if ratio:
         involved = int(ratio.group(1))
         if re.search(r"negative|free", text) or involved == 0:

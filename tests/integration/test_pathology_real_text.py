@@ -166,6 +166,9 @@ def test_an_ordinal_in_a_lab_row_is_not_a_result(record_of: Callable[..., Cohort
     [
         ("Immunohistochemistry: MIB -1 proliferation index ~ 23%.", 23.0),
         ("Scattered MIB -1 reactive cells are present throughout the tumor.  A labeling \nindex of 4.4% is calculated.", 4.4),
+        # an overall index and a higher one in hot spots: the highest
+        ("The MIB-1 labelling index is about 6% overall but focally reaches approximately 35%.", 35.0),
+        ("Ki-67 proliferation index: 3% (up to 12% in hot spots).", 12.0),
     ],
 )
 def test_ki67_as_neuropathology_reports_write_it(record_of: Callable[..., CohortRecord], text: str, expected: float) -> None:
@@ -313,6 +316,49 @@ def test_a_doubt_raised_before_the_stains_does_not_reach_their_result(
     assert len(stain_results) == 2 and not any(m.assertion.uncertain for m in stain_results)
 
 
+def test_a_brain_tumours_grade_with_its_diagnosis_on_the_next_line(record_of: Callable[..., CohortRecord]) -> None:
+    report = (
+        "Pathology report\nDiscussion:\nMitoses are frequent and the labeling index reaches 12 percent, which warrants "
+        "classification as anaplastic/grade III.\nDiagnosis:\nAnaplastic oligodendroglioma, grade III\n"
+    )
+    assert record_of(report).who_grade is None
+
+
+def test_stain_words_of_real_reports(record_of: Callable[..., CohortRecord]) -> None:
+    """A bare "keratin" stain is the pan-keratin; "neurospecific enolase" is NSE; keratin pearls are morphology."""
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: undifferentiated carcinoma.\n"
+        "The spindle cell areas show only focal staining for keratin. Some tumour nuclei express neurospecific enolase.\n"
+    )
+    assert (record.ihc.cytokeratin, record.ihc.nse) == ("equivocal", "equivocal")
+    squamous = record_of("SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: squamous cell carcinoma with keratin pearls; p16 stain is positive.\n")
+    assert squamous.ihc.cytokeratin is None
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        # the form prints neuroendocrine types among its options; the tumour is urothelial
+        "SURGICAL PATHOLOGY REPORT\nBladder, cystectomy: invasive urothelial carcinoma.\nHistologic type: 1\n1. Urothelial carcinoma\n"
+        "2. Squamous cell carcinoma\n3. Adenocarcinoma\n4. Small cell/neuroendocrine carcinoma\n5. Other\nHistologic grade: High grade\n",
+        "SURGICAL PATHOLOGY REPORT\nHISTOLOGIC TYPE: Urothelial carcinoma\n__ Small cell carcinoma\n__ Neuroendocrine carcinoma\n"
+        "__ Carcinoid tumor\nHISTOLOGIC GRADE: High-grade\n",
+        # neuroendocrine differentiation denied, or only a Ki-67 index beside the grade words
+        "SURGICAL PATHOLOGY REPORT\nInvasive urothelial carcinoma, high grade, without neuroendocrine differentiation (synaptophysin negative).\n",
+        "SURGICAL PATHOLOGY REPORT\nHigh grade papillary urothelial carcinoma, Ki-67 about 40%.\n",
+    ],
+)
+def test_grade_words_of_a_tumour_not_named_neuroendocrine_are_not_coded(
+    record_of: Callable[..., CohortRecord], report: str
+) -> None:
+    assert record_of(report).who_grade is None
+
+
+def test_grade_words_of_a_neuroendocrine_tumour_are_coded(record_of: Callable[..., CohortRecord]) -> None:
+    report = "SURGICAL PATHOLOGY REPORT\nPancreas, tail: well differentiated pancreatic endocrine neoplasm, low grade.\n"
+    assert record_of(report).who_grade == "G1"
+
+
 @pytest.mark.parametrize(
     "report",
     [
@@ -413,3 +459,17 @@ def test_metastasis_wordings_of_real_reports(record_of: Callable[..., CohortReco
 
 def test_a_roman_grade_in_brackets_after_the_differentiation(record_of: Callable[..., CohortRecord]) -> None:
     assert record_of("Cervix, radical hysterectomy: adenocarcinoma.\nThe histologic grade is well differentiated (GI).\n").who_grade == "G1"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Regional lymph nodes: 4 of 18 involved by carcinoma.", ["lymph_nodes"]),
+        ("LYMPH NODES: POSITIVE (2/11)", ["lymph_nodes"]),
+        ("Lymph nodes: negative (0/13)", []),
+        ("Two of nine mesenteric lymph nodes contain metastatic tumor.", ["lymph_nodes"]),
+    ],
+)
+def test_node_counts_as_forms_and_prose_write_them(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: invasive adenocarcinoma of the colon.\n{line}\n")
+    assert record.metastasis_sites == expected

@@ -95,3 +95,82 @@ def test_a_result_read_with_appropriate_controls_stands() -> None:
 
 def test_no_statement_gives_none() -> None:
     assert _result("Synaptophysin was ordered.", "Synaptophysin") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "marker", "others", "expected"),
+    [
+        # a stain that "highlights" / "decorates" the tumour shows it: positive; a few cells only: equivocal
+        ("Pankeratin highlights the infiltrating tumor at the deep margin.", "Pankeratin", (), "positive"),
+        ("CAM5.2 stains highlight tumor nests within the stroma.", "CAM5.2", (), "positive"),
+        ("Cytokeratin decorates scattered tumor cells in the lymph node.", "Cytokeratin", (), "equivocal"),
+        ("The neoplastic cells are highlighted by synaptophysin.", "synaptophysin", (), "positive"),
+        # "no <stain> reaction / staining": negative, also for a marker at the head of a list
+        ("Within the solid tumor there is no chromogranin or GFAP reaction.", "chromogranin", (), "negative"),
+        ("There is no synaptophysin or chromogranin staining in the lesion.", "synaptophysin", ("chromogranin",), "negative"),
+    ],
+)
+def test_stains_that_show_or_do_not_react_with_the_tumour(sentence: str, marker: str, others: tuple[str, ...], expected: str) -> None:
+    assert _result(sentence, marker, others) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "marker"),
+    [
+        # what the stain shows is not the tumour: vessels, entrapped native cells
+        ("Cytokeratin highlights the entrapped benign glands.", "Cytokeratin"),
+        ("Synaptophysin highlights the residual native neurons.", "Synaptophysin"),
+    ],
+)
+def test_a_stain_that_highlights_something_else_gives_no_result(sentence: str, marker: str) -> None:
+    assert _result(sentence, marker) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "marker", "others", "expected"),
+    [
+        # a list of stains sharing "show" and its result
+        ("Immunohistochemical stains for CD56 and chromogranin show patchy positivity.", "CD56", ("chromogranin",), "equivocal"),
+        ("Chromogranin and CD56 immunostains show no staining of the tumour cells.", "Chromogranin", ("CD56",), "negative"),
+        # the staining's pattern stated without a result word
+        ("Synaptophysin shows strong diffuse staining throughout the carcinoma.", "Synaptophysin", (), "positive"),
+        ("CD56 shows membranous staining of the tumor cells.", "CD56", (), "positive"),
+        ("Chromogranin stains scattered tumor cells.", "Chromogranin", (), "equivocal"),
+        # positive in only some of the tumour cells
+        ("CD56 is positive in a subset of the tumour cells.", "CD56", (), "equivocal"),
+        ("Staining for chromogranin is present in scattered tumor cells only.", "chromogranin", (), "equivocal"),
+        # negations that name the stain after "neither ... nor", "but not", "fail to"
+        ("Neither CD56 nor synaptophysin is expressed by the neoplasm.", "synaptophysin", ("CD56",), "negative"),
+        ("Neither CD56 nor synaptophysin is expressed by the neoplasm.", "CD56", ("synaptophysin",), "negative"),
+        ("The carcinoma expresses CD56 and synaptophysin but not chromogranin.", "chromogranin", ("CD56", "synaptophysin"), "negative"),
+        ("Stains for synaptophysin and chromogranin fail to show neuroendocrine differentiation.", "synaptophysin", ("chromogranin",), "negative"),
+        # a list with its result and no verb
+        ("The neoplasm is CD56 and synaptophysin positive.", "CD56", ("synaptophysin",), "positive"),
+    ],
+)
+def test_stain_statements_of_neuroendocrine_panels(sentence: str, marker: str, others: tuple[str, ...], expected: str) -> None:
+    assert _result(sentence, marker, others) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "marker", "others"),
+    [
+        ("Chromogranin shows strong staining of the normal islets.", "Chromogranin", ()),
+        ("CD56 and synaptophysin show staining of the native islets only.", "synaptophysin", ("CD56",)),
+    ],
+)
+def test_staining_of_non_tumour_cells_gives_no_result(sentence: str, marker: str, others: tuple[str, ...]) -> None:
+    assert _result(sentence, marker, others) is None
+
+
+def test_a_result_after_and_belongs_to_the_next_stain() -> None:
+    sentence = "The nodule shows absence of staining for keratin and positive staining for CD68."
+    assert _result(sentence, "keratin") == "negative"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [("Synaptophysin: positive (focal, weak)", "equivocal"), ("Synaptophysin: positive (diffuse)", "positive")],
+)
+def test_a_strength_in_brackets_after_the_result(sentence: str, expected: str) -> None:
+    assert _result(sentence, "Synaptophysin") == expected

@@ -284,6 +284,8 @@ def test_a_unit_glued_to_a_capitalised_heading_is_read_apart() -> None:
         ("tumour 3. 0 x 2.5 cm", "tumour 3.0 x 2.5 cm"),
         ("ESTIMATED TUMOR SIZE: 2. 0 X 2.0 CM.", "ESTIMATED TUMOR SIZE: 2.0 X 2.0 CM."),
         ("Tumor size: 12 .5 mm, second focus 1.\t5 mm.", "Tumor size: 12.5 mm, second focus 1.5 mm."),
+        # a colon glued after the point
+        ("Greatest dimension: 4.:6cm", "Greatest dimension: 4.6cm"),
     ],
 )
 def test_a_decimal_point_set_apart_by_ocr(text: str, expected: str) -> None:
