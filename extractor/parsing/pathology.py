@@ -533,7 +533,7 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
     # a form's "Tumor site:" field may stand on the line before its answer ("Pancreatic head")
     site_field = re.search(
         # the field's answer may take two lines: "TUMOR SITE:" / "Pancreatic head" / "Uncinate process"
-        r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*(?:pancrea\w*\s+(?:head|neck|body|tail)[ \t]*\n\s*)?$",
+        r"(?:tumou?r|primary)\.?\s+(?:site|location)[\s.:]*(?:pancrea\w*\s+(?:head|neck|body|tail)[ \t]*\n\s*)?$",
         ctx.preceding[-70:] + ctx.before,
         re.IGNORECASE,
     ) or (
@@ -556,8 +556,17 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None  # "margins, including the uncinate, pancreatic neck, bile duct ...": margins, not the tumour's site
     if not site_field and _read_as_cyst(ctx):
         return None
+    if not site_field and any(rule.search(ctx.before[-80:]) for rule in _not_tumour_site_rules()):
+        # "mass in the head of pancreas adjacent to the uncinate process", "additional sections of body of
+        # pancreas", "distal pancreatectomy (body and tail)": a landmark, a sampled block, the specimen's name
+        return None
     sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
+
+
+@cache
+def _not_tumour_site_rules() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in vocabulary()["location_not_tumour_site"].values())
 
 
 _NOT_ASSESSED = re.compile(

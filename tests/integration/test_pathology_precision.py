@@ -378,6 +378,24 @@ def test_a_focal_grade_four_on_the_next_line_makes_the_grade_four(record_of: Cal
             "neck, are negative for tumor.\n",
             ["body"],
         ),
+        # the specimen is the body and tail; the carcinoma sits in the body only
+        (
+            "A. Pancreatic body and tail and spleen, distal pancreatectomy and splenectomy: Well differentiated "
+            "neuroendocrine tumor, 3.1 cm, centred in the pancreatic body; spleen unremarkable.\n",
+            ["body"],
+        ),
+        ("Distal pancreatectomy (body and tail): adenocarcinoma, 2.4 cm, arising in the pancreatic tail.\n", ["tail"]),
+        # a landmark beside the tumour is not where the tumour is
+        ("Firm white mass in the head of the pancreas near the uncinate process, 2.9 cm.\n", ["head"]),
+        ("Neuroendocrine tumor of the pancreatic head, abutting the pancreatic neck, 1.6 cm.\n", ["head"]),
+        # the block key lists sampled tissue, not the tumour's site
+        (
+            "Ductal adenocarcinoma of the head of the pancreas, 3.3 cm.\nSection code: C1-C4) tumor, "
+            "C5) representative sections of body of pancreas at the transection margin, C6) lymph nodes\n",
+            ["head"],
+        ),
+        # an OCR full stop inside a form's label
+        ("TUMOR. SITE:\nPancreatic tail\nTUMOR SIZE:\nGreatest dimension: 2.2 cm\nadenocarcinoma\n", ["tail"]),
     ],
 )
 def test_where_a_pancreatic_carcinoma_is(record_of: Callable[..., CohortRecord], report: str, expected: list[str]) -> None:
