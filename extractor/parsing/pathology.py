@@ -32,10 +32,27 @@ def parse_ki67(ctx: SpanContext) -> float | None:
     """
     if not _KI67_NAME.search(ctx.text) and not _KI67_NAME.search((ctx.preceding + ctx.before)[-250:]):
         return None
+    rules = _ki67_not_index_rules()
+    if rules["reference"].search(ctx.text):
+        return None  # "Ki-67 altered range (>10%)", "Ki-67 cut-off 20%": a report's reference, not the tumour's index
+    # the match's own line and the rows just before and after it (a table's rows may each be a sentence)
+    before_lines = (ctx.preceding + ctx.before).rsplit("\n", 2)
+    after_lines = (ctx.after + ctx.following).split("\n", 2)
+    own_line = before_lines[-1] + ctx.text + after_lines[0]
+    rows = "\n".join([*before_lines[-2:], ctx.text + after_lines[0], *after_lines[1:2]])
+    if rules["grade_label"].search(own_line) and len(
+        {g or (n if n.isdigit() else str(len(n))) for g, n in rules["grade_label"].findall(rows)}
+    ) > 1:
+        return None  # "G1: Ki-67 <3%; G2: Ki-67 3-20%": a grading table's cut-offs, not the tumour's index
     tail = ctx.text
     numbers = re.findall(rf"({NUMBER})\s*(?:%|per\s*cent|percent)?", _KI67_NAME.sub(" ", tail))
     values = [v for v in (parse_number(n) for n in numbers) if v is not None and v <= 100]
     return max(values) if values else None
+
+
+@cache
+def _ki67_not_index_rules() -> dict[str, re.Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["ki67_not_index"].items()}
 
 
 # A stated grade is the tumour's (any tumour's: the grade of a carcinoma is as much a

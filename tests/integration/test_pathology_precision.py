@@ -474,3 +474,43 @@ def test_a_checklist_label_naming_categories_and_an_ocr_extracapsular_field(reco
     )
     assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T2", "N0")
     assert record.metastasis_sites == []
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # the grading table of a comment defines the grades by Ki-67 cut-offs; the tumour's index is stated apart
+        (
+            "DIAGNOSIS: Pancreas, distal pancreatectomy: well differentiated neuroendocrine tumor, 2.1 cm, WHO grade 2.\n"
+            "Ki-67 proliferation index: 6% (hot spot count of 500 cells).\n"
+            "COMMENT: WHO 2019 grading of pancreatic neuroendocrine tumors:\n"
+            "G1: mitoses <2/2 mm2 and/or Ki-67 index <3%\n"
+            "G2: mitoses 2-20/2 mm2 and/or Ki-67 index 3-20%\n"
+            "G3: mitoses >20/2 mm2 and/or Ki-67 index >20%\n",
+            6,
+        ),
+        (
+            "DIAGNOSIS: Small bowel, resection: well differentiated neuroendocrine tumor (carcinoid), 1.4 cm.\n"
+            "Note: Grading scheme (Ki-67 index): grade 1, less than 3%; grade 2, 3 to 20%; grade 3, more than 20%.\n",
+            None,
+        ),
+        # an image-analysis panel prints each marker's reference range after its result
+        (
+            "DIAGNOSIS: Urinary bladder, cystectomy: invasive high grade urothelial carcinoma.\n"
+            "Ki-67 by IHC and image quantitation: Percent positive cells 8%\n"
+            "Ki-67 altered range (>10%)\n",
+            8,
+        ),
+        (
+            "DIAGNOSIS: Breast, excision: invasive ductal carcinoma.\nBreast marker studies: ER, PR and HER2 to follow;\n"
+            "Ki-67 cut-off for a high proliferation rate in this laboratory: 20%.\n",
+            None,
+        ),
+        # the tumour's own index beside its grade stays the tumour's
+        ("DIAGNOSIS: Pancreas: neuroendocrine tumor, G2 (Ki-67 index 12%).\n", 12),
+    ],
+)
+def test_a_ki67_cut_off_or_reference_range_is_not_the_tumours_index(
+    record_of: Callable[..., CohortRecord], report: str, expected: float | None
+) -> None:
+    assert record_of("SURGICAL PATHOLOGY REPORT\n" + report).ki67_percent == expected
