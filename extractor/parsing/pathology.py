@@ -660,6 +660,8 @@ _FIGO_STAGE = re.compile(r"(?:FIGO\s+stage\s*:?\s*|stage\s*:?\s*FIGO\s+)([IVL]{1
 _ROMAN_OF_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
+_STAGE_WITH_PARTS = re.compile(r"(?:\bis|:)\s*:?\s*(?:(?:AJCC|FIGO)(?:\s+scheme)?\s*:?\s*){0,2}\b([1-4]|IV|[Il]{1,3})\s?([a-c])?\s*\(", re.IGNORECASE)
+_OCR_STAGE_IS = re.compile(r"[\s.,:;]*[ypc]{0,2}T[0-4xX]")
 _LAST_HEADING = re.compile(r"([A-Z][A-Z /&()-]{3,}):[^:]*$")
 _RESTAGING_HEADING = re.compile(r"post-?operative|patholog", re.IGNORECASE)
 
@@ -693,7 +695,14 @@ def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
             result["stage"] = number + (figo.group(2) or "").upper()
             return result
         return None
-    stage = re.search(r"stage\s*(?:group(?:ing)?\s*)?:?\s*(IV|III|II|I)\s*([ABC])?\b", text, re.IGNORECASE)
+    form = _STAGE_WITH_PARTS.search(text)
+    if form:
+        # a form's "final stage ... is: 3b (T1b/N1/MX)": the group in arabic numerals or OCR'd roman ("lb"), its
+        # parts in brackets (read by the TNM string rules)
+        number = _ROMAN_OF_ARABIC.get(form.group(1)) or form.group(1).upper().replace("L", "I")
+        result["stage"] = number + (form.group(2) or "").upper()
+        text = text[form.end() - 1 :]
+    stage = None if form else re.search(r"stage\s*(?:group(?:ing)?\s*)?:?\s*(IV|III|II|I)\s*([ABC])?\b", text, re.IGNORECASE)
     if stage:
         # an oncological stage: tumour words in its sentence or just before it
         if not re.search(
@@ -706,6 +715,8 @@ def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
             return None  # "chronic kidney disease, stage IV": another scale's stage
         if re.match(r"\s*(?:\(\w+\)\s*)?(?:fibrosis|cirrhosis)\b", text[stage.end() :] + ctx.after, re.IGNORECASE):
             return None  # "Cirrhosis (Stage IV fibrosis)": the liver's fibrosis stage
+        if stage.group(1) == "i" and not stage.group(2) and _OCR_STAGE_IS.match(text[stage.end() :] + ctx.after):
+            return None  # "the pathologic stage i. pT2": OCR's "stage is pT2", a T category, no stage group
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
     if re.match(r"\s*(?:and|or)\s+p?T[0-4xl]", ctx.after, re.IGNORECASE) or re.search(r"p?T[0-4xl]\w?\s+(?:and|or)\s+$", ctx.before, re.IGNORECASE):

@@ -514,3 +514,21 @@ def test_a_ki67_cut_off_or_reference_range_is_not_the_tumours_index(
     record_of: Callable[..., CohortRecord], report: str, expected: float | None
 ) -> None:
     assert record_of("SURGICAL PATHOLOGY REPORT\n" + report).ki67_percent == expected
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # OCR turned "the pathologic stage is pT2" into "stage i. pT2": a T category, no stage group
+        ("COMMENT:\nOur overall reading is that the carcinoma here is organ-confined and the pathologic stage i. pT2. \n", ("T2", None)),
+        ("Pathologic stage I, pT1a N0.\n", ("T1a", "I")),
+        # a form's final stage: the group in arabic numerals or OCR'd roman, its TNM in brackets
+        ("15. THE FINAL STAGE OF THE TUMOR IS:\nAJCC SCHEME\n2a (T2a/N0/MX)\nThe stage is provisional.\n", ("T2a", "IIA")),
+        ("15. THE FINAL STAGE OF THE TUMOR IS:\nAJCC SCHEME FIGO SCHEME\nlb (T1b/ N0/M0) 18\n", ("T1b", "IB")),
+    ],
+)
+def test_stage_wording_of_forms_and_ocr(record_of: Callable[..., CohortRecord], report: str, expected: tuple[str, str | None]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Kidney, radical nephrectomy: clear cell renal cell carcinoma, 6.1 cm.\n" + report
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.stage) == expected
