@@ -573,17 +573,20 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None  # "margins, including the uncinate, pancreatic neck, bile duct ...": margins, not the tumour's site
     if not site_field and _read_as_cyst(ctx):
         return None
-    if not site_field and any(rule.search(ctx.before[-80:]) for rule in _not_tumour_site_rules()):
+    rules = _not_tumour_site_rules()
+    if not site_field and any(rules[key].search(ctx.before[-80:]) for key in ("beside", "sampled", "specimen_name")):
         # "mass in the head of pancreas adjacent to the uncinate process", "additional sections of body of
         # pancreas", "distal pancreatectomy (body and tail)": a landmark, a sampled block, the specimen's name
         return None
+    if not site_field and rules["aspect_after"].search(ctx.after):
+        return None  # "an incision from the uncinate process aspect": a side of the specimen, not the tumour's part
     sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
 
 
 @cache
-def _not_tumour_site_rules() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in vocabulary()["location_not_tumour_site"].values())
+def _not_tumour_site_rules() -> dict[str, re.Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["location_not_tumour_site"].items()}
 
 
 _NOT_ASSESSED = re.compile(

@@ -394,6 +394,12 @@ def test_a_focal_grade_four_on_the_next_line_makes_the_grade_four(record_of: Cal
             "C5) representative sections of body of pancreas at the transection margin, C6) lymph nodes\n",
             ["head"],
         ),
+        # the side of the specimen a cut is made from is not where the tumour is
+        (
+            "GROSS: Serial sections made from the uncinate process aspect of the pancreatic head show a firm white tumor, "
+            "3.4 cm, that replaces most of the head.\n",
+            ["head"],
+        ),
         # an OCR full stop inside a form's label
         ("TUMOR. SITE:\nPancreatic tail\nTUMOR SIZE:\nGreatest dimension: 2.2 cm\nadenocarcinoma\n", ["tail"]),
     ],
