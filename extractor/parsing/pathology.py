@@ -574,7 +574,11 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
     if not site_field and _read_as_cyst(ctx):
         return None
     rules = _not_tumour_site_rules()
-    if not site_field and any(rules[key].search(ctx.before[-80:]) for key in ("beside", "sampled", "specimen_name")):
+    if (
+        not site_field
+        and not rules["tumour_after"].search(ctx.after)  # "sections of the pancreatic tail mass" name the tumour's part
+        and any(rules[key].search(ctx.before[-80:]) for key in ("beside", "sampled", "specimen_name"))
+    ):
         # "mass in the head of pancreas adjacent to the uncinate process", "additional sections of body of
         # pancreas", "distal pancreatectomy (body and tail)": a landmark, a sampled block, the specimen's name
         return None

@@ -400,6 +400,12 @@ def test_a_focal_grade_four_on_the_next_line_makes_the_grade_four(record_of: Cal
             "3.4 cm, that replaces most of the head.\n",
             ["head"],
         ),
+        # stains done on sections of the tumour name its part
+        (
+            "Adenocarcinoma, 3.0 cm.\nImmunostains were performed on paraffin sections of the pancreatic tail mass; "
+            "the tumor cells are positive for keratin.\n",
+            ["tail"],
+        ),
         # an OCR full stop inside a form's label
         ("TUMOR. SITE:\nPancreatic tail\nTUMOR SIZE:\nGreatest dimension: 2.2 cm\nadenocarcinoma\n", ["tail"]),
     ],
@@ -514,6 +520,12 @@ def test_a_checklist_label_naming_categories_and_an_ocr_extracapsular_field(reco
         ),
         # the tumour's own index beside its grade stays the tumour's
         ("DIAGNOSIS: Pancreas: neuroendocrine tumor, G2 (Ki-67 index 12%).\n", 12),
+        # two specimens of one tumour, each graded in the narrative with its own index: not a grading table
+        (
+            "COMMENT: In specimen A the tumor is a well differentiated neuroendocrine tumor (grade 1) with a\n"
+            "Ki-67 index of less than 2%. In specimen B (grade 2) the Ki-67 index reaches 7%.\n",
+            7,
+        ),
     ],
 )
 def test_a_ki67_cut_off_or_reference_range_is_not_the_tumours_index(
@@ -538,3 +550,11 @@ def test_stage_wording_of_forms_and_ocr(record_of: Callable[..., CohortRecord], 
         "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Kidney, radical nephrectomy: clear cell renal cell carcinoma, 6.1 cm.\n" + report
     )
     assert record.tnm is not None and (record.tnm.t, record.tnm.stage) == expected
+
+
+def test_a_specimen_named_by_its_part_keeps_its_operation(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreatic head, pancreaticoduodenectomy: well differentiated "
+        "neuroendocrine tumor, 2.6 cm, WHO grade 1.\n"
+    )
+    assert "pancreaticoduodenectomy" in record.surgery
