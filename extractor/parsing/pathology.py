@@ -561,11 +561,7 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?(?:margin|edge)", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
-    if not site_field and re.match(
-        r"[\s,]*(?:(?:and|&)\s+(?:the\s+)?(?:spleen|duodenum|stomach)\s*)?(?:,\s*[\w ]{1,30}?){0,6},\s*(?:(?:partial|distal|subtotal|total|central)\s+)?(?:pancreatectomy|resection|excision|whipple)",
-        ctx.after,
-        re.IGNORECASE,
-    ):
+    if not site_field and _not_tumour_site_rules()["specimen_after"].match(ctx.after):
         # "Pancreatic body and tail and spleen, partial pancreatectomy", "Head of pancreas, duodenum, common
         # bile duct, portion jejunum, stent, whipple resection:" name the specimen
         return None

@@ -385,6 +385,11 @@ def test_a_focal_grade_four_on_the_next_line_makes_the_grade_four(record_of: Cal
             ["body"],
         ),
         ("Distal pancreatectomy (body and tail): adenocarcinoma, 2.4 cm, arising in the pancreatic tail.\n", ["tail"]),
+        (
+            "A. Pancreatic head and uncinate process, pancreaticoduodenectomy: invasive ductal adenocarcinoma, 2.8 cm, "
+            "centred in the pancreatic head.\n",
+            ["head"],
+        ),
         # a landmark beside the tumour is not where the tumour is
         ("Firm white mass in the head of the pancreas near the uncinate process, 2.9 cm.\n", ["head"]),
         ("Neuroendocrine tumor of the pancreatic head, abutting the pancreatic neck, 1.6 cm.\n", ["head"]),
