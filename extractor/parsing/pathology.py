@@ -663,6 +663,7 @@ _FIGO_STAGE = re.compile(r"(?:FIGO\s+stage\s*:?\s*|stage\s*:?\s*FIGO\s+)([IVL]{1
 _ROMAN_OF_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
+_DEFINED_STAGE = re.compile(r"\bstage\s+((?:IV|I{1,3})[ABC]?)\s*[:=]", re.IGNORECASE)
 _STAGE_WITH_PARTS = re.compile(r"(?:\bis|:)\s*:?\s*(?:(?:AJCC|FIGO)(?:\s+scheme)?\s*:?\s*){0,2}\b([1-4]|IV|[Il]{1,3})\s?([a-c])?\s*\(", re.IGNORECASE)
 _OCR_STAGE_IS = re.compile(r"[\s.,:;]*[ypc]{0,2}T[0-4xX]")
 _LAST_HEADING = re.compile(r"([A-Z][A-Z /&()-]{3,}):[^:]*$")
@@ -690,6 +691,11 @@ def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
         own = {letter.lower() for letter in re.findall(r"(?<![A-Za-z])[ypc]{0,2}([TN])(?=[0-4xXi])", text)}
         if any(len({d for d in defined if d[0] == letter}) > 1 for letter in own):
             return None  # a template that defines each category ("pT1: Tumor limited ...; pT2: ..."), none chosen
+    line_before = re.split(r"[\n;]", ctx.before)[-1][-30:]
+    if "tage" in text + line_before and _DEFINED_STAGE.search(line_before + text + ctx.after[:3]):
+        window = (ctx.preceding + ctx.before)[-250:] + text + (ctx.after + ctx.following)[:250]
+        if len({m.group(1).upper() for m in _DEFINED_STAGE.finditer(window)}) > 1:
+            return None  # a stage grouping table ("Stage IA: T1 N0 M0; Stage IB: T2 N0 M0"): definitions, none chosen
     figo = _FIGO_STAGE.search(text)
     if figo:
         # a gynaecological report's FIGO stage, written in arabic numerals or OCR'd ("LIB")

@@ -563,3 +563,27 @@ def test_a_specimen_named_by_its_part_keeps_its_operation(record_of: Callable[..
         "neuroendocrine tumor, 2.6 cm, WHO grade 1.\n"
     )
     assert "pancreaticoduodenectomy" in record.surgery
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # a comment's stage grouping table defines every group; the tumour's own categories are stated apart
+        (
+            "COMMENT: AJCC stage groups: Stage IA: T1 N0 M0; Stage IB: T2 N0 M0; Stage IIA: T3 N0 M0; Stage IIB: T1-3 N1 M0.\n"
+            "Pathologic stage: pT2 N0 MX.\n",
+            ("T2", "N0", "MX", None),
+        ),
+        ("Pathologic stage: pT2 N0.\nStage grouping:\nStage I = T1-2, N0, M0\nStage II = T3, N0, M0\n", ("T2", "N0", None, None)),
+        # one stage group stated with its categories is the tumour's
+        ("AJCC Stage IIB: pT3 pN1 M0.\n", ("T3", "N1", "M0", "IIB")),
+    ],
+)
+def test_a_stage_grouping_table_states_no_stage(
+    record_of: Callable[..., CohortRecord], lines: str, expected: tuple[str | None, ...]
+) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, distal pancreatectomy: well differentiated neuroendocrine tumor, 2.2 cm.\n"
+        + lines
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m, record.tnm.stage) == expected
