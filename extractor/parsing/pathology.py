@@ -32,10 +32,27 @@ def parse_ki67(ctx: SpanContext) -> float | None:
     """
     if not _KI67_NAME.search(ctx.text) and not _KI67_NAME.search((ctx.preceding + ctx.before)[-250:]):
         return None
+    rules = _ki67_not_index_rules()
+    if rules["reference"].search(ctx.text):
+        return None  # "Ki-67 altered range (>10%)", "Ki-67 cut-off 20%": a report's reference, not the tumour's index
+    # the match's own line and the rows just before and after it (a table's rows may each be a sentence)
+    before_lines = (ctx.preceding + ctx.before).rsplit("\n", 2)
+    after_lines = (ctx.after + ctx.following).split("\n", 2)
+    own_line = before_lines[-1] + ctx.text + after_lines[0]
+    rows = "\n".join([*before_lines[-2:], ctx.text + after_lines[0], *after_lines[1:2]])
+    if rules["grade_label"].search(own_line) and len(
+        {g or (n if n.isdigit() else str(len(n))) for g, n in rules["grade_label"].findall(rows)}
+    ) > 1:
+        return None  # "G1: Ki-67 <3%; G2: Ki-67 3-20%": a grading table's cut-offs, not the tumour's index
     tail = ctx.text
     numbers = re.findall(rf"({NUMBER})\s*(?:%|per\s*cent|percent)?", _KI67_NAME.sub(" ", tail))
     values = [v for v in (parse_number(n) for n in numbers) if v is not None and v <= 100]
     return max(values) if values else None
+
+
+@cache
+def _ki67_not_index_rules() -> dict[str, re.Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["ki67_not_index"].items()}
 
 
 # A stated grade is the tumour's (any tumour's: the grade of a carcinoma is as much a
@@ -574,7 +591,7 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
     # a form's "Tumor site:" field may stand on the line before its answer ("Pancreatic head")
     site_field = re.search(
         # the field's answer may take two lines: "TUMOR SITE:" / "Pancreatic head" / "Uncinate process"
-        r"(?:tumou?r|primary)\s+(?:site|location)[\s.:]*(?:pancrea\w*\s+(?:head|neck|body|tail)[ \t]*\n\s*)?$",
+        r"(?:tumou?r|primary)\.?\s+(?:site|location)[\s.:]*(?:pancrea\w*\s+(?:head|neck|body|tail)[ \t]*\n\s*)?$",
         ctx.preceding[-70:] + ctx.before,
         re.IGNORECASE,
     ) or (
@@ -585,11 +602,7 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?(?:margin|edge)", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
-    if not site_field and re.match(
-        r"[\s,]*(?:(?:and|&)\s+(?:the\s+)?(?:spleen|duodenum|stomach)\s*)?(?:,\s*[\w ]{1,30}?){0,6},\s*(?:(?:partial|distal|subtotal|total|central)\s+)?(?:pancreatectomy|resection|excision|whipple)",
-        ctx.after,
-        re.IGNORECASE,
-    ):
+    if not site_field and _not_tumour_site_rules()["specimen_after"].match(ctx.after):
         # "Pancreatic body and tail and spleen, partial pancreatectomy", "Head of pancreas, duodenum, common
         # bile duct, portion jejunum, stent, whipple resection:" name the specimen
         return None
@@ -597,8 +610,24 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None  # "margins, including the uncinate, pancreatic neck, bile duct ...": margins, not the tumour's site
     if not site_field and _read_as_cyst(ctx):
         return None
+    rules = _not_tumour_site_rules()
+    if (
+        not site_field
+        and not rules["tumour_after"].search(ctx.after)  # "sections of the pancreatic tail mass" name the tumour's part
+        and any(rules[key].search(ctx.before[-80:]) for key in ("beside", "sampled", "specimen_name"))
+    ):
+        # "mass in the head of pancreas adjacent to the uncinate process", "additional sections of body of
+        # pancreas", "distal pancreatectomy (body and tail)": a landmark, a sampled block, the specimen's name
+        return None
+    if not site_field and rules["aspect_after"].search(ctx.after):
+        return None  # "an incision from the uncinate process aspect": a side of the specimen, not the tumour's part
     sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
+
+
+@cache
+def _not_tumour_site_rules() -> dict[str, re.Pattern[str]]:
+    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["location_not_tumour_site"].items()}
 
 
 _NOT_ASSESSED = re.compile(
@@ -678,6 +707,9 @@ _FIGO_STAGE = re.compile(r"(?:FIGO\s+stage\s*:?\s*|stage\s*:?\s*FIGO\s+)([IVL]{1
 _ROMAN_OF_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
+_DEFINED_STAGE = re.compile(r"\bstage\s+((?:IV|I{1,3})[ABC]?)\s*[:=]", re.IGNORECASE)
+_STAGE_WITH_PARTS = re.compile(r"(?:\bis|:)\s*:?\s*(?:(?:AJCC|FIGO)(?:\s+scheme)?\s*:?\s*){0,2}\b([1-4]|IV|[Il]{1,3})\s?([a-c])?\s*\(", re.IGNORECASE)
+_OCR_STAGE_IS = re.compile(r"[\s.,:;]*[ypc]{0,2}T[0-4xX]")
 _LAST_HEADING = re.compile(r"([A-Z][A-Z /&()-]{3,}):[^:]*$")
 _RESTAGING_HEADING = re.compile(r"post-?operative|patholog", re.IGNORECASE)
 
@@ -703,6 +735,11 @@ def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
         own = {letter.lower() for letter in re.findall(r"(?<![A-Za-z])[ypc]{0,2}([TN])(?=[0-4xXi])", text)}
         if any(len({d for d in defined if d[0] == letter}) > 1 for letter in own):
             return None  # a template that defines each category ("pT1: Tumor limited ...; pT2: ..."), none chosen
+    line_before = re.split(r"[\n;]", ctx.before)[-1][-30:]
+    if "tage" in text + line_before and _DEFINED_STAGE.search(line_before + text + ctx.after[:3]):
+        window = (ctx.preceding + ctx.before)[-250:] + text + (ctx.after + ctx.following)[:250]
+        if len({m.group(1).upper() for m in _DEFINED_STAGE.finditer(window)}) > 1:
+            return None  # a stage grouping table ("Stage IA: T1 N0 M0; Stage IB: T2 N0 M0"): definitions, none chosen
     figo = _FIGO_STAGE.search(text)
     if figo:
         # a gynaecological report's FIGO stage, written in arabic numerals or OCR'd ("LIB")
@@ -711,7 +748,14 @@ def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
             result["stage"] = number + (figo.group(2) or "").upper()
             return result
         return None
-    stage = re.search(r"stage\s*(?:group(?:ing)?\s*)?:?\s*(IV|III|II|I)\s*([ABC])?\b", text, re.IGNORECASE)
+    form = _STAGE_WITH_PARTS.search(text)
+    if form:
+        # a form's "final stage ... is: 3b (T1b/N1/MX)": the group in arabic numerals or OCR'd roman ("lb"), its
+        # parts in brackets (read by the TNM string rules)
+        number = _ROMAN_OF_ARABIC.get(form.group(1)) or form.group(1).upper().replace("L", "I")
+        result["stage"] = number + (form.group(2) or "").upper()
+        text = text[form.end() - 1 :]
+    stage = None if form else re.search(r"stage\s*(?:group(?:ing)?\s*)?:?\s*(IV|III|II|I)\s*([ABC])?\b", text, re.IGNORECASE)
     if stage:
         # an oncological stage: tumour words in its sentence or just before it
         if not re.search(
@@ -724,6 +768,8 @@ def _tnm_parts(ctx: SpanContext) -> dict[str, Any] | None:
             return None  # "chronic kidney disease, stage IV": another scale's stage
         if re.match(r"\s*(?:\(\w+\)\s*)?(?:fibrosis|cirrhosis)\b", text[stage.end() :] + ctx.after, re.IGNORECASE):
             return None  # "Cirrhosis (Stage IV fibrosis)": the liver's fibrosis stage
+        if stage.group(1) == "i" and not stage.group(2) and _OCR_STAGE_IS.match(text[stage.end() :] + ctx.after):
+            return None  # "the pathologic stage i. pT2": OCR's "stage is pT2", a T category, no stage group
         result["stage"] = stage.group(1).upper() + (stage.group(2) or "").upper()
         text = text[stage.end() :]  # "Stage IV (M1)": parts may follow in brackets
     if re.match(r"\s*(?:and|or)\s+p?T[0-4xl]", ctx.after, re.IGNORECASE) or re.search(r"p?T[0-4xl]\w?\s+(?:and|or)\s+$", ctx.before, re.IGNORECASE):

@@ -378,6 +378,41 @@ def test_a_focal_grade_four_on_the_next_line_makes_the_grade_four(record_of: Cal
             "neck, are negative for tumor.\n",
             ["body"],
         ),
+        # the specimen is the body and tail; the carcinoma sits in the body only
+        (
+            "A. Pancreatic body and tail and spleen, distal pancreatectomy and splenectomy: Well differentiated "
+            "neuroendocrine tumor, 3.1 cm, centred in the pancreatic body; spleen unremarkable.\n",
+            ["body"],
+        ),
+        ("Distal pancreatectomy (body and tail): adenocarcinoma, 2.4 cm, arising in the pancreatic tail.\n", ["tail"]),
+        (
+            "A. Pancreatic head and uncinate process, pancreaticoduodenectomy: invasive ductal adenocarcinoma, 2.8 cm, "
+            "centred in the pancreatic head.\n",
+            ["head"],
+        ),
+        # a landmark beside the tumour is not where the tumour is
+        ("Firm white mass in the head of the pancreas near the uncinate process, 2.9 cm.\n", ["head"]),
+        ("Neuroendocrine tumor of the pancreatic head, abutting the pancreatic neck, 1.6 cm.\n", ["head"]),
+        # the block key lists sampled tissue, not the tumour's site
+        (
+            "Ductal adenocarcinoma of the head of the pancreas, 3.3 cm.\nSection code: C1-C4) tumor, "
+            "C5) representative sections of body of pancreas at the transection margin, C6) lymph nodes\n",
+            ["head"],
+        ),
+        # the side of the specimen a cut is made from is not where the tumour is
+        (
+            "GROSS: Serial sections made from the uncinate process aspect of the pancreatic head show a firm white tumor, "
+            "3.4 cm, that replaces most of the head.\n",
+            ["head"],
+        ),
+        # stains done on sections of the tumour name its part
+        (
+            "Adenocarcinoma, 3.0 cm.\nImmunostains were performed on paraffin sections of the pancreatic tail mass; "
+            "the tumor cells are positive for keratin.\n",
+            ["tail"],
+        ),
+        # an OCR full stop inside a form's label
+        ("TUMOR. SITE:\nPancreatic tail\nTUMOR SIZE:\nGreatest dimension: 2.2 cm\nadenocarcinoma\n", ["tail"]),
     ],
 )
 def test_where_a_pancreatic_carcinoma_is(record_of: Callable[..., CohortRecord], report: str, expected: list[str]) -> None:
@@ -456,3 +491,99 @@ def test_a_checklist_label_naming_categories_and_an_ocr_extracapsular_field(reco
     )
     assert record.tnm is not None and (record.tnm.t, record.tnm.n) == ("T2", "N0")
     assert record.metastasis_sites == []
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # the grading table of a comment defines the grades by Ki-67 cut-offs; the tumour's index is stated apart
+        (
+            "DIAGNOSIS: Pancreas, distal pancreatectomy: well differentiated neuroendocrine tumor, 2.1 cm, WHO grade 2.\n"
+            "Ki-67 proliferation index: 6% (hot spot count of 500 cells).\n"
+            "COMMENT: WHO 2019 grading of pancreatic neuroendocrine tumors:\n"
+            "G1: mitoses <2/2 mm2 and/or Ki-67 index <3%\n"
+            "G2: mitoses 2-20/2 mm2 and/or Ki-67 index 3-20%\n"
+            "G3: mitoses >20/2 mm2 and/or Ki-67 index >20%\n",
+            6,
+        ),
+        (
+            "DIAGNOSIS: Small bowel, resection: well differentiated neuroendocrine tumor (carcinoid), 1.4 cm.\n"
+            "Note: Grading scheme (Ki-67 index): grade 1, less than 3%; grade 2, 3 to 20%; grade 3, more than 20%.\n",
+            None,
+        ),
+        # an image-analysis panel prints each marker's reference range after its result
+        (
+            "DIAGNOSIS: Urinary bladder, cystectomy: invasive high grade urothelial carcinoma.\n"
+            "Ki-67 by IHC and image quantitation: Percent positive cells 8%\n"
+            "Ki-67 altered range (>10%)\n",
+            8,
+        ),
+        (
+            "DIAGNOSIS: Breast, excision: invasive ductal carcinoma.\nBreast marker studies: ER, PR and HER2 to follow;\n"
+            "Ki-67 cut-off for a high proliferation rate in this laboratory: 20%.\n",
+            None,
+        ),
+        # the tumour's own index beside its grade stays the tumour's
+        ("DIAGNOSIS: Pancreas: neuroendocrine tumor, G2 (Ki-67 index 12%).\n", 12),
+        # two specimens of one tumour, each graded in the narrative with its own index: not a grading table
+        (
+            "COMMENT: In specimen A the tumor is a well differentiated neuroendocrine tumor (grade 1) with a\n"
+            "Ki-67 index of less than 2%. In specimen B (grade 2) the Ki-67 index reaches 7%.\n",
+            7,
+        ),
+    ],
+)
+def test_a_ki67_cut_off_or_reference_range_is_not_the_tumours_index(
+    record_of: Callable[..., CohortRecord], report: str, expected: float | None
+) -> None:
+    assert record_of("SURGICAL PATHOLOGY REPORT\n" + report).ki67_percent == expected
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        # OCR turned "the pathologic stage is pT2" into "stage i. pT2": a T category, no stage group
+        ("COMMENT:\nOur overall reading is that the carcinoma here is organ-confined and the pathologic stage i. pT2. \n", ("T2", None)),
+        ("Pathologic stage I, pT1a N0.\n", ("T1a", "I")),
+        # a form's final stage: the group in arabic numerals or OCR'd roman, its TNM in brackets
+        ("15. THE FINAL STAGE OF THE TUMOR IS:\nAJCC SCHEME\n2a (T2a/N0/MX)\nThe stage is provisional.\n", ("T2a", "IIA")),
+        ("15. THE FINAL STAGE OF THE TUMOR IS:\nAJCC SCHEME FIGO SCHEME\nlb (T1b/ N0/M0) 18\n", ("T1b", "IB")),
+    ],
+)
+def test_stage_wording_of_forms_and_ocr(record_of: Callable[..., CohortRecord], report: str, expected: tuple[str, str | None]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Kidney, radical nephrectomy: clear cell renal cell carcinoma, 6.1 cm.\n" + report
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.stage) == expected
+
+
+def test_a_specimen_named_by_its_part_keeps_its_operation(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreatic head, pancreaticoduodenectomy: well differentiated "
+        "neuroendocrine tumor, 2.6 cm, WHO grade 1.\n"
+    )
+    assert "pancreaticoduodenectomy" in record.surgery
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # a comment's stage grouping table defines every group; the tumour's own categories are stated apart
+        (
+            "COMMENT: AJCC stage groups: Stage IA: T1 N0 M0; Stage IB: T2 N0 M0; Stage IIA: T3 N0 M0; Stage IIB: T1-3 N1 M0.\n"
+            "Pathologic stage: pT2 N0 MX.\n",
+            ("T2", "N0", "MX", None),
+        ),
+        ("Pathologic stage: pT2 N0.\nStage grouping:\nStage I = T1-2, N0, M0\nStage II = T3, N0, M0\n", ("T2", "N0", None, None)),
+        # one stage group stated with its categories is the tumour's
+        ("AJCC Stage IIB: pT3 pN1 M0.\n", ("T3", "N1", "M0", "IIB")),
+    ],
+)
+def test_a_stage_grouping_table_states_no_stage(
+    record_of: Callable[..., CohortRecord], lines: str, expected: tuple[str | None, ...]
+) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, distal pancreatectomy: well differentiated neuroendocrine tumor, 2.2 cm.\n"
+        + lines
+    )
+    assert record.tnm is not None and (record.tnm.t, record.tnm.n, record.tnm.m, record.tnm.stage) == expected
