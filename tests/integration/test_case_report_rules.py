@@ -586,3 +586,35 @@ def test_a_rash_unchanged_on_steroids_says_nothing_of_the_syndrome(record_of: Re
 )
 def test_a_state_after_an_assessment_heading_at_follow_up(record_of: Record, note: str, status: str | None) -> None:
     assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # a left-sided pancreatectomy is the distal (left) pancreatectomy, also with OCR digits for letters
+        ("Metastatic pNET. Status post left-sided pancreatectomy and splenectomy in March.", ["distal_pancreatectomy", "splenectomy"]),
+        ("FAX p.1/1\nNeuroendocrine tumour of the pancreas. 0peration: 1eft sided pancreatectomy with sp1enectomy.", ["distal_pancreatectomy", "splenectomy"]),
+    ],
+)
+def test_a_left_sided_pancreatectomy_is_distal(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
+
+
+def test_a_left_sided_colectomy_is_no_pancreatectomy(record_of: Record) -> None:
+    record = record_of("Adenocarcinoma of the descending colon.  Left-sided colectomy performed in 2019.")
+    assert "distal_pancreatectomy" not in record.surgery
+
+
+@pytest.mark.parametrize(
+    ("note", "drugs"),
+    [
+        # interferon alfa is named by its INN when the subtype is written; the bare class name stays
+        ("Metastatic glucagonoma: octreotide, then interferon alfa-2b 3 MU three times weekly.", ["interferon alfa"]),
+        ("Functional pNET, liver metastases. Medical treatment: lanreotide + IFN-α.", ["interferon alfa"]),
+        ("Metastatic carcinoid tumour of the ileum, on interferon since 2012.", ["interferon"]),
+        # the same drug for hepatitis is no tumour therapy
+        ("Chronic hepatitis C, treated with pegylated interferon alfa and ribavirin in 2005.", []),
+    ],
+)
+def test_interferon_alfa_is_named_by_its_generic_name(record_of: Record, note: str, drugs: list[str]) -> None:
+    assert record_of(note).systemic_therapy == drugs
