@@ -618,3 +618,17 @@ def test_a_left_sided_colectomy_is_no_pancreatectomy(record_of: Record) -> None:
 )
 def test_interferon_alfa_is_named_by_its_generic_name(record_of: Record, note: str, drugs: list[str]) -> None:
     assert record_of(note).systemic_therapy == drugs
+
+
+@pytest.mark.parametrize(
+    ("note", "parts"),
+    [
+        # "head region", "tail portion" of the pancreas name the part
+        ("Insulinoma.  CT: a 4.5 cm mass in the head region of the pancreas, liver lesions.", ["head"]),
+        ("Glucagonoma in the tail portion of the pancreas, 3 cm.", ["tail"]),
+        # the head that is scanned is no part of the pancreas
+        ("Pancreatic NET.  CT of the head, region of the pancreas not imaged.", []),
+    ],
+)
+def test_a_part_named_with_region_or_portion(record_of: Record, note: str, parts: list[str]) -> None:
+    assert record_of(note).tumor_location == parts
