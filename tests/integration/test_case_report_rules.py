@@ -632,3 +632,31 @@ def test_interferon_alfa_is_named_by_its_generic_name(record_of: Record, note: s
 )
 def test_a_part_named_with_region_or_portion(record_of: Record, note: str, parts: list[str]) -> None:
     assert record_of(note).tumor_location == parts
+
+
+@pytest.mark.parametrize(
+    ("note", "sites"),
+    [
+        # the metastasis a biopsy of the liver shows lies in the liver
+        ("Metastatic insulinoma.\nUS-guided biopsy of a hepatic mass: neuroendocrine tumour; this is metastasis of the pancreatic tumour.", ["liver"]),
+        ("Pancreatic NET of the tail.\nLiver core biopsy: well-differentiated NET, consistent with metastasis from the pancreatic primary.", ["liver"]),
+        # a planned biopsy names no liver metastasis; one negative for metastasis states none
+        ("Pancreatic NET of the tail.\nLiver biopsy planned to exclude metastasis.", None),
+        ("Pancreatic NET of the tail.\nLiver biopsy: steatosis only, negative for metastasis.", []),
+    ],
+)
+def test_a_metastasis_shown_by_a_liver_biopsy_is_in_the_liver(record_of: Record, note: str, sites: list[str] | None) -> None:
+    assert record_of(note).metastasis_sites == sites
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # a hepatectomy in a note that has named the tumour's liver metastases resects them
+        ("Re: metastatic insulinoma with liver metastases\n\nSeen 6 months after her operation (distal pancreatectomy,\nsplenectomy and right hepatectomy).", ["distal_pancreatectomy", "splenectomy", "hepatic_metastasectomy"]),
+        # with the liver metastases denied, the hepatectomy is not theirs
+        ("Pancreatic NET, no liver metastases on CT.\nOperation: Whipple procedure and left hepatectomy.", ["pancreaticoduodenectomy"]),
+    ],
+)
+def test_a_hepatectomy_after_liver_metastases_were_named(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
