@@ -660,3 +660,17 @@ def test_a_metastasis_shown_by_a_liver_biopsy_is_in_the_liver(record_of: Record,
 )
 def test_a_hepatectomy_after_liver_metastases_were_named(record_of: Record, note: str, surgery: list[str]) -> None:
     assert record_of(note).surgery == surgery
+
+
+@pytest.mark.parametrize(
+    ("note", "age"),
+    [
+        # a "Patient:" header field gives the name (or its redaction), a comma and the age
+        ("DISCHARGE SUMMARY - Endocrinology\nPatient: Mrs ----, 71 years\nDiagnosis: malignant insulinoma.", 71),
+        ("Patient: K. Brown (hospital no. 0045127), 58 yrs\nCT: pancreatic NET of the tail.", 58),
+        # a time since an operation is no age
+        ("Insulinoma.\nPatient: seen today, 3 years after the enucleation.", None),
+    ],
+)
+def test_an_age_in_a_patient_header_field(record_of: Record, note: str, age: int | None) -> None:
+    assert record_of(note).age_at_diagnosis == age
