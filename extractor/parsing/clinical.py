@@ -203,6 +203,8 @@ def parse_department(ctx: SpanContext) -> str | None:
     first = re.compile(r"\b(?:first|initially|originally)\b", re.IGNORECASE)
     if first.search(ctx.text):
         return department
+    if len(source) == 1 and vocab_regex("department_sent_for_treatment_after").match(ctx.after):
+        return None  # "is presented to surgery team for resection": sent on for treatment once diagnosed, not the first contact
     if _emergency_rules()["not_this_visit"].search(ctx.sentence):
         return None  # "last seen in rheumatology clinic 4 months ago": a visit, not the first contact
     if _emergency_rules()["visit_verb"].match(ctx.text) and not first.search(ctx.before) and _earlier_care_told(ctx, same_paragraph=True):

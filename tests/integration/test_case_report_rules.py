@@ -674,3 +674,17 @@ def test_a_hepatectomy_after_liver_metastases_were_named(record_of: Record, note
 )
 def test_an_age_in_a_patient_header_field(record_of: Record, note: str, age: int | None) -> None:
     assert record_of(note).age_at_diagnosis == age
+
+
+@pytest.mark.parametrize(
+    ("note", "department"),
+    [
+        # sent on to a surgical team for the resection once diagnosed: not where the complaint was first taken
+        ("Impression: glucagonoma of the pancreatic tail. Is presented to the surgery team for resection.", None),
+        ("Insulinoma confirmed on the 72-h fast; presented to surgery for enucleation.", None),
+        # presenting with the complaint is the first contact
+        ("She presented to dermatology in 2019 with a migratory rash; NME on biopsy.", "dermatology"),
+    ],
+)
+def test_a_department_sent_to_for_treatment_is_not_the_first(record_of: Record, note: str, department: str | None) -> None:
+    assert record_of(note).first_department == department
