@@ -688,3 +688,18 @@ def test_an_age_in_a_patient_header_field(record_of: Record, note: str, age: int
 )
 def test_a_department_sent_to_for_treatment_is_not_the_first(record_of: Record, note: str, department: str | None) -> None:
     assert record_of(note).first_department == department
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # referred or sent "for" an operation: planned, not done
+        ("Glucagonoma of the pancreatic tail.  She was referred to the surgeons for resection of the glucagonoma.", []),
+        ("Insulinoma on EUS.  Sent to HPB surgery for laparoscopic distal pancreatectomy.", []),
+        # the operation done after the referral still counts; so does one before it
+        ("Glucagonoma of the tail.  She was referred for resection and underwent distal pancreatectomy on 3 May.", ["distal_pancreatectomy"]),
+        ("Glucagonoma.  Referred to us after her Whipple procedure for follow-up of NME.", ["pancreaticoduodenectomy"]),
+    ],
+)
+def test_an_operation_someone_is_referred_for_is_planned(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
