@@ -703,3 +703,18 @@ def test_a_department_sent_to_for_treatment_is_not_the_first(record_of: Record, 
 )
 def test_an_operation_someone_is_referred_for_is_planned(record_of: Record, note: str, surgery: list[str]) -> None:
     assert record_of(note).surgery == surgery
+
+
+@pytest.mark.parametrize(
+    ("note", "finding", "value"),
+    [
+        # a symptom that resolved or settled was there: the improvement's words name the finding
+        ("VIPoma of the pancreatic tail.  Octreotide 100 mcg tds started, with resolution of the diarrhoea.", "diarrhea", "present"),
+        ("Glucagonoma, distal pancreatectomy 10 May.  NME completely resolved by post-operative day 6.", "nme", "present"),
+        ("Glucagonoma.  The necrolytic migratory erythema did not improve on octreotide.", "nme", "present"),
+        # a hoped-for resolution is no finding
+        ("Glucagonoma.  If the diarrhoea resolves after surgery, stop loperamide.", "diarrhea", None),
+    ],
+)
+def test_a_finding_that_resolved_was_present(record_of: Record, note: str, finding: str, value: str | None) -> None:
+    assert getattr(record_of(note).findings, finding) == value
