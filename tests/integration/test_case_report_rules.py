@@ -718,3 +718,9 @@ def test_an_operation_someone_is_referred_for_is_planned(record_of: Record, note
 )
 def test_a_finding_that_resolved_was_present(record_of: Record, note: str, finding: str, value: str | None) -> None:
     assert getattr(record_of(note).findings, finding) == value
+
+
+def test_a_marker_at_a_multiple_of_the_upper_limit_of_normal_is_elevated(record_of: Record) -> None:
+    record = record_of("Non-functioning pNET with liver metastases.  Chromogranin A about 3 times the upper limit of normal.")
+    assert record.serum_markers.chromogranin_a is not None
+    assert record.serum_markers.chromogranin_a.status == "elevated"
