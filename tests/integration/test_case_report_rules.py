@@ -724,3 +724,17 @@ def test_a_marker_at_a_multiple_of_the_upper_limit_of_normal_is_elevated(record_
     record = record_of("Non-functioning pNET with liver metastases.  Chromogranin A about 3 times the upper limit of normal.")
     assert record.serum_markers.chromogranin_a is not None
     assert record.serum_markers.chromogranin_a.status == "elevated"
+
+
+@pytest.mark.parametrize(
+    ("note", "nme"),
+    [
+        # a rash compared with NME is not NME
+        ("Coeliac disease, poorly controlled.  Scaly perioral rash resembling necrolytic migratory erythema; glucagon normal.", None),
+        ("Chronic alcohol use.  NME-like dermatitis of the hands; pellagra diagnosed.", None),
+        # NME that mimics another rash is still NME
+        ("Glucagonoma.  Necrolytic migratory erythema mimicking psoriasis for two years.", "present"),
+    ],
+)
+def test_a_rash_resembling_nme_is_not_nme(record_of: Record, note: str, nme: str | None) -> None:
+    assert record_of(note).findings.nme == nme
