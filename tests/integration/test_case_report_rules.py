@@ -738,3 +738,17 @@ def test_a_marker_at_a_multiple_of_the_upper_limit_of_normal_is_elevated(record_
 )
 def test_a_rash_resembling_nme_is_not_nme(record_of: Record, note: str, nme: str | None) -> None:
     assert record_of(note).findings.nme == nme
+
+
+@pytest.mark.parametrize(
+    ("note", "zinc"),
+    [
+        # zinc started or given with a dose is a zinc preparation given
+        ("Hepatitis C cirrhosis.  Necrolytic acral erythema of the dorsal feet; zinc started.", True),
+        ("Acquired zinc deficiency after bypass.  Serum zinc 38 µg/dL (low).  Treated with zinc 50 mg twice daily.", True),
+        # a zinc level is no zinc given
+        ("Glucagonoma.  Serum zinc 45 µg/dL, low normal.", None),
+    ],
+)
+def test_zinc_started_is_zinc_given(record_of: Record, note: str, zinc: bool | None) -> None:
+    assert record_of(note).zinc_supplementation is zinc
