@@ -752,3 +752,42 @@ def test_a_rash_resembling_nme_is_not_nme(record_of: Record, note: str, nme: str
 )
 def test_zinc_started_is_zinc_given(record_of: Record, note: str, zinc: bool | None) -> None:
     assert record_of(note).zinc_supplementation is zinc
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # a lasting freedom from the syndrome's own symptoms is the patient's state at follow-up
+        ("Insulinoma enucleated in 2019.  At the 12-month review she remains free of hypoglycaemia.", "alive"),
+        ("Glucagonoma, distal pancreatectomy 2015.  Letter 2018: she has been free of rash since the operation.", "alive"),
+        # a ward day without a symptom is not
+        ("VIPoma.  Day 3 on the ward: she is free of diarrhoea on octreotide.", None),
+    ],
+)
+def test_remaining_free_of_the_syndrome_is_alive(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "diarrhea"),
+    [
+        # "not free of" a symptom asserts it
+        ("VIPoma with liver metastases.  Despite octreotide she is not free of diarrhoea.", "present"),
+        ("VIPoma.  On octreotide she is now free of diarrhoea.", "absent"),
+    ],
+)
+def test_not_free_of_a_symptom_is_the_symptom(record_of: Record, note: str, diarrhea: str) -> None:
+    assert record_of(note).findings.diarrhea == diarrhea
+
+
+@pytest.mark.parametrize(
+    ("note", "months"),
+    [
+        # time without a symptom is no time from the first symptom to the diagnosis
+        ("Glucagonoma resected in 2012.  No diarrhoea for 2 years now.", None),
+        ("Glucagonoma, distal pancreatectomy.  She has remained free of NME for 3 years.", None),
+        ("Glucagonoma.  Rash for 2 years before the diagnosis was made.", 24),
+    ],
+)
+def test_time_without_a_symptom_is_no_duration(record_of: Record, note: str, months: int | None) -> None:
+    assert record_of(note).months_symptoms_to_diagnosis == months
