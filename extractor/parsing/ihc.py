@@ -137,7 +137,12 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     )
     consumed = masked[end : end + lst.end()] if lst else ""
     # "chromogranin and synaptophysin do not support this": the verb shared by the list
-    if re.search(r"\b(?:were|are|was|is)\b|:", consumed) or re.match(r"(?:do|does|did)\s+not\b", masked[end + lst.end() :], re.IGNORECASE):
+    # "Insulin and glucagon immunostains negative": the stain noun after the list stands for the verb
+    # (not the verb of "(chromogranin, CD56), stains positive for pan-keratin": a result for others)
+    stain_noun = re.search(r"\band\b[^,()]*stains?\s*$", consumed, re.IGNORECASE) and not re.match(
+        r"[\w-]+\s+for\b", masked[end + lst.end() :], re.IGNORECASE
+    )
+    if re.search(r"\b(?:were|are|was|is)\b|:", consumed) or stain_noun or re.match(r"(?:do|does|did)\s+not\b", masked[end + lst.end() :], re.IGNORECASE):
         result = _match_result(masked[end + lst.end() :])
         if result:
             return result
