@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from extractor.fields import FIELDS, Field, assertion_policies
+from extractor.lexicon import concept_finder
 from extractor.parsing.clinical import ELSEWHERE, visit_to_own_doctor
 from extractor.schema import (
     FINDING_KEYS,
@@ -372,8 +373,11 @@ def _age_at_diagnosis(b: Builder, field: Field, record: dict[str, Any]) -> int |
 def _findings(b: Builder, field: Field, record: dict[str, Any]) -> Findings:
     """Each finding present if any note asserts it, absent if one negates it and none asserts it."""
     values: dict[str, str | None] = {}
+    # "resolution of diarrhoea", "NME resolved by day 5": an improvement's span holds the finding
+    # word, so no finding mention of its own is left, yet the finding was there
+    changed = b.of("symptoms_improved")
     for key in FINDING_KEYS:
-        positive = b.of(key)
+        positive = b.of(key) or [i for i in changed if _finding_named(key, i.mention.text)]
         if positive:
             values[key] = "present"
             b.cite(f"{field.key}.{key}", positive)
@@ -394,6 +398,11 @@ def _findings(b: Builder, field: Field, record: dict[str, Any]) -> Findings:
         values["igt"] = None
         b.evidence.pop(f"{field.key}.igt", None)
     return Findings(**values)
+
+
+def _finding_named(key: str, text: str) -> bool:
+    """Whether ``text`` names the finding ``key`` (its lexicon forms)."""
+    return any(concept.concept == key and search.search(text) for concept, search in concept_finder("finding"))
 
 
 @merge("first_department")

@@ -203,6 +203,8 @@ def parse_department(ctx: SpanContext) -> str | None:
     first = re.compile(r"\b(?:first|initially|originally)\b", re.IGNORECASE)
     if first.search(ctx.text):
         return department
+    if len(source) == 1 and vocab_regex("department_sent_for_treatment_after").match(ctx.after):
+        return None  # "is presented to surgery team for resection": sent on for treatment once diagnosed, not the first contact
     if _emergency_rules()["not_this_visit"].search(ctx.sentence):
         return None  # "last seen in rheumatology clinic 4 months ago": a visit, not the first contact
     if _emergency_rules()["visit_verb"].match(ctx.text) and not first.search(ctx.before) and _earlier_care_told(ctx, same_paragraph=True):
@@ -349,9 +351,17 @@ def parse_duration(ctx: SpanContext) -> float | None:
         return None
     if ctx.rule_value == "for" and not vocab_regex("duration_symptom_before").search(ctx.before):
         return None  # "present for 2 years" of something other than the symptoms
+    if ctx.rule_value == "for" and _negated_symptom_before().search(ctx.before):
+        return None  # "no diarrhoea for 2 years now", "free of NME for 3 years": time without the symptom
     if ctx.rule_value == "since" and not (vocab_regex("duration_symptom_words").search(ctx.sentence) and not re.search(r"\b(?:diabet|smok|hypertens|alcohol|drink|insulin|metformin|married|work)", ctx.sentence, re.IGNORECASE)):
         return None  # "since two years" (non-native "for two years") of the rash, not of anything else
     return months
+
+
+@cache
+def _negated_symptom_before() -> re.Pattern[str]:
+    words = vocabulary()
+    return re.compile(f"(?:{words['duration_negation_before']})(?:{words['duration_symptom_before']})", re.IGNORECASE)
 
 
 _TUMOUR_TREATMENT = re.compile(

@@ -219,7 +219,17 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
         return "negative"  # "stains for chromogranin and synaptophysin fail to show ..."
     # "chromogranin and synaptophysin positive": a list of markers with its result, no verb
     listed = _PLACEHOLDER in consumed and re.fullmatch(rf"[\s,{_PLACEHOLDER}]*(?:and|or|&)\s*{_PLACEHOLDER}+\s*", consumed, re.IGNORECASE)
-    if re.search(r"\b(?:were|are|was|is)\b|:", consumed) or listed or re.match(r"(?:do|does|did)\s+not\b", after_list, re.IGNORECASE):
+    # "Insulin and glucagon immunostains negative": the stain noun after the list stands for the verb
+    # (not the verb of "(chromogranin, CD56), stains positive for pan-keratin": a result for others)
+    stain_noun = re.search(r"\band\b[^,()]*stains?\s*$", consumed, re.IGNORECASE) and not re.match(
+        r"[\w-]+\s+for\b", after_list, re.IGNORECASE
+    )
+    if (
+        re.search(r"\b(?:were|are|was|is)\b|:", consumed)
+        or listed
+        or stain_noun
+        or re.match(r"(?:do|does|did)\s+not\b", after_list, re.IGNORECASE)
+    ):
         result = _match_result(after_list)
         if result:
             return result

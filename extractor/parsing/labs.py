@@ -204,6 +204,11 @@ def status_before(lead: str) -> str | None:
 
 def status_words(text: str) -> str | None:
     """elevated / normal / low from the words of a result, or None."""
+    if "normal" in text.lower() or "uln" in text.lower() or "lln" in text.lower():
+        # "3 times the upper limit of normal", "above ULN": a limit of normal named, not a normal result
+        for status, key in (("elevated", "status_above_normal"), ("low", "status_below_normal")):
+            if re.search(vocabulary()[key], text, re.IGNORECASE):
+                return status
     for status, pattern in _STATUS:
         if pattern.search(text):
             return status

@@ -686,6 +686,12 @@ def parse_metastasis(ctx: SpanContext) -> dict[str, Any] | None:
         # "Size of largest lymph node metastasis: Not applicable" (no positive node to measure)
         return None
     if ctx.rule_value == "any":
+        # the report line up to the mention: "Biopsy of hepatic mass: endocrine tumour; ... it is metastasis"
+        line = (ctx.preceding + ctx.before).rsplit("\n", 1)[-1]
+        if "biops" in line.lower() and vocab_regex("liver_biopsy").search(line) and not vocab_regex("biopsy_not_positive").search(line + ctx.text):
+            # "Liver biopsy: neuroendocrine tumour, consistent with metastasis from the pancreas":
+            # the metastasis that a biopsy of the liver shows lies in the liver
+            return {"sites": ["liver"], "scope": "liver"}
         return {"sites": [], "scope": "any"}
     # "portal hepatic lymph nodes": the words before "lymph node" name the nodes' region, not an organ
     text = re.sub(r"\b(?:[\w-]+\s+){1,2}(?=lymph\s+nodes?)", "", text) if "lymph" in text else text

@@ -153,7 +153,11 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
         or vocab_regex("tumour_words").search(ctx.sentence)
     ):
         return None
-    if values == ["hepatic_metastasectomy"] and not re.search(r"metasta|nodule|lesion|deposit|secondar|tumou?r|glucagonoma|net\b", ctx.sentence, re.IGNORECASE):
+    if (
+        values == ["hepatic_metastasectomy"]
+        and not re.search(r"metasta|nodule|lesion|deposit|secondar|tumou?r|glucagonoma|net\b", ctx.sentence, re.IGNORECASE)
+        and not liver_metastases_named_before(ctx)
+    ):
         return None
     if (
         values == ["hepatic_metastasectomy"]
@@ -172,6 +176,18 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
     if set(values) - PANCREATIC_OPERATIONS and not (_PANCREATIC_RESECTION.search(ctx.sentence) or tumour_context(ctx, near_only=True)):
         return None  # a splenectomy, laparotomy or hysterectomy of a note that names no neoplasm
     return values
+
+
+def liver_metastases_named_before(ctx: SpanContext) -> bool:
+    """Whether the note has named the tumour's liver metastases before the operation's sentence
+    ("Re: insulinoma with liver metastases ... her operation (distal pancreatectomy, splenectomy
+    and right hepatectomy)"): a hepatectomy there resects them. Not "no liver metastases"."""
+    not_asserted = _purpose_rules()["not_asserted_before"]
+    for text in (ctx.preceding, ctx.doc_head):
+        for match in vocab_regex("liver_metastases_named").finditer(text):
+            if not not_asserted.search(text[max(0, match.start() - 30) : match.start()]):
+                return True
+    return False
 
 
 PANCREATIC_OPERATIONS = {

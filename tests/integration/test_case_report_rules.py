@@ -586,3 +586,208 @@ def test_a_rash_unchanged_on_steroids_says_nothing_of_the_syndrome(record_of: Re
 )
 def test_a_state_after_an_assessment_heading_at_follow_up(record_of: Record, note: str, status: str | None) -> None:
     assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # a left-sided pancreatectomy is the distal (left) pancreatectomy, also with OCR digits for letters
+        ("Metastatic pNET. Status post left-sided pancreatectomy and splenectomy in March.", ["distal_pancreatectomy", "splenectomy"]),
+        ("FAX p.1/1\nNeuroendocrine tumour of the pancreas. 0peration: 1eft sided pancreatectomy with sp1enectomy.", ["distal_pancreatectomy", "splenectomy"]),
+    ],
+)
+def test_a_left_sided_pancreatectomy_is_distal(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
+
+
+def test_a_left_sided_colectomy_is_no_pancreatectomy(record_of: Record) -> None:
+    record = record_of("Adenocarcinoma of the descending colon.  Left-sided colectomy performed in 2019.")
+    assert "distal_pancreatectomy" not in record.surgery
+
+
+@pytest.mark.parametrize(
+    ("note", "drugs"),
+    [
+        # interferon alfa is named by its INN when the subtype is written; the bare class name stays
+        ("Metastatic glucagonoma: octreotide, then interferon alfa-2b 3 MU three times weekly.", ["interferon alfa"]),
+        ("Functional pNET, liver metastases. Medical treatment: lanreotide + IFN-α.", ["interferon alfa"]),
+        ("Metastatic carcinoid tumour of the ileum, on interferon since 2012.", ["interferon"]),
+        # the same drug for hepatitis is no tumour therapy
+        ("Chronic hepatitis C, treated with pegylated interferon alfa and ribavirin in 2005.", []),
+    ],
+)
+def test_interferon_alfa_is_named_by_its_generic_name(record_of: Record, note: str, drugs: list[str]) -> None:
+    assert record_of(note).systemic_therapy == drugs
+
+
+@pytest.mark.parametrize(
+    ("note", "parts"),
+    [
+        # "head region", "tail portion" of the pancreas name the part
+        ("Insulinoma.  CT: a 4.5 cm mass in the head region of the pancreas, liver lesions.", ["head"]),
+        ("Glucagonoma in the tail portion of the pancreas, 3 cm.", ["tail"]),
+        # the head that is scanned is no part of the pancreas
+        ("Pancreatic NET.  CT of the head, region of the pancreas not imaged.", []),
+    ],
+)
+def test_a_part_named_with_region_or_portion(record_of: Record, note: str, parts: list[str]) -> None:
+    assert record_of(note).tumor_location == parts
+
+
+@pytest.mark.parametrize(
+    ("note", "sites"),
+    [
+        # the metastasis a biopsy of the liver shows lies in the liver
+        ("Metastatic insulinoma.\nUS-guided biopsy of a hepatic mass: neuroendocrine tumour; this is metastasis of the pancreatic tumour.", ["liver"]),
+        ("Pancreatic NET of the tail.\nLiver core biopsy: well-differentiated NET, consistent with metastasis from the pancreatic primary.", ["liver"]),
+        # a planned biopsy names no liver metastasis; one negative for metastasis states none
+        ("Pancreatic NET of the tail.\nLiver biopsy planned to exclude metastasis.", None),
+        ("Pancreatic NET of the tail.\nLiver biopsy: steatosis only, negative for metastasis.", []),
+    ],
+)
+def test_a_metastasis_shown_by_a_liver_biopsy_is_in_the_liver(record_of: Record, note: str, sites: list[str] | None) -> None:
+    assert record_of(note).metastasis_sites == sites
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # a hepatectomy in a note that has named the tumour's liver metastases resects them
+        ("Re: metastatic insulinoma with liver metastases\n\nSeen 6 months after her operation (distal pancreatectomy,\nsplenectomy and right hepatectomy).", ["distal_pancreatectomy", "splenectomy", "hepatic_metastasectomy"]),
+        # with the liver metastases denied, the hepatectomy is not theirs
+        ("Pancreatic NET, no liver metastases on CT.\nOperation: Whipple procedure and left hepatectomy.", ["pancreaticoduodenectomy"]),
+    ],
+)
+def test_a_hepatectomy_after_liver_metastases_were_named(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
+
+
+@pytest.mark.parametrize(
+    ("note", "age"),
+    [
+        # a "Patient:" header field gives the name (or its redaction), a comma and the age
+        ("DISCHARGE SUMMARY - Endocrinology\nPatient: Mrs ----, 71 years\nDiagnosis: malignant insulinoma.", 71),
+        ("Patient: K. Brown (hospital no. 0045127), 58 yrs\nCT: pancreatic NET of the tail.", 58),
+        # a time since an operation is no age
+        ("Insulinoma.\nPatient: seen today, 3 years after the enucleation.", None),
+    ],
+)
+def test_an_age_in_a_patient_header_field(record_of: Record, note: str, age: int | None) -> None:
+    assert record_of(note).age_at_diagnosis == age
+
+
+@pytest.mark.parametrize(
+    ("note", "department"),
+    [
+        # sent on to a surgical team for the resection once diagnosed: not where the complaint was first taken
+        ("Impression: glucagonoma of the pancreatic tail. Is presented to the surgery team for resection.", None),
+        ("Insulinoma confirmed on the 72-h fast; presented to surgery for enucleation.", None),
+        # presenting with the complaint is the first contact
+        ("She presented to dermatology in 2019 with a migratory rash; NME on biopsy.", "dermatology"),
+    ],
+)
+def test_a_department_sent_to_for_treatment_is_not_the_first(record_of: Record, note: str, department: str | None) -> None:
+    assert record_of(note).first_department == department
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # referred or sent "for" an operation: planned, not done
+        ("Glucagonoma of the pancreatic tail.  She was referred to the surgeons for resection of the glucagonoma.", []),
+        ("Insulinoma on EUS.  Sent to HPB surgery for laparoscopic distal pancreatectomy.", []),
+        # the operation done after the referral still counts; so does one before it
+        ("Glucagonoma of the tail.  She was referred for resection and underwent distal pancreatectomy on 3 May.", ["distal_pancreatectomy"]),
+        ("Glucagonoma.  Referred to us after her Whipple procedure for follow-up of NME.", ["pancreaticoduodenectomy"]),
+    ],
+)
+def test_an_operation_someone_is_referred_for_is_planned(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
+
+
+@pytest.mark.parametrize(
+    ("note", "finding", "value"),
+    [
+        # a symptom that resolved or settled was there: the improvement's words name the finding
+        ("VIPoma of the pancreatic tail.  Octreotide 100 mcg tds started, with resolution of the diarrhoea.", "diarrhea", "present"),
+        ("Glucagonoma, distal pancreatectomy 10 May.  NME completely resolved by post-operative day 6.", "nme", "present"),
+        ("Glucagonoma.  The necrolytic migratory erythema did not improve on octreotide.", "nme", "present"),
+        # a hoped-for resolution is no finding
+        ("Glucagonoma.  If the diarrhoea resolves after surgery, stop loperamide.", "diarrhea", None),
+    ],
+)
+def test_a_finding_that_resolved_was_present(record_of: Record, note: str, finding: str, value: str | None) -> None:
+    assert getattr(record_of(note).findings, finding) == value
+
+
+def test_a_marker_at_a_multiple_of_the_upper_limit_of_normal_is_elevated(record_of: Record) -> None:
+    record = record_of("Non-functioning pNET with liver metastases.  Chromogranin A about 3 times the upper limit of normal.")
+    assert record.serum_markers.chromogranin_a is not None
+    assert record.serum_markers.chromogranin_a.status == "elevated"
+
+
+@pytest.mark.parametrize(
+    ("note", "nme"),
+    [
+        # a rash compared with NME is not NME
+        ("Coeliac disease, poorly controlled.  Scaly perioral rash resembling necrolytic migratory erythema; glucagon normal.", None),
+        ("Chronic alcohol use.  NME-like dermatitis of the hands; pellagra diagnosed.", None),
+        # NME that mimics another rash is still NME
+        ("Glucagonoma.  Necrolytic migratory erythema mimicking psoriasis for two years.", "present"),
+    ],
+)
+def test_a_rash_resembling_nme_is_not_nme(record_of: Record, note: str, nme: str | None) -> None:
+    assert record_of(note).findings.nme == nme
+
+
+@pytest.mark.parametrize(
+    ("note", "zinc"),
+    [
+        # zinc started or given with a dose is a zinc preparation given
+        ("Hepatitis C cirrhosis.  Necrolytic acral erythema of the dorsal feet; zinc started.", True),
+        ("Acquired zinc deficiency after bypass.  Serum zinc 38 µg/dL (low).  Treated with zinc 50 mg twice daily.", True),
+        # a zinc level is no zinc given
+        ("Glucagonoma.  Serum zinc 45 µg/dL, low normal.", None),
+    ],
+)
+def test_zinc_started_is_zinc_given(record_of: Record, note: str, zinc: bool | None) -> None:
+    assert record_of(note).zinc_supplementation is zinc
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # a lasting freedom from the syndrome's own symptoms is the patient's state at follow-up
+        ("Insulinoma enucleated in 2019.  At the 12-month review she remains free of hypoglycaemia.", "alive"),
+        ("Glucagonoma, distal pancreatectomy 2015.  Letter 2018: she has been free of rash since the operation.", "alive"),
+        # a ward day without a symptom is not
+        ("VIPoma.  Day 3 on the ward: she is free of diarrhoea on octreotide.", None),
+    ],
+)
+def test_remaining_free_of_the_syndrome_is_alive(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "diarrhea"),
+    [
+        # "not free of" a symptom asserts it
+        ("VIPoma with liver metastases.  Despite octreotide she is not free of diarrhoea.", "present"),
+        ("VIPoma.  On octreotide she is now free of diarrhoea.", "absent"),
+    ],
+)
+def test_not_free_of_a_symptom_is_the_symptom(record_of: Record, note: str, diarrhea: str) -> None:
+    assert record_of(note).findings.diarrhea == diarrhea
+
+
+@pytest.mark.parametrize(
+    ("note", "months"),
+    [
+        # time without a symptom is no time from the first symptom to the diagnosis
+        ("Glucagonoma resected in 2012.  No diarrhoea for 2 years now.", None),
+        ("Glucagonoma, distal pancreatectomy.  She has remained free of NME for 3 years.", None),
+        ("Glucagonoma.  Rash for 2 years before the diagnosis was made.", 24),
+    ],
+)
+def test_time_without_a_symptom_is_no_duration(record_of: Record, note: str, months: int | None) -> None:
+    assert record_of(note).months_symptoms_to_diagnosis == months

@@ -37,6 +37,11 @@ def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | N
         ("Chromogranin A      Positive (diffuse)", "Chromogranin A", (), "positive"),
         ("Gastrin           -", "Gastrin", (), "negative"),
         ("Insulin           Negative", "Insulin", (), "negative"),
+        # a list, then the stain noun standing for the verb
+        ("Insulin and glucagon immunostains negative.", "Insulin", ("glucagon",), "negative"),
+        ("Chromogranin and synaptophysin stains positive in the tumour.", "Chromogranin", ("synaptophysin",), "positive"),
+        # "stains" as the verb of a result for other stains is not this list's result
+        ("No immunoreactivity for neuroendocrine markers (chromogranin, CD56), stains positive for pan-keratin.", "chromogranin", ("CD56", "pan-keratin"), "negative"),
         # the stains named before a shared verb that denies what they were done for
         ("Immunostains for chromogranin and synaptophysin do not support this.", "chromogranin", ("synaptophysin",), "negative"),
         ("Immunostains for chromogranin and synaptophysin do not support this.", "synaptophysin", ("chromogranin",), "negative"),

@@ -77,7 +77,13 @@ def test_status_from_reference(value: float, comparator: str, high: float, statu
 
 @pytest.mark.parametrize(
     ("words", "status"),
-    [("was raised", "elevated"), ("within normal limits", "normal"), ("was not elevated", "normal"), ("low", "low"), ("was measured", None)],
+    [
+        ("was raised", "elevated"), ("within normal limits", "normal"), ("was not elevated", "normal"), ("low", "low"), ("was measured", None),
+        # a multiple of, or a value beyond, the limit of normal is no normal result
+        ("about 3 times the upper limit of normal", "elevated"), ("> 10x ULN off PPI", "elevated"),
+        ("above the upper limit of normal", "elevated"), ("below the lower limit of normal during the fast", "low"),
+        ("at the upper limit of normal", "normal"),
+    ],
 )
 def test_status_words(words: str, status: str | None) -> None:
     assert status_words(words) == status
