@@ -391,10 +391,11 @@ def read_codes(text: str) -> list[Edit]:
 
 # Numbers with a unit as OCR damages them: letters for digits ("less than I%", "2.O cm",
 # "l.5 cm"), centimetres misread ("5 em", "3.5 crn", "2.0 c m"), a unit glued to the next
-# heading ("2.0 cmHISTOLOGIC"), stray marks after it ("3 cm_"). A unit is matched from the
+# heading ("2.0 cmHISTOLOGIC"; "120/80 mmHg" is a unit of its own), stray marks after it
+# ("3 cm_"). A unit is matched from the
 # character before it that can end a number (``_UNITS``), tried only where str.find finds
 # a unit's spelling (``_unit_matches``); the number before it is checked in Python.
-_UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=[A-Z][A-Za-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
+_UNIT_PATTERN = r"[ \t]?(?:(?P<unit>%|[cm]m(?:\b|(?=(?!Hg\b)[A-Z][A-Za-z])))|(?P<ocr>(?i:em|crn|cnn|c[ \t]m)\b))"
 _UNITS = re.compile(rf"[0-9OolI](?=[ \t]?[%cmeCME]){_UNIT_PATTERN}")
 _NUMBER_ENDS = frozenset("0123456789OolI")
 # every spelling the unit pattern opens with: as written, and (OCR'd units, any case) lower-cased

@@ -277,6 +277,11 @@ def test_a_unit_glued_to_a_capitalised_heading_is_read_apart() -> None:
     assert _view(read_numbers, "Greatest dimension 2.0 cmHISTOLOGIC TYPE:") == "Greatest dimension 2.0 cm HISTOLOGIC TYPE:"
 
 
+def test_millimetres_of_mercury_are_a_unit_not_a_glued_heading() -> None:
+    note = "Vitals: BP 132/84 mmHg, pulse 76. Abdominal CT: 2.0 cmHISTOLOGIC TYPE: carcinoid."
+    assert read_numbers(note) == [Edit(note.index("HISTOLOGIC"), note.index("HISTOLOGIC"), " ")]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
