@@ -792,13 +792,64 @@ def _spaced_capital_words() -> tuple[frozenset[str], int]:
 
 _UNIT_OPENING = re.compile(r"(?:cm|mm)\b")
 
+# A stain statement that ends its line on a colon and lists one marker a line below it
+# ("positive for:" / "- Synaptophysin" / "- Chromogranin A"): each item is a short line,
+# maybe after a bullet, holding no colon of its own (a new field ends the list).
+_LIST_BULLETS = ("- ", "-\t", "* ", "• ", "· ", "– ", "o ", "> ")
+_LIST_ITEM_MOST = 40
+
+
+def _list_item(text: str, line_start: int, line_end: int) -> tuple[int, int] | None:
+    """The (start, end) of a vertical list's item on this line, or None if the line is no item."""
+    start = line_start
+    while start < line_end and text[start] in " \t":
+        start += 1
+    for bullet in _LIST_BULLETS:
+        if text.startswith(bullet, start):
+            start += len(bullet)
+            while start < line_end and text[start] in " \t":
+                start += 1
+            break
+    end = line_end
+    while end > start and text[end - 1] in " \t,;.":
+        end -= 1
+    item = text[start:end]
+    if not item or len(item) > _LIST_ITEM_MOST or not item[0].isalnum() or ":" in item or item.count(" ") > 4:
+        return None
+    return start, end
+
+
+def _vertical_list(text: str, colon: int) -> tuple[list[Edit], int]:
+    """Edits that write the list under ``text[colon] == ":"`` on its opening line, and where the list ends."""
+    edits: list[Edit] = []
+    previous_end = colon
+    line_start = text.find("\n", colon) + 1
+    while line_start:
+        line_end = text.find("\n", line_start)
+        if line_end < 0:
+            line_end = len(text)
+        item = _list_item(text, line_start, line_end)
+        if item is None:
+            break
+        edits.append(Edit(previous_end, item[0], " " if previous_end == colon else ", "))
+        previous_end = item[1]
+        line_start = line_end + 1 if line_end < len(text) else 0
+    if edits:
+        # the list is one statement: it ends where its items end
+        stop = previous_end
+        while text[stop : stop + 1] in (",", ";"):
+            stop += 1
+        if text[stop : stop + 1] != ".":
+            edits.append(Edit(previous_end, stop, "."))
+    return edits, previous_end
+
 
 def read_wrapped_lines(text: str) -> list[Edit]:
     """Join a line to the next where the statement plainly goes on."""
     if "\n" not in text:
         return []
     continuing = reading_rules().continuation_words
-    stain_words = reading_rules().list_statement_words
+    stain_words = tuple(reading_rules().list_statement_words)
     starts = reading_rules().continuation_starts
     edits: list[Edit] = []
     in_stain_list = False
@@ -808,6 +859,14 @@ def read_wrapped_lines(text: str) -> list[Edit]:
         joined = False
         # only the line's last two words decide (split from the right, not into every word)
         tail = text[line_start:newline].rsplit(None, 2)
+        if tail and tail[-1].endswith(":") and text[line_start : newline].rstrip()[:-1].rstrip().lower().endswith(stain_words):
+            list_edits, list_end = _vertical_list(text, line_start + text[line_start:newline].rindex(":"))
+            if list_edits:
+                edits.extend(list_edits)
+                in_stain_list = False
+                line_start = text.find("\n", list_end) + 1
+                newline = text.find("\n", line_start) if line_start else -1
+                continue
         if tail:
             last = tail[-1]
             ends_statement = last.lower() not in continuing

@@ -473,3 +473,13 @@ def test_a_roman_grade_in_brackets_after_the_differentiation(record_of: Callable
 def test_node_counts_as_forms_and_prose_write_them(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
     record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: invasive adenocarcinoma of the colon.\n{line}\n")
     assert record.metastasis_sites == expected
+
+
+def test_a_stain_result_listing_one_marker_a_line(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, distal resection: well-differentiated neuroendocrine tumor.\n"
+        "Immunoperoxidase studies: the lesional cells are positive for:\n- synaptophysin\n- chromogranin\n"
+        "and negative for:\n- keratin cocktail\n- CK7\n\nMargins are free of tumor.\n"
+    )
+    assert (record.ihc.synaptophysin, record.ihc.chromogranin_a, record.ihc.cytokeratin) == ("positive", "positive", "negative")
+    assert "chromogranin" in [e.text for e in record.evidence["ihc.chromogranin_a"]]

@@ -343,3 +343,30 @@ def test_a_line_opening_on_for_goes_on_from_the_line_before_but_a_forms_no_answe
 def test_a_t_sub_letter_glued_to_the_definition_after_it_is_read_back() -> None:
     text = "PRIMARY TUMOR (pT):\npT1 aTumor 4 cm or less in greatest dimension\npT2 Tumor more than 7 cm\n"
     assert _view(read_split_sub_letters, text) == "PRIMARY TUMOR (pT):\npT1a Tumor 4 cm or less in greatest dimension\npT2 Tumor more than 7 cm\n"
+
+
+def test_a_stain_statement_listing_one_marker_a_line_is_read_as_one_statement() -> None:
+    # Arrange
+    text = (
+        "On immunostains the neoplastic cells are reactive for:\n"
+        "- Synaptophysin (diffuse)\n"
+        "  - Chromogranin A,\n"
+        "and negative for:\n"
+        "• AE1/AE3\n"
+        "\n"
+        "Positive:\nNegative:\nComment: see addendum.\n"
+    )
+
+    # Act
+    view = ReadingView(text).with_edits(read_wrapped_lines(text))
+
+    # Assert: each list is one statement; empty form fields and a new field are left alone
+    assert view.text == (
+        "On immunostains the neoplastic cells are reactive for Synaptophysin (diffuse), Chromogranin A.\n"
+        "and negative for AE1/AE3.\n"
+        "\n"
+        "Positive:\nNegative:\nComment: see addendum.\n"
+    )
+    found = view.text.index("Chromogranin A")
+    start, end = view.to_original(found, found + len("Chromogranin A"))
+    assert text[start:end] == "Chromogranin A"
