@@ -908,7 +908,7 @@ def read_split_sub_letters(text: str) -> list[Edit]:
 
 
 # A result sign glued to its marker in a stain list: "chromogranin-, CD56-; synaptophysin+".
-_GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "+.", "+\n", "±")
+_GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "-.", "+.", "+\n", "±")
 _WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9./-]*\Z")
 
 

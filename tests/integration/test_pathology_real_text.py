@@ -483,3 +483,15 @@ def test_a_stain_result_listing_one_marker_a_line(record_of: Callable[..., Cohor
     )
     assert (record.ihc.synaptophysin, record.ihc.chromogranin_a, record.ihc.cytokeratin) == ("positive", "positive", "negative")
     assert "chromogranin" in [e.text for e in record.evidence["ihc.chromogranin_a"]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Immunohistochemistry: TTF-1+, CD56+, chromogranin-.",
+        "Immunohistochemistry: TTF-1 positive, CD56 positive. Chromogranin -.",
+    ],
+)
+def test_a_minus_sign_closing_a_sentence_is_a_negative_stain(record_of: Callable[..., CohortRecord], line: str) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Lung, left lower lobe, biopsy: small cell carcinoma.\n{line}\n")
+    assert (record.ihc.cd56, record.ihc.chromogranin_a) == ("positive", "negative")

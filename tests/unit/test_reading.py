@@ -335,6 +335,14 @@ def test_a_result_sign_glued_to_a_marker_name_is_read_apart_and_maps_back() -> N
     assert text[slice(*view.to_original(start, start + 4))] == "CD56"
 
 
+def test_a_minus_sign_glued_to_a_marker_at_the_end_of_a_sentence_is_read_apart() -> None:
+    text = "Neuroendocrine markers: CD56+, chromogranin-. Well-\ndifferentiated tumour-."
+    view = ReadingView(text).with_edits(read_glued_signs(text))
+    assert view.text == "Neuroendocrine markers: CD56 +, chromogranin -. Well-\ndifferentiated tumour-."
+    start = view.text.index("chromogranin")
+    assert text[slice(*view.to_original(start, start + 12))] == "chromogranin"
+
+
 def test_a_line_opening_on_for_goes_on_from_the_line_before_but_a_forms_no_answer_ends_its_field() -> None:
     text = "The tumor is positive\nfor CAM 5.2.\nVariant histology (%): No\nTumor size: 29 mm\n"
     assert _view(read_wrapped_lines, text) == "The tumor is positive for CAM 5.2.\nVariant histology (%): No\nTumor size: 29 mm\n"
