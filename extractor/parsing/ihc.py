@@ -37,8 +37,17 @@ _RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _R
 _FILLER = (
     r"(?:[\s:=()\[\]|]|-(?=\s*[a-z0-9+±]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
     r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?"
-    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear|essentially|entirely|uniformly)\s+){0,3}"
+    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear|essentially|entirely|uniformly"
+    r"|{pattern_words})\s+){{0,3}}"
 )
+
+
+@cache
+def _filler() -> re.Pattern[str]:
+    """The words between a marker and its result; a stain's pattern words ("dot-like paranuclear") among them."""
+    return re.compile(_FILLER.format(pattern_words=vocab_regex("ihc_pattern_words").pattern), re.IGNORECASE)
+
+
 _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("not_done", re.compile(r"not\s+(?:performed|done)\s+(?:for|on)", re.IGNORECASE)),
     (
@@ -172,7 +181,7 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     following = [s for s, _ in other_markers if s >= end]
     own_end = min(following) if following else len(sentence)
     postfix = masked[end:own_end]
-    stripped = re.match(_FILLER, postfix, re.IGNORECASE)
+    stripped = _filler().match(postfix)
     rest = postfix[stripped.end() :] if stripped else postfix
     # "CgA -" / "CgA (-)" before the filler eats the dash
     if re.match(r"\s*[:=]?\s*\(?\s*[-−–]\s*\)?\s*(?:$|[,;.\n]|and\b|or\b)", postfix):

@@ -140,6 +140,7 @@ def test_a_stain_that_highlights_something_else_gives_no_result(sentence: str, m
         # the staining's pattern stated without a result word
         ("Synaptophysin shows strong diffuse staining throughout the carcinoma.", "Synaptophysin", (), "positive"),
         ("CD56 shows membranous staining of the tumor cells.", "CD56", (), "positive"),
+        ("Keratin CAM5.2 shows dot-like paranuclear positivity in the neoplastic cells.", "Keratin CAM5.2", (), "positive"),
         ("Chromogranin stains scattered tumor cells.", "Chromogranin", (), "equivocal"),
         # positive in only some of the tumour cells
         ("CD56 is positive in a subset of the tumour cells.", "CD56", (), "equivocal"),
