@@ -495,3 +495,16 @@ def test_a_stain_result_listing_one_marker_a_line(record_of: Callable[..., Cohor
 def test_a_minus_sign_closing_a_sentence_is_a_negative_stain(record_of: Callable[..., CohortRecord], line: str) -> None:
     record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Lung, left lower lobe, biopsy: small cell carcinoma.\n{line}\n")
     assert (record.ihc.cd56, record.ihc.chromogranin_a) == ("positive", "negative")
+
+
+@pytest.mark.parametrize(
+    ("stage", "expected"),
+    [
+        ("pT3 pN0 pM1 (liver)", ["liver"]),
+        ("ypT2, N1, M1b (lung and bone)", ["bone", "lung", "lymph_nodes"]),
+        ("pT3 pN0 pMX (liver not sampled)", []),
+    ],
+)
+def test_the_site_a_distant_metastasis_category_names(record_of: Callable[..., CohortRecord], stage: str, expected: list[str]) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, tail: well-differentiated neuroendocrine tumor.\nStage: {stage}\n")
+    assert record.metastasis_sites is not None and sorted(record.metastasis_sites) == expected
