@@ -260,3 +260,10 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
             if best is None or match.end() > best[0] or (match.end() == best[0] and name == "equivocal"):
                 best = (match.end(), name)
     return best[1] if best else None
+
+
+def stain_of_a_node(sentence: str) -> bool:
+    """True when the sentence says a stain was done on a lymph node or rules a nodal metastasis out:
+    "The negative keratin stain rules out a lymph node metastasis", "keratin stain performed on the
+    lymph node". Such a stain's negative result is the node's, not the primary tumour's."""
+    return vocab_regex("ihc_node_stain_cues").search(sentence) is not None

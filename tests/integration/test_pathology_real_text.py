@@ -508,3 +508,23 @@ def test_a_minus_sign_closing_a_sentence_is_a_negative_stain(record_of: Callable
 def test_the_site_a_distant_metastasis_category_names(record_of: Callable[..., CohortRecord], stage: str, expected: list[str]) -> None:
     record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, tail: well-differentiated neuroendocrine tumor.\nStage: {stage}\n")
     assert record.metastasis_sites is not None and sorted(record.metastasis_sites) == expected
+
+
+@pytest.mark.parametrize(
+    "node_stain",
+    [
+        "Atypical cells were seen in one pelvic lymph node.\nKeratin: Negative.\nThe negative keratin stain rules out a lymph node metastasis.",
+        "An AE1/AE3 immunostain performed on the sentinel lymph node is negative.",
+    ],
+)
+def test_a_negative_stain_of_a_lymph_node_is_not_the_tumours(record_of: Callable[..., CohortRecord], node_stain: str) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Ovary, right: high grade serous carcinoma.\n{node_stain}\n")
+    assert record.ihc.cytokeratin is None
+
+
+def test_a_negative_stain_of_the_tumour_beside_a_node_count_stands(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Ovary, right: high grade serous carcinoma.\n"
+        "The carcinoma is negative for keratin 20 and cytokeratin AE1/AE3 is negative. Lymph nodes: 0/14, negative for metastasis.\n"
+    )
+    assert record.ihc.cytokeratin == "negative"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.parsing.ihc import ihc_result
+from extractor.parsing.ihc import ihc_result, stain_of_a_node
 
 
 def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | None:
@@ -180,3 +180,17 @@ def test_a_result_after_and_belongs_to_the_next_stain() -> None:
 )
 def test_a_strength_in_brackets_after_the_result(sentence: str, expected: str) -> None:
     assert _result(sentence, "Synaptophysin") == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The negative keratin stain rules out a metastasis to this lymph node.", True),
+        ("A pankeratin immunostain was performed on the left obturator lymph node.", True),
+        ("Cytokeratin staining excludes a lymph node micrometastasis.", True),
+        ("The tumour is negative for cytokeratin; lymph nodes are free of tumour (0/11).", False),
+        ("Synaptophysin negativity rules out a neuroendocrine carcinoma.", False),
+    ],
+)
+def test_a_stain_done_on_a_lymph_node(sentence: str, expected: bool) -> None:
+    assert stain_of_a_node(sentence) is expected
