@@ -804,6 +804,8 @@ def _list_item(text: str, line_start: int, line_end: int) -> tuple[int, int] | N
     start = line_start
     while start < line_end and text[start] in " \t":
         start += 1
+    if text[start : start + 1].isdigit() and text[start + 1 : start + 2] in (".", ")") and text[start + 2 : start + 3] in (" ", "\t"):
+        start += 3  # a numbered item: "1. Synaptophysin"
     for bullet in _LIST_BULLETS:
         if text.startswith(bullet, start):
             start += len(bullet)

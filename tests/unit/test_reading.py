@@ -378,3 +378,8 @@ def test_a_stain_statement_listing_one_marker_a_line_is_read_as_one_statement() 
     found = view.text.index("Chromogranin A")
     start, end = view.to_original(found, found + len("Chromogranin A"))
     assert text[start:end] == "Chromogranin A"
+
+
+def test_a_numbered_vertical_stain_list_after_the_following_is_read_as_one_statement() -> None:
+    text = "The neoplasm is negative for the following:\n1. CK7\n2) Synaptophysin\nKi-67: 30%.\n"
+    assert _view(read_wrapped_lines, text) == "The neoplasm is negative for the following CK7, Synaptophysin.\nKi-67: 30%.\n"
