@@ -148,6 +148,8 @@ def _stain_statement_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pa
     return stained_tumour, strength, only_some, failed
 
 
+# "synaptophysin and chromogranin are both negative", where the second name is not read as a marker (OCR)
+_BOTH_AFTER = re.compile(r"\s*,?\s*and\s+(?:the\s+)?[\w -]{1,30}?\s+(?:are|were)\s+both\s+", re.IGNORECASE)
 # "Neither chromogranin nor synaptophysin is expressed": both negated
 _NEITHER_BEFORE = re.compile(r"\bneither\b[^.;]*$", re.IGNORECASE)
 # "express synaptophysin and CD56 but not chromogranin"
@@ -197,6 +199,8 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     if failed.match(rest):
         return "negative"
     result = _match_result(rest)
+    if result is None and (both := _BOTH_AFTER.match(postfix)):
+        result = _match_result(postfix[both.end() :])  # "synaptophysin and <stain> are both negative"
     if result == "positive" and only_some.match(rest):
         return "equivocal"  # "positive in a subset of tumour cells", "present in scattered tumour cells only"
     if result is None:
