@@ -190,6 +190,8 @@ def test_a_strength_in_brackets_after_the_result(sentence: str, expected: str) -
         ("The negative keratin stain rules out a metastasis to this lymph node.", True),
         ("A pankeratin immunostain was performed on the left obturator lymph node.", True),
         ("Cytokeratin staining excludes a lymph node micrometastasis.", True),
+        ("AE1/AE3 is negative in all twelve axillary lymph nodes.", True),
+        ("Synaptophysin is negative in the tumour; lymph nodes are free of tumour.", False),
         ("The tumour is negative for cytokeratin; lymph nodes are free of tumour (0/11).", False),
         ("Synaptophysin negativity rules out a neuroendocrine carcinoma.", False),
     ],
