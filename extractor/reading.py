@@ -910,7 +910,7 @@ def read_split_sub_letters(text: str) -> list[Edit]:
 
 
 # A result sign glued to its marker in a stain list: "chromogranin-, CD56-; synaptophysin+".
-_GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "-.", "+.", "+\n", "±")
+_GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "-.", "+.", "+\n", "-\n", "±")
 _WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9./-]*\Z")
 
 
@@ -924,7 +924,9 @@ def read_glued_signs(text: str) -> list[Edit]:
         position = text.find(pair)
         while position > 0:
             word = _WORD_BEFORE.search(text, max(0, position - 20), position)
-            if word is not None and word.group(0).lower() in labels:
+            # a word hyphenated at the line end goes on in lower case ("chromogranin-" / "positive cells")
+            wrapped = pair == "-\n" and text[position + 2 : position + 3].islower()
+            if word is not None and word.group(0).lower() in labels and not wrapped:
                 edits.append(Edit(position, position, " "))
             position = text.find(pair, position + 1)
     return sorted(set(edits))

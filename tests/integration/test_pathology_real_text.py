@@ -503,6 +503,7 @@ def test_a_minus_sign_closing_a_sentence_is_a_negative_stain(record_of: Callable
         ("pT3 pN0 pM1 (liver)", ["liver"]),
         ("ypT2, N1, M1b (lung and bone)", ["bone", "lung", "lymph_nodes"]),
         ("pT3 pN0 pMX (liver not sampled)", []),
+        ("pT4 pN0 pM1 (liver biopsy)", ["liver"]),
     ],
 )
 def test_the_site_a_distant_metastasis_category_names(record_of: Callable[..., CohortRecord], stage: str, expected: list[str]) -> None:

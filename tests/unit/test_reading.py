@@ -383,3 +383,8 @@ def test_a_stain_statement_listing_one_marker_a_line_is_read_as_one_statement() 
 def test_a_numbered_vertical_stain_list_after_the_following_is_read_as_one_statement() -> None:
     text = "The neoplasm is negative for the following:\n1. CK7\n2) Synaptophysin\nKi-67: 30%.\n"
     assert _view(read_wrapped_lines, text) == "The neoplasm is negative for the following CK7, Synaptophysin.\nKi-67: 30%.\n"
+
+
+def test_a_minus_sign_glued_to_a_marker_at_a_line_end_is_read_apart_but_a_hyphenated_word_is_not() -> None:
+    text = "STAINS:\nChromogranin-\nCD56+\nThe cells are chromogranin-\npositive.\n"
+    assert _view(read_glued_signs, text) == "STAINS:\nChromogranin -\nCD56 +\nThe cells are chromogranin-\npositive.\n"
