@@ -793,13 +793,66 @@ def _spaced_capital_words() -> tuple[frozenset[str], int]:
 
 _UNIT_OPENING = re.compile(r"(?:cm|mm)\b")
 
+# A stain statement that ends its line on a colon and lists one marker a line below it
+# ("positive for:" / "- Synaptophysin" / "- Chromogranin A"): each item is a short line,
+# maybe after a bullet, holding no colon of its own (a new field ends the list).
+_LIST_BULLETS = ("- ", "-\t", "* ", "• ", "· ", "– ", "o ", "> ")
+_LIST_ITEM_MOST = 40
+
+
+def _list_item(text: str, line_start: int, line_end: int) -> tuple[int, int] | None:
+    """The (start, end) of a vertical list's item on this line, or None if the line is no item."""
+    start = line_start
+    while start < line_end and text[start] in " \t":
+        start += 1
+    if text[start : start + 1].isdigit() and text[start + 1 : start + 2] in (".", ")") and text[start + 2 : start + 3] in (" ", "\t"):
+        start += 3  # a numbered item: "1. Synaptophysin"
+    for bullet in _LIST_BULLETS:
+        if text.startswith(bullet, start):
+            start += len(bullet)
+            while start < line_end and text[start] in " \t":
+                start += 1
+            break
+    end = line_end
+    while end > start and text[end - 1] in " \t,;.":
+        end -= 1
+    item = text[start:end]
+    if not item or len(item) > _LIST_ITEM_MOST or not item[0].isalnum() or ":" in item or item.count(" ") > 4:
+        return None
+    return start, end
+
+
+def _vertical_list(text: str, colon: int) -> tuple[list[Edit], int]:
+    """Edits that write the list under ``text[colon] == ":"`` on its opening line, and where the list ends."""
+    edits: list[Edit] = []
+    previous_end = colon
+    line_start = text.find("\n", colon) + 1
+    while line_start:
+        line_end = text.find("\n", line_start)
+        if line_end < 0:
+            line_end = len(text)
+        item = _list_item(text, line_start, line_end)
+        if item is None:
+            break
+        edits.append(Edit(previous_end, item[0], " " if previous_end == colon else ", "))
+        previous_end = item[1]
+        line_start = line_end + 1 if line_end < len(text) else 0
+    if edits:
+        # the list is one statement: it ends where its items end
+        stop = previous_end
+        while text[stop : stop + 1] in (",", ";"):
+            stop += 1
+        if text[stop : stop + 1] != ".":
+            edits.append(Edit(previous_end, stop, "."))
+    return edits, previous_end
+
 
 def read_wrapped_lines(text: str) -> list[Edit]:
     """Join a line to the next where the statement plainly goes on."""
     if "\n" not in text:
         return []
     continuing = reading_rules().continuation_words
-    stain_words = reading_rules().list_statement_words
+    stain_words = tuple(reading_rules().list_statement_words)
     starts = reading_rules().continuation_starts
     edits: list[Edit] = []
     in_stain_list = False
@@ -809,6 +862,14 @@ def read_wrapped_lines(text: str) -> list[Edit]:
         joined = False
         # only the line's last two words decide (split from the right, not into every word)
         tail = text[line_start:newline].rsplit(None, 2)
+        if tail and tail[-1].endswith(":") and text[line_start : newline].rstrip()[:-1].rstrip().lower().endswith(stain_words):
+            list_edits, list_end = _vertical_list(text, line_start + text[line_start:newline].rindex(":"))
+            if list_edits:
+                edits.extend(list_edits)
+                in_stain_list = False
+                line_start = text.find("\n", list_end) + 1
+                newline = text.find("\n", line_start) if line_start else -1
+                continue
         if tail:
             last = tail[-1]
             ends_statement = last.lower() not in continuing
@@ -850,7 +911,7 @@ def read_split_sub_letters(text: str) -> list[Edit]:
 
 
 # A result sign glued to its marker in a stain list: "chromogranin-, CD56-; synaptophysin+".
-_GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "+.", "+\n", "±")
+_GLUED_SIGNS = ("-,", "+,", "-;", "+;", "-)", "+)", "-.", "+.", "+\n", "-\n", "±")
 _WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9./-]*\Z")
 
 
@@ -864,7 +925,9 @@ def read_glued_signs(text: str) -> list[Edit]:
         position = text.find(pair)
         while position > 0:
             word = _WORD_BEFORE.search(text, max(0, position - 20), position)
-            if word is not None and word.group(0).lower() in labels:
+            # a word hyphenated at the line end goes on in lower case ("chromogranin-" / "positive cells")
+            wrapped = pair == "-\n" and text[position + 2 : position + 3].islower()
+            if word is not None and word.group(0).lower() in labels and not wrapped:
                 edits.append(Edit(position, position, " "))
             position = text.find(pair, position + 1)
     return sorted(set(edits))

@@ -37,8 +37,17 @@ _RESULT_RE = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _R
 _FILLER = (
     r"(?:[\s:=()\[\]|]|-(?=\s*[a-z0-9+±]))*(?:(?:immuno)?(?:stain(?:ing|s)?|immunostain(?:ing)?|expression|immunoreactivity|ihc)\s*)?"
     r"(?:(?:was|is|were|are|shows?|showed|demonstrates?|:)\s*)?"
-    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear|essentially|entirely|uniformly)\s+){0,3}"
+    r"(?:(?:diffusely|strongly|completely|also|complete|strong|diffuse|intense|moderate|membranous|cytoplasmic|nuclear|essentially|entirely|uniformly"
+    r"|{pattern_words})\s+){{0,3}}"
 )
+
+
+@cache
+def _filler() -> re.Pattern[str]:
+    """The words between a marker and its result; a stain's pattern words ("dot-like paranuclear") among them."""
+    return re.compile(_FILLER.format(pattern_words=vocab_regex("ihc_pattern_words").pattern), re.IGNORECASE)
+
+
 _BACKWARD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("not_done", re.compile(r"not\s+(?:performed|done)\s+(?:for|on)", re.IGNORECASE)),
     (
@@ -139,6 +148,8 @@ def _stain_statement_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pa
     return stained_tumour, strength, only_some, failed
 
 
+# "synaptophysin and chromogranin are both negative", where the second name is not read as a marker (OCR)
+_BOTH_AFTER = re.compile(r"\s*,?\s*and\s+(?:the\s+)?[\w -]{1,30}?\s+(?:are|were)\s+both\s+", re.IGNORECASE)
 # "Neither chromogranin nor synaptophysin is expressed": both negated
 _NEITHER_BEFORE = re.compile(r"\bneither\b[^.;]*$", re.IGNORECASE)
 # "express synaptophysin and CD56 but not chromogranin"
@@ -172,7 +183,7 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     following = [s for s, _ in other_markers if s >= end]
     own_end = min(following) if following else len(sentence)
     postfix = masked[end:own_end]
-    stripped = re.match(_FILLER, postfix, re.IGNORECASE)
+    stripped = _filler().match(postfix)
     rest = postfix[stripped.end() :] if stripped else postfix
     # "CgA -" / "CgA (-)" before the filler eats the dash
     if re.match(r"\s*[:=]?\s*\(?\s*[-−–]\s*\)?\s*(?:$|[,;.\n]|and\b|or\b)", postfix):
@@ -188,6 +199,8 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
     if failed.match(rest):
         return "negative"
     result = _match_result(rest)
+    if result is None and (both := _BOTH_AFTER.match(postfix)):
+        result = _match_result(postfix[both.end() :])  # "synaptophysin and <stain> are both negative"
     if result == "positive" and only_some.match(rest):
         return "equivocal"  # "positive in a subset of tumour cells", "present in scattered tumour cells only"
     if result is None:
@@ -251,3 +264,10 @@ def ihc_result(sentence: str, marker: tuple[int, int], other_markers: list[tuple
             if best is None or match.end() > best[0] or (match.end() == best[0] and name == "equivocal"):
                 best = (match.end(), name)
     return best[1] if best else None
+
+
+def stain_of_a_node(sentence: str) -> bool:
+    """True when the sentence says a stain was done on a lymph node or rules a nodal metastasis out:
+    "The negative keratin stain rules out a lymph node metastasis", "keratin stain performed on the
+    lymph node". Such a stain's negative result is the node's, not the primary tumour's."""
+    return vocab_regex("ihc_node_stain_cues").search(sentence) is not None

@@ -473,3 +473,59 @@ def test_a_roman_grade_in_brackets_after_the_differentiation(record_of: Callable
 def test_node_counts_as_forms_and_prose_write_them(record_of: Callable[..., CohortRecord], line: str, expected: list[str]) -> None:
     record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: invasive adenocarcinoma of the colon.\n{line}\n")
     assert record.metastasis_sites == expected
+
+
+def test_a_stain_result_listing_one_marker_a_line(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, distal resection: well-differentiated neuroendocrine tumor.\n"
+        "Immunoperoxidase studies: the lesional cells are positive for:\n- synaptophysin\n- chromogranin\n"
+        "and negative for:\n- keratin cocktail\n- CK7\n\nMargins are free of tumor.\n"
+    )
+    assert (record.ihc.synaptophysin, record.ihc.chromogranin_a, record.ihc.cytokeratin) == ("positive", "positive", "negative")
+    assert "chromogranin" in [e.text for e in record.evidence["ihc.chromogranin_a"]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Immunohistochemistry: TTF-1+, CD56+, chromogranin-.",
+        "Immunohistochemistry: TTF-1 positive, CD56 positive. Chromogranin -.",
+    ],
+)
+def test_a_minus_sign_closing_a_sentence_is_a_negative_stain(record_of: Callable[..., CohortRecord], line: str) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Lung, left lower lobe, biopsy: small cell carcinoma.\n{line}\n")
+    assert (record.ihc.cd56, record.ihc.chromogranin_a) == ("positive", "negative")
+
+
+@pytest.mark.parametrize(
+    ("stage", "expected"),
+    [
+        ("pT3 pN0 pM1 (liver)", ["liver"]),
+        ("ypT2, N1, M1b (lung and bone)", ["bone", "lung", "lymph_nodes"]),
+        ("pT3 pN0 pMX (liver not sampled)", []),
+        ("pT4 pN0 pM1 (liver biopsy)", ["liver"]),
+    ],
+)
+def test_the_site_a_distant_metastasis_category_names(record_of: Callable[..., CohortRecord], stage: str, expected: list[str]) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Pancreas, tail: well-differentiated neuroendocrine tumor.\nStage: {stage}\n")
+    assert record.metastasis_sites is not None and sorted(record.metastasis_sites) == expected
+
+
+@pytest.mark.parametrize(
+    "node_stain",
+    [
+        "Atypical cells were seen in one pelvic lymph node.\nKeratin: Negative.\nThe negative keratin stain rules out a lymph node metastasis.",
+        "An AE1/AE3 immunostain performed on the sentinel lymph node is negative.",
+    ],
+)
+def test_a_negative_stain_of_a_lymph_node_is_not_the_tumours(record_of: Callable[..., CohortRecord], node_stain: str) -> None:
+    record = record_of(f"SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Ovary, right: high grade serous carcinoma.\n{node_stain}\n")
+    assert record.ihc.cytokeratin is None
+
+
+def test_a_negative_stain_of_the_tumour_beside_a_node_count_stands(record_of: Callable[..., CohortRecord]) -> None:
+    record = record_of(
+        "SURGICAL PATHOLOGY REPORT\nDIAGNOSIS: Ovary, right: high grade serous carcinoma.\n"
+        "The carcinoma is negative for keratin 20 and cytokeratin AE1/AE3 is negative. Lymph nodes: 0/14, negative for metastasis.\n"
+    )
+    assert record.ihc.cytokeratin == "negative"

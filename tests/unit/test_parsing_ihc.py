@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.parsing.ihc import ihc_result
+from extractor.parsing.ihc import ihc_result, stain_of_a_node
 
 
 def _result(sentence: str, marker: str, others: tuple[str, ...] = ()) -> str | None:
@@ -140,6 +140,7 @@ def test_a_stain_that_highlights_something_else_gives_no_result(sentence: str, m
         # the staining's pattern stated without a result word
         ("Synaptophysin shows strong diffuse staining throughout the carcinoma.", "Synaptophysin", (), "positive"),
         ("CD56 shows membranous staining of the tumor cells.", "CD56", (), "positive"),
+        ("Keratin CAM5.2 shows dot-like paranuclear positivity in the neoplastic cells.", "Keratin CAM5.2", (), "positive"),
         ("Chromogranin stains scattered tumor cells.", "Chromogranin", (), "equivocal"),
         # positive in only some of the tumour cells
         ("CD56 is positive in a subset of the tumour cells.", "CD56", (), "equivocal"),
@@ -149,6 +150,8 @@ def test_a_stain_that_highlights_something_else_gives_no_result(sentence: str, m
         ("Neither CD56 nor synaptophysin is expressed by the neoplasm.", "CD56", ("synaptophysin",), "negative"),
         ("The carcinoma expresses CD56 and synaptophysin but not chromogranin.", "chromogranin", ("CD56", "synaptophysin"), "negative"),
         ("Stains for synaptophysin and chromogranin fail to show neuroendocrine differentiation.", "synaptophysin", ("chromogranin",), "negative"),
+        # a pair that shares its result, the second name damaged past reading
+        ("Stains for synaptophysin and chrornogrenin are both negative.", "synaptophysin", (), "negative"),
         # a list with its result and no verb
         ("The neoplasm is CD56 and synaptophysin positive.", "CD56", ("synaptophysin",), "positive"),
     ],
@@ -179,3 +182,19 @@ def test_a_result_after_and_belongs_to_the_next_stain() -> None:
 )
 def test_a_strength_in_brackets_after_the_result(sentence: str, expected: str) -> None:
     assert _result(sentence, "Synaptophysin") == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The negative keratin stain rules out a metastasis to this lymph node.", True),
+        ("A pankeratin immunostain was performed on the left obturator lymph node.", True),
+        ("Cytokeratin staining excludes a lymph node micrometastasis.", True),
+        ("AE1/AE3 is negative in all twelve axillary lymph nodes.", True),
+        ("Synaptophysin is negative in the tumour; lymph nodes are free of tumour.", False),
+        ("The tumour is negative for cytokeratin; lymph nodes are free of tumour (0/11).", False),
+        ("Synaptophysin negativity rules out a neuroendocrine carcinoma.", False),
+    ],
+)
+def test_a_stain_done_on_a_lymph_node(sentence: str, expected: bool) -> None:
+    assert stain_of_a_node(sentence) is expected

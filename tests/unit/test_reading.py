@@ -340,6 +340,14 @@ def test_a_result_sign_glued_to_a_marker_name_is_read_apart_and_maps_back() -> N
     assert text[slice(*view.to_original(start, start + 4))] == "CD56"
 
 
+def test_a_minus_sign_glued_to_a_marker_at_the_end_of_a_sentence_is_read_apart() -> None:
+    text = "Neuroendocrine markers: CD56+, chromogranin-. Well-\ndifferentiated tumour-."
+    view = ReadingView(text).with_edits(read_glued_signs(text))
+    assert view.text == "Neuroendocrine markers: CD56 +, chromogranin -. Well-\ndifferentiated tumour-."
+    start = view.text.index("chromogranin")
+    assert text[slice(*view.to_original(start, start + 12))] == "chromogranin"
+
+
 def test_a_line_opening_on_for_goes_on_from_the_line_before_but_a_forms_no_answer_ends_its_field() -> None:
     text = "The tumor is positive\nfor CAM 5.2.\nVariant histology (%): No\nTumor size: 29 mm\n"
     assert _view(read_wrapped_lines, text) == "The tumor is positive for CAM 5.2.\nVariant histology (%): No\nTumor size: 29 mm\n"
@@ -348,3 +356,40 @@ def test_a_line_opening_on_for_goes_on_from_the_line_before_but_a_forms_no_answe
 def test_a_t_sub_letter_glued_to_the_definition_after_it_is_read_back() -> None:
     text = "PRIMARY TUMOR (pT):\npT1 aTumor 4 cm or less in greatest dimension\npT2 Tumor more than 7 cm\n"
     assert _view(read_split_sub_letters, text) == "PRIMARY TUMOR (pT):\npT1a Tumor 4 cm or less in greatest dimension\npT2 Tumor more than 7 cm\n"
+
+
+def test_a_stain_statement_listing_one_marker_a_line_is_read_as_one_statement() -> None:
+    # Arrange
+    text = (
+        "On immunostains the neoplastic cells are reactive for:\n"
+        "- Synaptophysin (diffuse)\n"
+        "  - Chromogranin A,\n"
+        "and negative for:\n"
+        "• AE1/AE3\n"
+        "\n"
+        "Positive:\nNegative:\nComment: see addendum.\n"
+    )
+
+    # Act
+    view = ReadingView(text).with_edits(read_wrapped_lines(text))
+
+    # Assert: each list is one statement; empty form fields and a new field are left alone
+    assert view.text == (
+        "On immunostains the neoplastic cells are reactive for Synaptophysin (diffuse), Chromogranin A.\n"
+        "and negative for AE1/AE3.\n"
+        "\n"
+        "Positive:\nNegative:\nComment: see addendum.\n"
+    )
+    found = view.text.index("Chromogranin A")
+    start, end = view.to_original(found, found + len("Chromogranin A"))
+    assert text[start:end] == "Chromogranin A"
+
+
+def test_a_numbered_vertical_stain_list_after_the_following_is_read_as_one_statement() -> None:
+    text = "The neoplasm is negative for the following:\n1. CK7\n2) Synaptophysin\nKi-67: 30%.\n"
+    assert _view(read_wrapped_lines, text) == "The neoplasm is negative for the following CK7, Synaptophysin.\nKi-67: 30%.\n"
+
+
+def test_a_minus_sign_glued_to_a_marker_at_a_line_end_is_read_apart_but_a_hyphenated_word_is_not() -> None:
+    text = "STAINS:\nChromogranin-\nCD56+\nThe cells are chromogranin-\npositive.\n"
+    assert _view(read_glued_signs, text) == "STAINS:\nChromogranin -\nCD56 +\nThe cells are chromogranin-\npositive.\n"
