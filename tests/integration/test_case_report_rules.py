@@ -791,3 +791,16 @@ def test_not_free_of_a_symptom_is_the_symptom(record_of: Record, note: str, diar
 )
 def test_time_without_a_symptom_is_no_duration(record_of: Record, note: str, months: int | None) -> None:
     assert record_of(note).months_symptoms_to_diagnosis == months
+
+
+@pytest.mark.parametrize(
+    ("note", "nme", "biopsy"),
+    [
+        # a faxed report prints "acral" with a digit: necrolytic acral erythema is still not NME
+        ("SKIN BIOPSY REPORT (faxed)\nSpecimen: punch biopsy, dorsum of foot.\nImpression : features consistent with necro1ytic acra1 erythema .", None, False),
+        ("SKIN BIOPSY REPORT (faxed)\nSpecimen: punch biopsy, shin.\nImpression : features consistent with necro1ytic migrat0ry erythema .", "present", True),
+    ],
+)
+def test_ocr_damaged_necrolytic_acral_erythema_is_not_nme(record_of: Record, note: str, nme: str | None, biopsy: bool) -> None:
+    record = record_of(note)
+    assert (record.findings.nme, record.skin_biopsy_diagnostic) == (nme, biopsy)
