@@ -804,3 +804,16 @@ def test_time_without_a_symptom_is_no_duration(record_of: Record, note: str, mon
 def test_ocr_damaged_necrolytic_acral_erythema_is_not_nme(record_of: Record, note: str, nme: str | None, biopsy: bool) -> None:
     record = record_of(note)
     assert (record.findings.nme, record.skin_biopsy_diagnostic) == (nme, biopsy)
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # a distal (left) pancreatic resection is a distal pancreatectomy
+        ("MEN1. St. p. laparoscopic distal pancreatic resection 12/2005 for a non-functional NET of the pancreas.", ["distal_pancreatectomy", "laparoscopic"]),
+        ("Insulinoma of the tail: left resection of the pancreas with preservation of the spleen (2019).", ["distal_pancreatectomy"]),
+        ("Pancreatic NET of the tail: distal pancreatic resection was recommended but declined.", []),
+    ],
+)
+def test_a_distal_pancreatic_resection_is_a_distal_pancreatectomy(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
