@@ -817,3 +817,31 @@ def test_ocr_damaged_necrolytic_acral_erythema_is_not_nme(record_of: Record, not
 )
 def test_a_distal_pancreatic_resection_is_a_distal_pancreatectomy(record_of: Record, note: str, surgery: list[str]) -> None:
     assert record_of(note).surgery == surgery
+
+
+@pytest.mark.parametrize(
+    ("note", "age"),
+    [
+        # a letter names the patient with a title, then the age: "Mr. K., 37 years"
+        ("Dear colleague,\nwe report about your patient Mr. K., 37 years, who was treated for a neuroendocrine tumour of the pancreatic head.", 37),
+        ("MEN1 clinic - follow-up\n\n37 y, male, MEN1. St.p. enucleation of a pancreatic head NET.", 37),
+        # a time after an event or a duration of another disease is no age
+        ("Mr. Brown, 5 years after the Whipple procedure for insulinoma, is well.", None),
+        ("Mrs Jones, 12 years of insulin-treated diabetes, now with a glucagonoma.", None),
+    ],
+)
+def test_an_age_after_a_titled_name(record_of: Record, note: str, age: int | None) -> None:
+    assert record_of(note).age_at_diagnosis == age
+
+
+@pytest.mark.parametrize(
+    ("note", "diabetes"),
+    [
+        # a letter's salutation names no other person whose findings these are
+        ("Dear colleague,\nthank you for seeing Mrs A., who has type 2 diabetes and a glucagonoma of the tail.", "present"),
+        ("Dear colleagues,\nher colleague at work has diabetes; she has a glucagonoma of the tail.", None),
+    ],
+)
+def test_a_dear_colleague_salutation_is_no_other_person(record_of: Record, note: str, diabetes: str | None) -> None:
+    assert record_of(note).findings.diabetes == diabetes
+
