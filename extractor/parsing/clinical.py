@@ -596,7 +596,8 @@ def _follow_up_state(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] 
     if _before_an_event(ctx, rules):
         return None
     pronoun = None
-    if not ctx.text.lower().startswith("no"):
+    if not ctx.text.lower().startswith(("no", "without")):
+        # "no recurrence", "imaging without signs of recurrence" say the patient's state themselves
         patient, pronoun = _about_the_patient(ctx.before, rules)
         if not patient:
             return None

@@ -835,6 +835,21 @@ def test_an_age_after_a_titled_name(record_of: Record, note: str, age: int | Non
 
 
 @pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # no sign of recurrence at a follow-up visit is the patient's state, in either wording
+        ("MEN1 outpatient clinic - follow-up\n\nSt.p. enucleation of a pancreatic head NET.\n9 months after re-operation: imaging without signs of recurrence.", "alive"),
+        ("Outpatient follow-up (18 months after operation)\nImaging: no sign of reoccurrence in pancreas or liver.", "alive"),
+        # an imaging report's finding and a history line are not
+        ("CT ABDOMEN\nIndication: insulinoma follow-up.\nImpression: post-surgical changes without signs of recurrence.", None),
+        ("History: breast cancer 1992, treated without recurrence.", None),
+    ],
+)
+def test_no_sign_of_recurrence_at_follow_up_is_alive(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
     ("note", "diabetes"),
     [
         # a letter's salutation names no other person whose findings these are
@@ -844,4 +859,3 @@ def test_an_age_after_a_titled_name(record_of: Record, note: str, age: int | Non
 )
 def test_a_dear_colleague_salutation_is_no_other_person(record_of: Record, note: str, diabetes: str | None) -> None:
     assert record_of(note).findings.diabetes == diabetes
-
