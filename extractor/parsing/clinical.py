@@ -16,8 +16,10 @@ from extractor.resources import vocabulary
 
 _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|f|mrs|ms|miss|[rl]hf)\b", re.IGNORECASE)
 _MALE = re.compile(r"\b(?:man|male|gentleman|boy|m|mr|[rl]hm)\b", re.IGNORECASE)
-# necrolytic acral erythema (hepatitis C) is another disease, not NME
-_NME_TERMS = re.compile(r"necrolytic(?!\s+acral)|\bNME\b|glucagonoma", re.IGNORECASE)
+# necrolytic acral erythema (hepatitis C) is another disease, not NME; a faxed report may
+# print its short word with a digit ("acra1"), which the reading layer leaves as written
+_NECROLYTIC = r"necrolytic(?!\s+acra[l1]\b)"
+_NME_TERMS = re.compile(rf"{_NECROLYTIC}|\bNME\b|glucagonoma", re.IGNORECASE)
 _NME_POSITIVE = re.compile(
     r"consistent\s+with|c/w|compatible\s+with|diagnostic\s+of|typical\s+of|characteristic\s+of|confirm\w*|showed|shows|demonstrat\w*|reveal\w*|in\s+keeping\s+with|suggestive\s+of|supportive\s+of|features\s+of|:",
     re.IGNORECASE,
@@ -324,12 +326,12 @@ def parse_skin_biopsy(ctx: SpanContext) -> bool | None:
         r"skin|rash|NME|necroly|erythema|dermat|epiderm|cutaneous", sentence, re.IGNORECASE
     ):
         return None  # "excisional biopsy of the right groin lymph node": not a skin biopsy
-    if re.search(r"(?:(?:consistent|compatible|in\s+keeping)\s+with|c/w)\s+(?:a\s+|the\s+)?(?:necrolytic(?!\s+acral)|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:necrolytic(?!\s+acral)|NME)", sentence, re.IGNORECASE) or re.search(
+    if re.search(rf"(?:(?:consistent|compatible|in\s+keeping)\s+with|c/w)\s+(?:a\s+|the\s+)?(?:{_NECROLYTIC}|NME)|(?:confirm\w*|prov\w*|diagnostic\s+of)\s+(?:the\s+)?(?:{_NECROLYTIC}|NME)", sentence, re.IGNORECASE) or re.search(
         r"(?:NME|necrolytic\s+migratory\s+erythema)[^.;]{0,20}?biops(?:y|ies)[- ](?:proven|confirmed)|biops(?:y|ies)[- ](?:proven|confirmed)\s+(?:NME|necrolytic)|(?:confirmed|proven)\s+(?:on|by)\s+(?:skin\s+|punch\s+)?biopsy", sentence, re.IGNORECASE
     ):
         if not re.search(r"not\s+(?:consistent|compatible|diagnostic)|no\s+features\s+of", sentence, re.IGNORECASE):
             return True
-    if vocab_regex("skin_biopsy_read_as_other").search(after) and not re.search(r"(?:consistent\s+with|c/w)\s+(?:necrolytic(?!\s+acral)|NME)", after, re.IGNORECASE):
+    if vocab_regex("skin_biopsy_read_as_other").search(after) and not re.search(rf"(?:consistent\s+with|c/w)\s+(?:{_NECROLYTIC}|NME)", after, re.IGNORECASE):
         # a biopsy of the rash read as something else; a biopsy of a skin tumour, mole or
         # nodule ("negative for malignancy") is not the rash's and is not coded
         if _SKIN_TUMOUR.search(sentence) and not _RASH_WORDS.search(sentence):
@@ -594,7 +596,8 @@ def _follow_up_state(ctx: SpanContext, rules: dict[str, Any]) -> dict[str, Any] 
     if _before_an_event(ctx, rules):
         return None
     pronoun = None
-    if not ctx.text.lower().startswith("no"):
+    if not ctx.text.lower().startswith(("no", "without")):
+        # "no recurrence", "imaging without signs of recurrence" say the patient's state themselves
         patient, pronoun = _about_the_patient(ctx.before, rules)
         if not patient:
             return None

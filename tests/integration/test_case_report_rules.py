@@ -791,3 +791,71 @@ def test_not_free_of_a_symptom_is_the_symptom(record_of: Record, note: str, diar
 )
 def test_time_without_a_symptom_is_no_duration(record_of: Record, note: str, months: int | None) -> None:
     assert record_of(note).months_symptoms_to_diagnosis == months
+
+
+@pytest.mark.parametrize(
+    ("note", "nme", "biopsy"),
+    [
+        # a faxed report prints "acral" with a digit: necrolytic acral erythema is still not NME
+        ("SKIN BIOPSY REPORT (faxed)\nSpecimen: punch biopsy, dorsum of foot.\nImpression : features consistent with necro1ytic acra1 erythema .", None, False),
+        ("SKIN BIOPSY REPORT (faxed)\nSpecimen: punch biopsy, shin.\nImpression : features consistent with necro1ytic migrat0ry erythema .", "present", True),
+    ],
+)
+def test_ocr_damaged_necrolytic_acral_erythema_is_not_nme(record_of: Record, note: str, nme: str | None, biopsy: bool) -> None:
+    record = record_of(note)
+    assert (record.findings.nme, record.skin_biopsy_diagnostic) == (nme, biopsy)
+
+
+@pytest.mark.parametrize(
+    ("note", "surgery"),
+    [
+        # a distal (left) pancreatic resection is a distal pancreatectomy
+        ("MEN1. St. p. laparoscopic distal pancreatic resection 12/2005 for a non-functional NET of the pancreas.", ["distal_pancreatectomy", "laparoscopic"]),
+        ("Insulinoma of the tail: left resection of the pancreas with preservation of the spleen (2019).", ["distal_pancreatectomy"]),
+        ("Pancreatic NET of the tail: distal pancreatic resection was recommended but declined.", []),
+    ],
+)
+def test_a_distal_pancreatic_resection_is_a_distal_pancreatectomy(record_of: Record, note: str, surgery: list[str]) -> None:
+    assert record_of(note).surgery == surgery
+
+
+@pytest.mark.parametrize(
+    ("note", "age"),
+    [
+        # a letter names the patient with a title, then the age: "Mr. K., 37 years"
+        ("Dear colleague,\nwe report about your patient Mr. K., 37 years, who was treated for a neuroendocrine tumour of the pancreatic head.", 37),
+        ("MEN1 clinic - follow-up\n\n37 y, male, MEN1. St.p. enucleation of a pancreatic head NET.", 37),
+        # a time after an event or a duration of another disease is no age
+        ("Mr. Brown, 5 years after the Whipple procedure for insulinoma, is well.", None),
+        ("Mrs Jones, 12 years of insulin-treated diabetes, now with a glucagonoma.", None),
+    ],
+)
+def test_an_age_after_a_titled_name(record_of: Record, note: str, age: int | None) -> None:
+    assert record_of(note).age_at_diagnosis == age
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # no sign of recurrence at a follow-up visit is the patient's state, in either wording
+        ("MEN1 outpatient clinic - follow-up\n\nSt.p. enucleation of a pancreatic head NET.\n9 months after re-operation: imaging without signs of recurrence.", "alive"),
+        ("Outpatient follow-up (18 months after operation)\nImaging: no sign of reoccurrence in pancreas or liver.", "alive"),
+        # an imaging report's finding and a history line are not
+        ("CT ABDOMEN\nIndication: insulinoma follow-up.\nImpression: post-surgical changes without signs of recurrence.", None),
+        ("History: breast cancer 1992, treated without recurrence.", None),
+    ],
+)
+def test_no_sign_of_recurrence_at_follow_up_is_alive(record_of: Record, note: str, status: str | None) -> None:
+    assert record_of(note).vital_status == status
+
+
+@pytest.mark.parametrize(
+    ("note", "diabetes"),
+    [
+        # a letter's salutation names no other person whose findings these are
+        ("Dear colleague,\nthank you for seeing Mrs A., who has type 2 diabetes and a glucagonoma of the tail.", "present"),
+        ("Dear colleagues,\nher colleague at work has diabetes; she has a glucagonoma of the tail.", None),
+    ],
+)
+def test_a_dear_colleague_salutation_is_no_other_person(record_of: Record, note: str, diabetes: str | None) -> None:
+    assert record_of(note).findings.diabetes == diabetes
