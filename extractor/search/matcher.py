@@ -242,17 +242,21 @@ class GatedRegexMatcher(RegexMatcher):
 
     _plans: dict[int, _Plan]
     _requirements: dict[int, tuple[Gate, Gate | None] | None] | None = None
+    # the rules the requirements were worked out for: (match id, number of patterns) each
+    _requirements_of: tuple[tuple[int, int], ...] = ()
     # words too common in clinical text to open a rule on (see regex_requirement)
     common_words: frozenset[str] = frozenset()
 
     def gate_requirements(self) -> dict[int, tuple[Gate, Gate | None] | None]:
         """Per rule (match id): the keywords that open it and those that anchor it (None
-        when it cannot be anchored), or None when no keyword is required; worked out once."""
-        if self._requirements is not None:
-            return self._requirements
+        when it cannot be anchored), or None when no keyword is required; worked out again
+        only when rules were added since."""
         # medspaCy's own dicts (rules added later show up in them)
         self._rule_patterns = regex_patterns(self)
         self._rule_callbacks = regex_callbacks(self)
+        rules = tuple((match_id, len(patterns)) for match_id, patterns in self._rule_patterns.items())
+        if self._requirements is not None and rules == self._requirements_of:
+            return self._requirements
         requirements: dict[int, tuple[Gate, Gate | None] | None] = {}
         for match_id, patterns in self._rule_patterns.items():
             found = [regex_requirement(p.pattern, p.flags, self.common_words) for p in patterns]
@@ -264,7 +268,7 @@ class GatedRegexMatcher(RegexMatcher):
                 Gate.union([r.selective for r in found if r]),
                 anchoring if anchoring.reach() <= ANCHORED_BEFORE else None,
             )
-        self._requirements = requirements
+        self._requirements, self._requirements_of = requirements, rules
         return requirements
 
     def keywords(self) -> set[Keyword]:
@@ -276,10 +280,9 @@ class GatedRegexMatcher(RegexMatcher):
     def build_gates(self, vocabulary: _Vocabulary | None = None) -> None:
         """Derive every rule's plan (call after rules were added); ``vocabulary``: a keyword
         search shared with other matchers, built from their :meth:`keywords` just before."""
-        if vocabulary is None:
-            self._requirements = None  # rules may have been added since
-            vocabulary = _Vocabulary(self.keywords())
         requirements = self.gate_requirements()
+        if vocabulary is None:
+            vocabulary = _Vocabulary(self.keywords())
         self._vocabulary = vocabulary
         self._plans = {}
         for match_id, patterns in self._rule_patterns.items():
@@ -466,7 +469,6 @@ def share_keyword_search(matchers: Sequence[GatedRegexMatcher]) -> None:
     each note is then scanned for keywords once, not once per matcher."""
     keywords: set[Keyword] = set()
     for matcher in matchers:
-        matcher._requirements = None  # rules may have been added since
         keywords |= matcher.keywords()
     vocabulary = _Vocabulary(keywords)
     for matcher in matchers:
