@@ -209,6 +209,11 @@ class _Requirement:
         return _Requirement(self.selective.shifted(by), self.anchoring.shifted(by))
 
 
+_LINE_START_GATE = Gate(frozenset({(LINE_START, 0.0, 0.0)}))
+# a match that starts where a line does ("^" in multi-line mode, "(?<=\n)")
+_AT_LINE_START = _Requirement(_LINE_START_GATE, _LINE_START_GATE)
+
+
 def _sequence_requirement(
     items: list[Any], case_sensitive: bool, left: bool, right: bool, *, by_first_item: bool = True,
     common: frozenset[str] = frozenset(),
@@ -290,14 +295,12 @@ def _sequence_requirement(
                     Gate.union([a.anchoring for a in alternatives if a]),
                 )
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and av[0] >= 1:
-            inner = _sequence_requirement(list(av[2]), case_sensitive, False, False, common=common)
             # every match holds a first repetition, where the body's literals sit as in the body
-            found = inner
+            found = _sequence_requirement(list(av[2]), case_sensitive, False, False, common=common)
         elif op is sre_constants.ASSERT and av[0] == -1:
             found = _lookbehind_requirement(list(av[1]), case_sensitive, common)
         elif op is sre_constants.AT and av in _LINE_OPENERS:
-            line = Gate(frozenset({(LINE_START, 0.0, 0.0)}))
-            found = _Requirement(line, line)
+            found = _AT_LINE_START
         if found is not None:
             candidates.append(found.shifted(_width(items[:i])))
         i += 1
@@ -333,8 +336,7 @@ def _lookbehind_requirement(body: list[Any], case_sensitive: bool, common: froze
     starts up to that many characters after one of them. (Python allows only fixed-width
     lookbehinds, so the width is exact.)"""
     if body == [(sre_constants.LITERAL, ord("\n"))]:  # "(?<=\n)": the position starts a line
-        line = Gate(frozenset({(LINE_START, 0.0, 0.0)}))
-        return _Requirement(line, line)
+        return _AT_LINE_START
     inner = _sequence_requirement(body, case_sensitive, False, False, common=common)
     if inner is None:
         return None
