@@ -7,7 +7,7 @@ from bisect import bisect_left
 from functools import cache
 from typing import Any
 
-from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
+from extractor.parsing.context import SpanContext, folded_regex, vocab_regex, vocab_regexes
 from extractor.parsing.numbers import duration_in_days, duration_in_months
 from extractor.lexicon import concept_finder
 from extractor.parsing.treatment import names_tumour
@@ -75,17 +75,12 @@ def parse_age_sex(ctx: SpanContext) -> dict[str, Any] | None:
     return reading
 
 
-@cache
-def _weight_loss_rules() -> dict[str, re.Pattern[str]]:
-    return {k: re.compile(v, re.IGNORECASE) for k, v in vocabulary()["weight_loss"].items()}
-
-
 def parse_weight_loss(ctx: SpanContext) -> bool | None:
     """True for the finding (unintended weight loss); None for weight loss that is advised,
     intended or the aim of a diet, drug or bariatric operation ("encouraged weight loss",
     "Medifast induced weight loss", "multiple weight loss programs", "lost 200 pounds after
     gastric bypass")."""
-    rules = _weight_loss_rules()
+    rules = vocab_regexes("weight_loss")
     if rules["unintended"].search(ctx.sentence):
         return True
     if rules["intended"].search(ctx.sentence) or rules["bariatric_before"].search(ctx.preceding[-200:]):

@@ -41,6 +41,12 @@ def vocab_regex(key: str) -> re.Pattern[str]:
 
 
 @cache
+def vocab_regexes(key: str) -> dict[str, re.Pattern[str]]:
+    """A vocabulary entry that holds named regexes, each compiled case-insensitively."""
+    return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in vocabulary()[key].items()}
+
+
+@cache
 def folded_regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` to run on lower-cased text: written in lower case, it finds the same
     there without IGNORECASE, which Python's re runs ~3x slower on an alternation

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from extractor.lexicon import concept_finder
-from extractor.parsing.context import SpanContext, folded_regex, vocab_regex
+from extractor.parsing.context import SpanContext, folded_regex, vocab_regex, vocab_regexes
 from extractor.parsing.numbers import NUMBER, parse_number
 from extractor.resources import vocabulary
 
@@ -32,7 +32,7 @@ def parse_ki67(ctx: SpanContext) -> float | None:
     """
     if not _KI67_NAME.search(ctx.text) and not _KI67_NAME.search((ctx.preceding + ctx.before)[-250:]):
         return None
-    rules = _ki67_not_index_rules()
+    rules = vocab_regexes("ki67_not_index")
     if rules["reference"].search(ctx.text):
         return None  # "Ki-67 altered range (>10%)", "Ki-67 cut-off 20%": a report's reference, not the tumour's index
     # the match's own line and the rows just before and after it (a table's rows may each be a sentence)
@@ -48,11 +48,6 @@ def parse_ki67(ctx: SpanContext) -> float | None:
     numbers = re.findall(rf"({NUMBER})\s*(?:%|per\s*cent|percent)?", _KI67_NAME.sub(" ", tail))
     values = [v for v in (parse_number(n) for n in numbers) if v is not None and v <= 100]
     return max(values) if values else None
-
-
-@cache
-def _ki67_not_index_rules() -> dict[str, re.Pattern[str]]:
-    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["ki67_not_index"].items()}
 
 
 # A stated grade is the tumour's (any tumour's: the grade of a carcinoma is as much a
@@ -224,7 +219,7 @@ def _qualified_after(words: str) -> bool:
         and qualifier is not None
         and re.search(r"pancrea", words, re.IGNORECASE) is None
         # a solid and cystic (or partly cystic) mass is a tumour with cysts in it, not a cyst
-        and not (qualifier.group(0).lower().startswith("cyst") and _cyst_rules()["solid"].search(words))
+        and not (qualifier.group(0).lower().startswith("cyst") and vocab_regexes("cystic_lesion")["solid"].search(words))
     )
 
 
@@ -317,8 +312,6 @@ _WRAPPED_NOT_TUMOUR = re.compile(r"metasta|lymph|node|deposit|pieces|fragment|ag
 # a specimen in pieces: a size label over it measures the pieces, not a tumour
 _PIECES = re.compile(r"fragment|aggregate|pieces?\b|chips?\b", re.IGNORECASE)
 _PALPATION = re.compile(r"\b(?:palpa\w*|firm|hard|(?:non-?)?tender|mobile)\b", re.IGNORECASE)
-
-
 
 
 @cache
@@ -493,7 +486,8 @@ def parse_size(ctx: SpanContext) -> dict[str, Any] | None:
     # "a 42 mm tumour", "6.2 x 5.0 cm heterogeneous, hypervascular mass"; not "8 cm with a nodule"
     # (seven describing words may run past the 60 characters looked at for distances and labels)
     described = sentence[ctx.end : ctx.end + 100]
-    described = described[: re.search(r"\d", described).start()] if re.search(r"\d", described) else described
+    if digit := re.search(r"\d", described):
+        described = described[: digit.start()]
     tumour_after = _tumour_just_after().match(re.sub(r"^\.(?=,?[ \t\n]+[a-z])", "", described))
     if tumour_after is None and _not_tumour_after().match(trail):
         return None  # "an 8.0 mm cannulated screw", "a 3 cm cyst", "a 2.7 x 2 cm defect"
@@ -565,18 +559,13 @@ def _read_as_cyst(ctx: SpanContext) -> bool:
     tumour, and so is a pathology specimen's cystic mass (ovarian, renal carcinomas)."""
     if ctx.report_kind == "pathology" or ctx.section in ("gross", "microscopic", "final_diagnosis", "synoptic"):
         return False  # a resected specimen's cystic mass is measured as the tumour it is
-    rules = _cyst_rules()
+    rules = vocab_regexes("cystic_lesion")
     text = ctx.sentence
     if rules["refers_back"].match(ctx.following):
         text += " " + ctx.following
     if "pancrea" not in text.lower() or not rules["cystic"].search(text) or rules["solid"].search(text):
         return False
     return not _tumour_named().search(ctx.sentence)
-
-
-@cache
-def _cyst_rules() -> dict[str, re.Pattern[str]]:
-    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["cystic_lesion"].items()}
 
 
 @cache
@@ -602,7 +591,7 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None
     if re.match(r"[\s,]*(?:resection\s+|surgical\s+|transection\s+|parenchymal\s+)?(?:margin|edge)", ctx.after, re.IGNORECASE):
         return None  # "9 mm from the pancreatic neck margin" names a margin, not the tumour's site
-    if not site_field and _not_tumour_site_rules()["specimen_after"].match(ctx.after):
+    if not site_field and vocab_regexes("location_not_tumour_site")["specimen_after"].match(ctx.after):
         # "Pancreatic body and tail and spleen, partial pancreatectomy", "Head of pancreas, duodenum, common
         # bile duct, portion jejunum, stent, whipple resection:" name the specimen
         return None
@@ -610,7 +599,7 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None  # "margins, including the uncinate, pancreatic neck, bile duct ...": margins, not the tumour's site
     if not site_field and _read_as_cyst(ctx):
         return None
-    rules = _not_tumour_site_rules()
+    rules = vocab_regexes("location_not_tumour_site")
     if (
         not site_field
         and not rules["tumour_after"].search(ctx.after)  # "sections of the pancreatic tail mass" name the tumour's part
@@ -623,11 +612,6 @@ def parse_location(ctx: SpanContext) -> list[str] | None:
         return None  # "an incision from the uncinate process aspect": a side of the specimen, not the tumour's part
     sites = [part.record_value for part, search in concept_finder("pancreas_part") if search.search(ctx.text)]
     return sites or None
-
-
-@cache
-def _not_tumour_site_rules() -> dict[str, re.Pattern[str]]:
-    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["location_not_tumour_site"].items()}
 
 
 _NOT_ASSESSED = re.compile(

@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import Any
 
-from extractor.parsing.context import SpanContext, vocab_regex
+from extractor.parsing.context import SpanContext, vocab_regex, vocab_regexes
 from extractor.parsing.numbers import NUMBER, parse_number
 from extractor.resources import vocabulary
 
@@ -129,6 +129,7 @@ def parse_systemic_chemotherapy(ctx: SpanContext) -> Any:
 
 def parse_surgery(ctx: SpanContext) -> list[str] | None:
     """Which procedures a match stands for; approach words and "other" need a tumour operation."""
+    rules = vocab_regexes("surgery_purpose")
     value = ctx.rule_value
     if isinstance(value, dict):
         # an abbreviation after an operation word: the value depends on which one
@@ -140,9 +141,9 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
     if values in (["robotic"], ["laparoscopic"]):
         # an approach only counts beside a procedure in the same sentence (not "laparoscopic biopsy")
         return values if _MAIN_PROCEDURES.search(ctx.sentence) and not re.search(r"\bbiops", ctx.after[:30], re.IGNORECASE) else None
-    if values == ["hepatic_metastasectomy"] and _purpose_rules()["resection_of_unnamed_organ"].match(ctx.text) and not _purpose_rules()["liver_named"].search(ctx.sentence):
+    if values == ["hepatic_metastasectomy"] and rules["resection_of_unnamed_organ"].match(ctx.text) and not rules["liver_named"].search(ctx.sentence):
         values = ["other"]  # "resected the lesion by wedge resection and reanastomosed the small bowel": a bowel's, not the liver's
-    oncologic = values == ["other"] and _purpose_rules()["oncologic_resection"].search(ctx.text)
+    oncologic = values == ["other"] and rules["oncologic_resection"].search(ctx.text)
     if oncologic:
         # a resection the vocabulary does not list (lobectomy, mastectomy, excision of a
         # carcinoma) is a tumour operation when its sentence or the note's diagnoses name the tumour
@@ -162,14 +163,13 @@ def parse_surgery(ctx: SpanContext) -> list[str] | None:
     if (
         values == ["hepatic_metastasectomy"]
         and not re.search(r"liver|hepat|segment|section", ctx.text, re.IGNORECASE)
-        and _purpose_rules()["metastasectomy_elsewhere"].search(ctx.sentence)
+        and rules["metastasectomy_elsewhere"].search(ctx.sentence)
     ):
         values = ["other"]  # "left metastasectomy ... with mediastinal lymph node dissection": a lung's, not the liver's
-    if values == ["exploration"] and _purpose_rules()["explored_not_abdomen"].match(ctx.after):
+    if values == ["exploration"] and rules["explored_not_abdomen"].match(ctx.after):
         return None  # "open exploration of the subclavian vein" for a port: no tumour operation
     if values == ["enucleation"] and not re.search(r"tumou?r|mass|lesion|glucagonoma|insulinoma|pancrea|net\b|nodule", ctx.sentence, re.IGNORECASE):
         return None
-    rules = _purpose_rules()
     clause = re.split(r"[.;]", ctx.after, maxsplit=1)[0][:80]
     if rules["other_purpose"].search(clause):
         return None  # "exploratory laparotomy for stab wounds", "Whipple's procedure for a benign stricture"
@@ -182,7 +182,7 @@ def liver_metastases_named_before(ctx: SpanContext) -> bool:
     """Whether the note has named the tumour's liver metastases before the operation's sentence
     ("Re: insulinoma with liver metastases ... her operation (distal pancreatectomy, splenectomy
     and right hepatectomy)"): a hepatectomy there resects them. Not "no liver metastases"."""
-    not_asserted = _purpose_rules()["not_asserted_before"]
+    not_asserted = vocab_regexes("surgery_purpose")["not_asserted_before"]
     for text in (ctx.preceding, ctx.doc_head):
         for match in vocab_regex("liver_metastases_named").finditer(text):
             if not not_asserted.search(text[max(0, match.start() - 30) : match.start()]):
@@ -199,11 +199,6 @@ PANCREATIC_OPERATIONS = {
 }
 
 
-@cache
-def _purpose_rules() -> dict[str, re.Pattern[str]]:
-    return {key: re.compile(pattern, re.IGNORECASE) for key, pattern in vocabulary()["surgery_purpose"].items()}
-
-
 def tumour_context(ctx: SpanContext, *, near_only: bool = False) -> bool:
     """Whether the operation's sentence, the text before it (unless ``near_only``) or the
     note's opening (an operative note's diagnoses) names a neuroendocrine tumour or a
@@ -215,7 +210,7 @@ def tumour_context(ctx: SpanContext, *, near_only: bool = False) -> bool:
 
 def names_tumour(text: str) -> bool:
     """Whether ``text`` names a neuroendocrine tumour or asserts a malignancy."""
-    rules = _purpose_rules()
+    rules = vocab_regexes("surgery_purpose")
     if rules["net_words"].search(text):
         return True
     return any(
